@@ -1,0 +1,109 @@
+import AsyncHTTPClient
+import Logging
+import NIOCore
+import NIOHTTP1
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A read-only client of the Docker Engine API over a unix socket or TCP.
+///
+/// The API version is negotiated on first use with `GET /_ping`, as Docker's own clients do, and again after
+/// the engine stops answering, since it may come back upgraded.
+public actor DockerClient: DockerAPI {
+    private let host: DockerHost
+    private let httpClient: HTTPClient
+    private let timeout: Duration
+    private var version: DockerAPIVersion?
+
+    public init(host: DockerHost, httpClient: HTTPClient, timeout: Duration = .seconds(10)) {
+        self.host = host
+        self.httpClient = httpClient
+        self.timeout = timeout
+    }
+
+    public func container(named name: String) async throws -> ContainerSnapshot? {
+        let response = try await get("/containers/\(percentEncoded(name))/json")
+        switch response.status {
+        case .ok:
+            do {
+                return try response.decode(DockerInspectResponse.self).snapshot
+            } catch {
+                throw PresenceError(.dockerResponse, "Docker's inspect of container '\(name)' could not be read: \(error)")
+            }
+        case .notFound:
+            return nil
+        default:
+            throw unexpected(response, what: "inspect of container '\(name)'")
+        }
+    }
+
+    public func bridgeGateway() async throws -> String? {
+        let response = try await get("/networks/bridge")
+        switch response.status {
+        case .ok: return (try? response.decode(DockerNetworkResponse.self))?.ipv4Gateway
+        case .notFound: return nil
+        default: throw unexpected(response, what: "inspect of the bridge network")
+        }
+    }
+
+    /// The negotiated API version, asking the engine if not known yet.
+    func apiVersion() async throws -> DockerAPIVersion {
+        if let version { return version }
+        let ping = try await send(path: "/_ping")
+        guard ping.status == .ok else { throw unexpected(ping, what: "ping") }
+        let negotiated = DockerAPIVersion.negotiated(server: ping.headers.first(name: "API-Version"))
+        version = negotiated
+        return negotiated
+    }
+
+    private func get(_ path: String) async throws -> HTTPExchange {
+        let version = try await apiVersion()
+        return try await send(path: "/v\(version)\(path)")
+    }
+
+    private func send(path: String) async throws -> HTTPExchange {
+        var request = HTTPClientRequest(url: url(path))
+        request.method = .GET
+        // Docker rejects HTTP/1.1 without a Host header, which AsyncHTTPClient leaves out on a unix socket.
+        request.headers.replaceOrAdd(name: "Host", value: "docker")
+        do {
+            return try await httpClient.exchange(request, timeout: timeout)
+        } catch {
+            version = nil
+            throw unreachable(error)
+        }
+    }
+
+    private func url(_ path: String) -> String {
+        switch host {
+        case .unix(let socket): "http+unix://\(percentEncoded(socket))\(path)"
+        case .tcp(let address, let port): "http://\(address.contains(":") ? "[\(address)]" : address):\(port)\(path)"
+        }
+    }
+
+    private func unreachable(_ error: any Error) -> PresenceError {
+        guard case .unix(let socket) = host else {
+            return PresenceError(.dockerUnreachable, "cannot reach Docker at \(host): \(error); is dockerd running there?")
+        }
+        if access(socket, F_OK) != 0 {
+            return PresenceError(
+                .dockerUnreachable,
+                "cannot reach Docker at \(host): no such file; is dockerd running and the socket mounted?")
+        }
+        if access(socket, R_OK | W_OK) != 0 {
+            return PresenceError(
+                .dockerUnreachable,
+                "cannot reach Docker at \(host): permission denied; run as root or as a member of the docker group")
+        }
+        return PresenceError(.dockerUnreachable, "cannot reach Docker at \(host): \(error); is dockerd running?")
+    }
+
+    private func unexpected(_ response: HTTPExchange, what: String) -> PresenceError {
+        let detail = response.bodyText.prefix(300).trimmingCharacters(in: " \n\r\t")
+        return PresenceError(.dockerResponse, "Docker refused the \(what) (\(response.status.code)): \(detail)")
+    }
+}

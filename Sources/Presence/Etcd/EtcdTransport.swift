@@ -1,0 +1,66 @@
+import AsyncHTTPClient
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Sends requests to etcd, moving to the next endpoint when one cannot be reached.
+///
+/// The endpoint that last answered is kept, so a healthy cluster costs one connection, and a request only
+/// fails once every endpoint has been tried.
+actor EtcdTransport {
+    private let endpoints: [EtcdEndpoint]
+    private let httpClient: HTTPClient
+    private let timeout: Duration
+    private let logger: Logger
+    private var current = 0
+
+    init(endpoints: [EtcdEndpoint], httpClient: HTTPClient, timeout: Duration, logger: Logger) {
+        precondition(!endpoints.isEmpty, "validated by AgentConfiguration")
+        self.endpoints = endpoints
+        self.httpClient = httpClient
+        self.timeout = timeout
+        self.logger = logger
+    }
+
+    /// Sends `body` to `path` (with `query`, already encoded) on the first endpoint that answers.
+    func send(
+        _ method: HTTPMethod,
+        _ path: String,
+        query: String = "",
+        body: ByteBuffer? = nil,
+        contentType: String = "application/json",
+        timeout requestTimeout: Duration? = nil
+    ) async throws -> HTTPExchange {
+        var failures: [String] = []
+        for attempt in 0..<endpoints.count {
+            let index = (current + attempt) % endpoints.count
+            let endpoint = endpoints[index]
+            var request = HTTPClientRequest(url: endpoint.baseURL + path + (query.isEmpty ? "" : "?" + query))
+            request.method = method
+            if let body {
+                request.body = .bytes(body)
+                request.headers.add(name: "Content-Type", value: contentType)
+            }
+            do {
+                let response = try await httpClient.exchange(request, timeout: requestTimeout ?? timeout)
+                // A member without a leader answers 503: another member may have one.
+                if response.status == .serviceUnavailable && attempt + 1 < endpoints.count {
+                    failures.append("\(endpoint): 503 \(response.bodyText.prefix(120))")
+                    continue
+                }
+                if index != current {
+                    logger.warning("etcd endpoint changed", metadata: ["endpoint": "\(endpoint)"])
+                    current = index
+                }
+                return response
+            } catch {
+                try Task.checkCancellation()
+                failures.append("\(endpoint): \(error)")
+            }
+        }
+        throw PresenceError(
+            .etcdUnreachable,
+            "cannot reach etcd at \(endpoints.map(\.description).joined(separator: ", ")) "
+                + "(\(failures.joined(separator: "; "))); is etcd running and --etcd-endpoints right?")
+    }
+}

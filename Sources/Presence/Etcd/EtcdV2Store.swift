@@ -1,0 +1,119 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Registrations as the original agent wrote them, through etcd's v2 keys API: a directory per container that
+/// carries the TTL, holding the keys.
+public actor EtcdV2Store: RegistrationStore {
+    private let transport: EtcdTransport
+    private let layout: KeyLayout
+    private let ttl: Int
+    private let logger: Logger
+
+    init(transport: EtcdTransport, layout: KeyLayout, ttl: Int, logger: Logger) {
+        self.transport = transport
+        self.layout = layout
+        self.ttl = ttl
+        self.logger = logger
+    }
+
+    public func write(
+        container: String, keys: [String: String], plan: RegistrationPlan, isFirstWrite: Bool
+    ) async throws {
+        let directory = layout.directory(of: container)
+        var rewriteAll = isFirstWrite
+        if isFirstWrite {
+            // Leftovers of an earlier run must not survive next to the new keys.
+            try await delete(directory, recursive: true)
+            try await createDirectory(directory)
+        } else if try await !refresh(directory) {
+            // The directory expired: keys put now would create parents without a TTL, so recreate it first.
+            try await createDirectory(directory)
+            rewriteAll = true
+        }
+        for (key, value) in (rewriteAll ? keys : plan.puts).sorted(by: { $0.key < $1.key }) {
+            try await put(key, value: value)
+        }
+        guard !rewriteAll else { return }
+        for key in plan.deletes {
+            try await delete(key, recursive: false)
+        }
+        // A port that is gone leaves its directory behind; remove those that no longer hold a key.
+        let emptied = Set(plan.deletes.map(EtcdV2Store.parent)).filter { port in
+            !keys.keys.contains { $0.hasPrefix(port + "/") }
+        }
+        for port in emptied.sorted() {
+            try await delete(port, recursive: true)
+        }
+    }
+
+    public func remove(container: String) async throws {
+        try await delete(layout.directory(of: container), recursive: true)
+    }
+
+    public func keepAlive(containers: [String]) async throws -> [String] {
+        var lost: [String] = []
+        for container in containers where try await !refresh(layout.directory(of: container)) {
+            logger.warning(
+                "etcd lost the container's directory; writing its keys again", metadata: ["container": "\(container)"])
+            lost.append(container)
+        }
+        return lost
+    }
+
+    public func removeAll(containers: [String]) async throws {
+        for container in containers {
+            try await remove(container: container)
+        }
+    }
+
+    /// Refreshes a directory's TTL without touching its keys, so watchers do not fire. False if it is gone.
+    private func refresh(_ directory: String) async throws -> Bool {
+        let response = try await transport.send(
+            .PUT, EtcdV2Store.path(directory), query: "dir=true&ttl=\(ttl)&refresh=true&prevExist=true")
+        if response.status == .notFound { return false }
+        try check(response, what: "refresh of \(directory)")
+        return true
+    }
+
+    private func createDirectory(_ directory: String) async throws {
+        let response = try await transport.send(.PUT, EtcdV2Store.path(directory), query: "dir=true&ttl=\(ttl)")
+        try check(response, what: "creation of \(directory)")
+    }
+
+    private func put(_ key: String, value: String) async throws {
+        let body = ByteBuffer(string: "value=" + EtcdV2Store.formEncoded(value))
+        let response = try await transport.send(
+            .PUT, EtcdV2Store.path(key), body: body, contentType: "application/x-www-form-urlencoded")
+        try check(response, what: "write of \(key)")
+    }
+
+    private func delete(_ key: String, recursive: Bool) async throws {
+        let response = try await transport.send(
+            .DELETE, EtcdV2Store.path(key), query: recursive ? "recursive=true" : "")
+        if response.status == .notFound { return }
+        try check(response, what: "removal of \(key)")
+    }
+
+    private func check(_ response: HTTPExchange, what: String) throws {
+        guard (200..<300).contains(response.status.code) else {
+            throw PresenceError(
+                .etcdRejected,
+                "etcd refused the \(what) (\(response.status.code)): \(response.bodyText.prefix(200)); "
+                    + "is etcd started with --enable-v2?")
+        }
+    }
+
+    static func path(_ key: String) -> String {
+        "/v2/keys" + key.split(separator: "/").map { "/" + percentEncoded(String($0)) }.joined()
+    }
+
+    static func parent(_ key: String) -> String {
+        guard let slash = key.lastIndex(of: "/") else { return key }
+        return String(key[..<slash])
+    }
+
+    static func formEncoded(_ value: String) -> String {
+        percentEncoded(value)
+    }
+}

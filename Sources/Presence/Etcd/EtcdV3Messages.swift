@@ -1,0 +1,92 @@
+/// The JSON bodies of etcd's v3 gateway. Keys and values travel base64-encoded and 64-bit numbers as strings.
+enum EtcdV3 {
+    struct LeaseGrantRequest: Encodable {
+        var TTL: Int
+    }
+
+    struct LeaseRequest: Encodable {
+        var ID: String
+    }
+
+    struct LeaseGrantResponse: Decodable {
+        var ID: String?
+        var TTL: String?
+    }
+
+    struct KeepAliveResponse: Decodable {
+        struct Result: Decodable {
+            var ID: String?
+            var TTL: String?
+        }
+        var result: Result?
+    }
+
+    struct RangeRequest: Encodable {
+        var key: String
+        var range_end: String
+        var keys_only = true
+    }
+
+    struct RangeResponse: Decodable {
+        struct KeyValue: Decodable {
+            var key: String
+        }
+        var kvs: [KeyValue]?
+    }
+
+    struct DeleteRangeRequest: Encodable {
+        var key: String
+        var range_end: String
+    }
+
+    struct TxnRequest: Encodable {
+        struct Put: Encodable {
+            var key: String
+            var value: String
+            var lease: String
+        }
+        struct Delete: Encodable {
+            var key: String
+        }
+        struct Operation: Encodable {
+            var requestPut: Put?
+            var requestDeleteRange: Delete?
+        }
+        var success: [Operation]
+    }
+
+    /// What the gateway answers when a request fails.
+    struct ErrorResponse: Decodable {
+        var error: String?
+        var message: String?
+        var code: Int?
+    }
+
+    static func base64(_ text: String) -> String {
+        Data(text.utf8).base64EncodedString()
+    }
+
+    static func decodeBase64(_ text: String) -> String? {
+        Data(base64Encoded: text).flatMap { String(data: $0, encoding: .utf8) }
+    }
+
+    /// The end of the range holding every key that starts with `prefix`: the prefix with its last byte raised.
+    static func rangeEnd(ofPrefix prefix: String) -> String {
+        var bytes = Array(prefix.utf8)
+        while let last = bytes.last {
+            if last < 0xFF {
+                bytes[bytes.count - 1] = last + 1
+                return Data(bytes).base64EncodedString()
+            }
+            bytes.removeLast()
+        }
+        return base64("\0")
+    }
+
+
+    /// Marks an error response that means the lease is gone (gRPC code 5, NotFound).
+    static func isLeaseNotFound(_ response: ErrorResponse) -> Bool {
+        (response.error ?? response.message ?? "").contains("lease not found")
+    }
+}
+

@@ -1,0 +1,107 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Registrations on one lease through etcd's v3 JSON gateway.
+///
+/// Every key of every container hangs on the agent's lease, so keeping them alive is one request per interval
+/// and removing them all at shutdown is one revoke.
+public actor EtcdV3Store: RegistrationStore {
+    private let transport: EtcdTransport
+    private let layout: KeyLayout
+    private let ttl: Int
+    private let logger: Logger
+    private var lease: String?
+
+    init(transport: EtcdTransport, layout: KeyLayout, ttl: Int, logger: Logger) {
+        self.transport = transport
+        self.layout = layout
+        self.ttl = ttl
+        self.logger = logger
+    }
+
+    public func write(
+        container: String, keys: [String: String], plan: RegistrationPlan, isFirstWrite: Bool
+    ) async throws {
+        let lease = try await currentLease()
+        var puts = plan.puts
+        var deletes = plan.deletes
+        if isFirstWrite {
+            // Leftovers of an earlier run may hang on another lease: put every key on ours, drop the rest.
+            puts = keys
+            deletes = try await existingKeys(of: container).filter { keys[$0] == nil }
+        }
+        guard !puts.isEmpty || !deletes.isEmpty else { return }
+        var operations = puts.keys.sorted().map {
+            EtcdV3.TxnRequest.Operation(
+                requestPut: .init(key: EtcdV3.base64($0), value: EtcdV3.base64(puts[$0]!), lease: lease))
+        }
+        operations += deletes.map { EtcdV3.TxnRequest.Operation(requestDeleteRange: .init(key: EtcdV3.base64($0))) }
+        // One transaction: a watcher never sees a container half-registered.
+        _ = try await post("/v3/kv/txn", EtcdV3.TxnRequest(success: operations), what: "write of \(container)")
+    }
+
+    public func remove(container: String) async throws {
+        let directory = layout.directory(of: container) + "/"
+        let request = EtcdV3.DeleteRangeRequest(
+            key: EtcdV3.base64(directory), range_end: EtcdV3.rangeEnd(ofPrefix: directory))
+        _ = try await post("/v3/kv/deleterange", request, what: "removal of \(container)")
+    }
+
+    public func keepAlive(containers: [String]) async throws -> [String] {
+        guard let lease else { return [] }
+        let response = try await post(
+            "/v3/lease/keepalive", EtcdV3.LeaseRequest(ID: lease), what: "keep-alive of lease \(lease)")
+        let ttl = (try? response.decode(EtcdV3.KeepAliveResponse.self))?.result?.TTL.flatMap { Int($0) } ?? 0
+        guard ttl <= 0 else { return [] }
+        // etcd answers a keep-alive of an unknown lease without a TTL: it expired or etcd lost its data.
+        logger.warning("etcd lost the lease; granting a new one and writing every key again", metadata: ["lease": "\(lease)"])
+        self.lease = nil
+        return containers
+    }
+
+    public func removeAll(containers: [String]) async throws {
+        guard let lease else { return }
+        do {
+            _ = try await post("/v3/lease/revoke", EtcdV3.LeaseRequest(ID: lease), what: "revoke of lease \(lease)")
+        } catch let error as PresenceError where error.code == .leaseLost {
+            // Already gone, and its keys with it.
+        }
+        self.lease = nil
+    }
+
+    private func currentLease() async throws -> String {
+        if let lease { return lease }
+        let response = try await post("/v3/lease/grant", EtcdV3.LeaseGrantRequest(TTL: ttl), what: "lease grant")
+        guard let id = try? response.decode(EtcdV3.LeaseGrantResponse.self).ID, !id.isEmpty else {
+            throw PresenceError(.etcdRejected, "etcd granted no lease: \(response.bodyText.prefix(200))")
+        }
+        logger.debug("granted lease", metadata: ["lease": "\(id)", "ttl": "\(ttl)"])
+        lease = id
+        return id
+    }
+
+    private func existingKeys(of container: String) async throws -> [String] {
+        let directory = layout.directory(of: container) + "/"
+        let request = EtcdV3.RangeRequest(key: EtcdV3.base64(directory), range_end: EtcdV3.rangeEnd(ofPrefix: directory))
+        let response = try await post("/v3/kv/range", request, what: "read of \(container)")
+        let kvs = (try? response.decode(EtcdV3.RangeResponse.self))?.kvs ?? []
+        return kvs.compactMap { EtcdV3.decodeBase64($0.key) }
+    }
+
+    private func post(_ path: String, _ body: some Encodable, what: String) async throws -> HTTPExchange {
+        let data = try JSONEncoder().encode(body)
+        let response = try await transport.send(.POST, path, body: ByteBuffer(bytes: data))
+        guard response.status == .ok else {
+            let failure = try? response.decode(EtcdV3.ErrorResponse.self)
+            if let failure, EtcdV3.isLeaseNotFound(failure) {
+                lease = nil
+                throw PresenceError(.leaseLost, "etcd no longer knows the agent's lease (during the \(what))")
+            }
+            throw PresenceError(
+                .etcdRejected,
+                "etcd refused the \(what) (\(response.status.code)): \(failure?.message ?? response.bodyText)")
+        }
+        return response
+    }
+}

@@ -1,0 +1,19 @@
+/// Where registrations are written: etcd through its v3 or v2 API.
+///
+/// The reconciler decides what to write; a store only knows how to write it and how to keep it alive.
+public protocol RegistrationStore: Sendable {
+    /// Makes etcd hold `keys` for `container`, applying `plan` (the difference from what was written before).
+    ///
+    /// `isFirstWrite` is true when this agent has not written the container since it started or since its
+    /// registration was lost: etcd may hold leftovers of an earlier run, which must go.
+    func write(container: String, keys: [String: String], plan: RegistrationPlan, isFirstWrite: Bool) async throws
+
+    /// Deletes every key of `container`.
+    func remove(container: String) async throws
+
+    /// Refreshes the TTL of the registrations of `containers`, and returns those etcd no longer holds.
+    func keepAlive(containers: [String]) async throws -> [String]
+
+    /// Deletes everything the agent wrote, for shutdown.
+    func removeAll(containers: [String]) async throws
+}

@@ -1,0 +1,53 @@
+/// What Docker says about one container, reduced to what registration needs.
+public struct ContainerSnapshot: Sendable, Equatable {
+    /// Docker's container name without its leading slash.
+    public var name: String
+    public var id: String
+    public var isRunning: Bool
+    public var isPaused: Bool
+    /// Every published port binding, in the order Docker reports them.
+    public var bindings: [PortBinding]
+    public var labels: [String: String]
+
+    public init(
+        name: String,
+        id: String,
+        isRunning: Bool,
+        isPaused: Bool = false,
+        bindings: [PortBinding],
+        labels: [String: String] = [:]
+    ) {
+        self.name = name
+        self.id = id
+        self.isRunning = isRunning
+        self.isPaused = isPaused
+        self.bindings = bindings
+        self.labels = labels
+    }
+
+    /// A container is registered only while its processes run and are not frozen.
+    public var shouldBeRegistered: Bool { isRunning && !isPaused }
+}
+
+/// One entry of a container's `NetworkSettings.Ports`: a container port bound to a host address.
+public struct PortBinding: Sendable, Hashable {
+    public var containerPort: Int
+    /// `tcp`, `udp` or `sctp`, lower-cased.
+    public var transport: String
+    /// The binding's `HostIp` as Docker reports it: may be a wildcard (`0.0.0.0`, `::`) or empty.
+    public var hostIP: String
+    public var hostPort: Int
+
+    public init(containerPort: Int, transport: String = "tcp", hostIP: String, hostPort: Int) {
+        self.containerPort = containerPort
+        self.transport = transport.lowercased()
+        self.hostIP = hostIP
+        self.hostPort = hostPort
+    }
+
+    /// True for the addresses Docker uses to mean "every interface".
+    public var isWildcard: Bool { hostIP.isEmpty || hostIP == "0.0.0.0" || hostIP == "::" }
+
+    /// True for an IPv6 address, including the IPv6 wildcard.
+    public var isIPv6: Bool { hostIP.contains(":") }
+}

@@ -1,0 +1,39 @@
+/// A failure talking to Docker or etcd, with a message that tells the operator what to check.
+///
+/// `Code` is a struct over a private enum so that new codes never break code that switches on them.
+public struct PresenceError: Error, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Base: String, Hashable, Sendable {
+            case dockerUnreachable, dockerResponse, etcdUnreachable, etcdRejected, leaseLost, shutdownIncomplete
+        }
+
+        private let base: Base
+
+        private init(_ base: Base) { self.base = base }
+
+        /// Docker's socket or address did not answer.
+        public static let dockerUnreachable = Code(.dockerUnreachable)
+        /// Docker answered with something the agent cannot use.
+        public static let dockerResponse = Code(.dockerResponse)
+        /// No etcd endpoint answered.
+        public static let etcdUnreachable = Code(.etcdUnreachable)
+        /// etcd answered but refused a request.
+        public static let etcdRejected = Code(.etcdRejected)
+        /// etcd no longer knows the lease or TTL directory holding the keys; they must be written again.
+        public static let leaseLost = Code(.leaseLost)
+        /// SIGTERM could not remove the keys before `--shutdown-timeout`.
+        public static let shutdownIncomplete = Code(.shutdownIncomplete)
+
+        public var description: String { base.rawValue }
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,17 @@
+/// Percent-encodes every byte but the unreserved characters of RFC 3986: for a socket path in a URL's host, a
+/// container name or key segment in a path, and a form value.
+func percentEncoded(_ text: String) -> String {
+    var encoded = ""
+    for byte in text.utf8 {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+            UInt8(ascii: "~"):
+            encoded.unicodeScalars.append(Unicode.Scalar(byte))
+        default:
+            let hex = String(byte, radix: 16, uppercase: true)
+            encoded += hex.count == 1 ? "%0" + hex : "%" + hex
+        }
+    }
+    return encoded
+}

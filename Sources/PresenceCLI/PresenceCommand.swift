@@ -1,0 +1,128 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Logging
+import NIOCore
+import Presence
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+@main
+struct PresenceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "presence",
+        abstract: "Keep a Docker container's published ports registered in etcd.",
+        discussion: """
+            While the container runs, each published port is in etcd under a TTL that the agent keeps alive:
+              {prefix}/{container}/{port}/host   the host address to dial
+              {prefix}/{container}/{port}/port   the host port
+            {port} is the container port for tcp and {port}-{protocol} otherwise (53-udp).
+            The keys are deleted as soon as the container stops, and on SIGTERM or SIGINT.
+            """,
+        version: PresenceVersion.current
+    )
+
+    @Option(name: .customLong("container"), help: "The container to register (its name). Required.")
+    var containers: [String] = []
+
+    @Option(help: "Where keys go: an absolute path with no empty or '..' segments.")
+    var prefix: String = KeyLayout.defaultPrefix
+
+    @Option(
+        name: .customLong("host-ip"),
+        help: .init(
+            "The address written for ports bound to 0.0.0.0, :: or nothing.",
+            discussion: "Default: the gateway of Docker's bridge network, or \(Reconciler.fallbackHostIP)."))
+    var hostIP: String?
+
+    @Option(name: .customLong("etcd-api"), help: "The etcd API to write through: v3 (leases) or v2 (TTL directories).")
+    var etcdAPI: EtcdAPIVersion = .v3
+
+    @Option(
+        name: .customLong("etcd-endpoints"),
+        help: "Comma-separated etcd URLs, tried in turn. Env: ETCD_ENDPOINTS. (default: http://127.0.0.1:2379)")
+    var etcdEndpoints: String?
+
+    @Option(help: "Seconds a registration outlives the agent if it is killed; at least 2.")
+    var ttl: Int = 60
+
+    @Option(help: "Seconds between checks of the container and refreshes of the TTL; below --ttl.")
+    var interval: Double = 30
+
+    @Option(
+        name: .customLong("docker-host"),
+        help: "The Docker Engine API: unix:///path or tcp://host:port. Env: DOCKER_HOST. (default: unix:///var/run/docker.sock)")
+    var dockerHost: String?
+
+    @Option(name: .customLong("shutdown-timeout"), help: "Seconds SIGTERM may spend removing keys before exiting 1.")
+    var shutdownTimeout: Double = 5
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: Logger.Level = .info
+
+    /// Bad input is a usage error (exit 64), found before anything runs.
+    func validate() throws {
+        _ = try agentConfiguration()
+    }
+
+    private func agentConfiguration() throws -> AgentConfiguration {
+        do {
+            return try AgentConfiguration(
+                containers: containers,
+                prefix: prefix,
+                hostIP: hostIP,
+                etcdAPI: etcdAPI,
+                etcdEndpoints: try EtcdEndpoint.list(
+                    etcdEndpoints ?? environment("ETCD_ENDPOINTS") ?? "http://127.0.0.1:2379"),
+                ttl: ttl,
+                interval: try seconds(interval, option: "--interval"),
+                dockerHost: try DockerHost(dockerHost ?? environment("DOCKER_HOST") ?? "unix:///var/run/docker.sock"),
+                shutdownTimeout: try seconds(shutdownTimeout, option: "--shutdown-timeout")
+            )
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.message)
+        }
+    }
+
+    func run() async throws {
+        let agentConfiguration = try agentConfiguration()
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "presence")
+        let httpClient = HTTPClient(
+            eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+            configuration: .init(timeout: .init(connect: .seconds(2)))
+        )
+        do {
+            try await Agent(configuration: agentConfiguration, httpClient: httpClient, logger: logger).run()
+            try await httpClient.shutdown()
+        } catch {
+            try? await httpClient.shutdown()
+            logger.error("\(error)")
+            throw ExitCode.failure
+        }
+    }
+
+    private func environment(_ name: String) -> String? {
+        guard let value = getenv(name) else { return nil }
+        let text = String(cString: value)
+        return text.isEmpty ? nil : text
+    }
+
+    private func seconds(_ value: Double, option: String) throws -> Duration {
+        guard value.isFinite, value > 0, value < 86_400 * 365 else {
+            throw ConfigurationError("\(option) must be a number of seconds above 0, not \(value)")
+        }
+        return .milliseconds(Int64(value * 1000))
+    }
+}
+
+extension EtcdAPIVersion: ExpressibleByArgument {}
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,0 +1,417 @@
+#!/usr/bin/env bash
+# Starts / stops a private etcd + dockerd pair for the integration tests.
+#
+#   scripts/test-servers.sh start DIR   start both, build presence-test:latest,
+#                                       write DIR/env (source it)
+#   scripts/test-servers.sh stop DIR    remove containers, stop both, unmount,
+#                                       delete DIR
+#
+# Everything lives under DIR (data, sockets, logs, pids), so several runs
+# never share state. Only ONE dockerd can run per machine (each dockerd
+# rewrites the docker0 bridge and the DOCKER iptables chains), so `start`
+# refuses to start if a dockerd not belonging to DIR is running.
+#
+# DIR/env exports:
+#   PRESENCE_TEST_ETCD          http://127.0.0.1:PORT   (v2 API enabled)
+#   PRESENCE_TEST_DOCKER_HOST   unix://DIR/docker.sock
+#   PRESENCE_TEST_IMAGE         presence-test:latest     (busybox, offline)
+#   PRESENCE_TEST_DIR           DIR
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
+
+TEST_IMAGE=presence-test:latest
+READY_TIMEOUT=${PRESENCE_READY_TIMEOUT:-30}  # seconds per server
+# Marks a directory as ours: `stop` only deletes DIR wholesale if present.
+MARKER=.presence-test-servers
+
+log() { printf '[test-servers] %s\n' "$*" >&2; }
+die() { printf '[test-servers] ERROR: %s\n' "$*" >&2; exit 1; }
+
+usage() {
+    echo "usage: $0 start|stop DIR" >&2
+    exit 2
+}
+
+(($# == 2)) || usage
+ACTION=$1
+case $ACTION in start | stop) ;; *) usage ;; esac
+
+# Absolute, normalised DIR (it may not exist yet). The docker socket and
+# containerd's sockets under DIR/exec must fit in a unix socket path
+# (108 bytes), hence the length limit.
+DIR=$(realpath -m -- "$2")
+[[ $DIR != / ]] || die "refusing to use / as DIR"
+((${#DIR} <= 60)) || die "DIR is too long (${#DIR} chars, max 60): unix socket paths under it would exceed 108 bytes. Use a short path such as /tmp/presence-test.XXXX"
+
+DOCKER_SOCK=$DIR/docker.sock
+DOCKER_PIDFILE=$DIR/docker.pid
+ETCD_PIDFILE=$DIR/etcd.pid
+
+docker_cli() { docker -H "unix://$DOCKER_SOCK" "$@"; }
+
+# --- process helpers ---------------------------------------------------------
+
+# Prints the NUL-separated cmdline of PID with spaces, or nothing.
+cmdline_of() { { tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null || true; }
+
+# True if a command line refers to one of the paths we pass to our servers
+# (not merely DIR itself, which also appears in this script's own argv).
+mentions_dir() {
+    [[ $1 == *"$DIR/data"* || $1 == *"$DIR/exec"* || $1 == *"$DIR/etcd-data"* || $1 == *"$DIR/docker.sock"* ]]
+}
+
+# True if PID is alive and is really one of our servers (not a recycled pid).
+is_ours() {
+    local pid=$1
+    [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && mentions_dir "$(cmdline_of "$pid")"
+}
+
+# Sends SIGTERM to PID, waits up to $2 seconds, then SIGKILLs it.
+terminate() {
+    local pid=$1 timeout=$2 name=$3 i
+    kill -0 "$pid" 2>/dev/null || return 0
+    log "stopping $name (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for ((i = 0; i < timeout * 10; i++)); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    log "$name (pid $pid) did not exit after ${timeout}s; sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    log "WARNING: $name (pid $pid) still alive after SIGKILL"
+}
+
+# Pids of leftover processes that refer to DIR (containerd, containerd-shim,
+# docker-proxy, etcd, an agent using our socket ...) plus all their
+# descendants (container processes, which do not mention DIR), one per line.
+leftover_pids() {
+    local f pid ppid line rest
+    local -A children=()
+    local -a queue=()
+    for f in /proc/[0-9]*/stat; do
+        pid=${f#/proc/}
+        pid=${pid%/stat}
+        ((pid == $$ || pid == BASHPID)) && continue
+        { read -r line <"$f"; } 2>/dev/null || continue
+        # Field 2 (comm) may contain spaces and parens: skip past the last
+        # ") ", then the fields are: state ppid ...
+        rest=${line##*) }
+        read -r _ ppid _ <<<"$rest"
+        children[$ppid]+=" $pid"
+        mentions_dir "$(cmdline_of "$pid")" && queue+=("$pid")
+    done
+    local i=0
+    while ((i < ${#queue[@]})); do
+        pid=${queue[i]}
+        ((i++)) || true
+        echo "$pid"
+        # shellcheck disable=SC2206 # splitting the child list is intended
+        queue+=(${children[$pid]:-})
+    done | sort -un
+}
+
+# Pids of running dockerd processes, one per line.
+dockerd_pids() {
+    local f pid
+    for f in /proc/[0-9]*/comm; do
+        pid=${f#/proc/}
+        pid=${pid%/comm}
+        [[ $(cat "$f" 2>/dev/null) == dockerd ]] && echo "$pid"
+    done
+    return 0
+}
+
+# --- ports -------------------------------------------------------------------
+
+# Local TCP ports currently in use (any state), from /proc so that no extra
+# tool (ss, python3) is needed.
+used_ports() {
+    local f
+    for f in /proc/net/tcp /proc/net/tcp6; do
+        [[ -r $f ]] || continue
+        awk 'NR > 1 { split($2, a, ":"); print a[2] }' "$f"
+    done | while read -r hex; do echo $((16#$hex)); done | sort -un
+}
+
+# Prints a currently unused port in 20000-32767 (below the kernel's default
+# ephemeral range, so outgoing connections will not grab it meanwhile),
+# different from any port given as argument.
+pick_port() {
+    local used port tries
+    used=" $(used_ports | tr '\n' ' ') $* "
+    for ((tries = 0; tries < 200; tries++)); do
+        port=$((20000 + RANDOM % 12768))
+        [[ $used == *" $port "* ]] || { echo "$port"; return 0; }
+    done
+    die "could not find a free TCP port"
+}
+
+# --- wait helpers ------------------------------------------------------------
+
+# fail_with_log NAME LOGFILE MESSAGE
+fail_with_log() {
+    log "ERROR: $3"
+    if [[ -f $2 ]]; then
+        log "last lines of $2:"
+        tail -n 30 "$2" | sed 's/^/    /' >&2
+    fi
+    exit 1
+}
+
+# --- stop --------------------------------------------------------------------
+
+stop_servers() {
+    local pid
+
+    # 1. Containers first, while dockerd still answers, so that it tears down
+    #    their mounts, network namespaces and docker-proxy processes itself.
+    if [[ -S $DOCKER_SOCK ]] && timeout 10 docker -H "unix://$DOCKER_SOCK" version >/dev/null 2>&1; then
+        local ids
+        ids=$(timeout 20 docker -H "unix://$DOCKER_SOCK" ps -aq 2>/dev/null || true)
+        if [[ -n $ids ]]; then
+            log "removing $(wc -w <<<"$ids") container(s)"
+            # shellcheck disable=SC2086 # word splitting of ids is intended
+            timeout 60 docker -H "unix://$DOCKER_SOCK" rm -f $ids >/dev/null 2>&1 ||
+                log "WARNING: docker rm -f failed; processes will be killed below"
+        fi
+    fi
+
+    # 2. dockerd: SIGTERM, 15 s grace, then SIGKILL.
+    # (dockerd's own pidfile has no trailing newline: read files one by one.)
+    local f
+    for f in "$DOCKER_PIDFILE" "$DIR/dockerd.launch.pid"; do
+        pid=$(cat "$f" 2>/dev/null || true)
+        if is_ours "$pid"; then terminate "$pid" 15 dockerd; fi
+    done
+    # Also a dockerd for DIR whose pidfile is gone.
+    for pid in $(dockerd_pids); do
+        if is_ours "$pid"; then terminate "$pid" 15 dockerd; fi
+    done
+
+    # 3. etcd.
+    pid=$(cat "$ETCD_PIDFILE" 2>/dev/null || true)
+    if [[ -n $pid ]] && is_ours "$pid"; then
+        terminate "$pid" 10 etcd
+    fi
+
+    # 4. Anything else still referring to DIR: containerd and shims left by a
+    #    SIGKILLed dockerd, plus the container processes under them.
+    # Container init processes ignore SIGTERM (pid 1 in their namespace) and
+    # get reparented once their shim dies, so the first list is SIGKILLed
+    # too, not just a re-scan.
+    local left
+    left=$(leftover_pids)
+    if [[ -n $left ]]; then
+        log "killing leftover processes: ${left//$'\n'/ }"
+        # shellcheck disable=SC2086 # one pid per word
+        kill -TERM $left 2>/dev/null || true
+        sleep 1
+        left=$( { echo "$left"; leftover_pids; } | sort -un)
+        # shellcheck disable=SC2086
+        kill -KILL $left 2>/dev/null || true
+        sleep 0.2
+    fi
+
+    # 5. Unmount whatever is still mounted under DIR (overlay layers, netns
+    #    bind mounts, shm), deepest first. /proc/self/mounts escapes spaces
+    #    as \040; our paths have none.
+    local mounts m
+    mounts=$(awk -v d="$DIR/" 'index($2, d) == 1 { print $2 }' /proc/self/mounts | sort -r)
+    for m in $mounts; do
+        umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || log "WARNING: could not unmount $m"
+    done
+
+    # 6. Delete DIR, but only wholesale if we created it (marker present);
+    #    otherwise just what we put there, so a mistyped DIR cannot wipe a
+    #    user's directory.
+    if [[ -e $DIR/$MARKER ]]; then
+        rm -rf -- "$DIR"
+    elif [[ -d $DIR ]]; then
+        rm -rf -- "$DIR"/{data,exec,etcd-data,image-rootfs} \
+            "$DIR"/{docker.sock,docker.pid,dockerd.launch.pid,dockerd.log,etcd.pid,etcd.log,env}
+        rmdir -- "$DIR" 2>/dev/null || true
+    fi
+}
+
+# --- start -------------------------------------------------------------------
+
+start_etcd() {
+    local client peer pid i
+    local data=$DIR/etcd-data logf=$DIR/etcd.log
+    # Retry with new ports in the unlikely case another process grabbed a
+    # port between picking and binding.
+    for _ in 1 2 3; do
+        client=$(pick_port)
+        peer=$(pick_port "$client")
+        rm -rf "$data"
+        log "starting etcd on 127.0.0.1:$client (peer $peer)"
+        # setsid: own session, so the server outlives this script and is not
+        # hit by signals sent to the caller's process group. The inner bash
+        # records its own pid and then becomes etcd via exec.
+        # shellcheck disable=SC2016 # expanded by the inner bash
+        setsid bash -c 'echo $$ >"$0"; exec "$@"' "$ETCD_PIDFILE" \
+            etcd --name presence-test --data-dir "$data" \
+            --listen-client-urls "http://127.0.0.1:$client" \
+            --advertise-client-urls "http://127.0.0.1:$client" \
+            --listen-peer-urls "http://127.0.0.1:$peer" \
+            --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
+            --initial-cluster "presence-test=http://127.0.0.1:$peer" \
+            --enable-v2 \
+            </dev/null >"$logf" 2>&1 &
+        for ((i = 0; i < READY_TIMEOUT * 5; i++)); do
+            pid=$(cat "$ETCD_PIDFILE" 2>/dev/null || true)
+            if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
+                break # exited; maybe a port clash, retry
+            fi
+            if curl -s --max-time 2 "http://127.0.0.1:$client/health" 2>/dev/null | grep -q '"health":"true"'; then
+                ETCD_URL=http://127.0.0.1:$client
+                pid=$(cat "$ETCD_PIDFILE")
+                log "etcd ready at $ETCD_URL (pid $pid)"
+                return 0
+            fi
+            sleep 0.2
+        done
+        if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+            terminate "$pid" 5 etcd
+            fail_with_log etcd "$logf" "etcd did not become healthy within ${READY_TIMEOUT}s"
+        fi
+        if ! grep -q 'address already in use' "$logf"; then
+            fail_with_log etcd "$logf" "etcd exited during startup"
+        fi
+        log "port clash, retrying with other ports"
+    done
+    fail_with_log etcd "$logf" "etcd could not bind free ports after 3 attempts"
+}
+
+start_dockerd() {
+    local logf=$DIR/dockerd.log pid i
+    mkdir -p "$DIR/data" "$DIR/exec"
+    rm -f "$DOCKER_PIDFILE" "$DOCKER_SOCK"
+    log "starting dockerd on unix://$DOCKER_SOCK"
+    # setsid + exec wrapper as for etcd; dockerd writes DOCKER_PIDFILE itself
+    # only once it is initialised, so the wrapper records the pid earlier.
+    # shellcheck disable=SC2016 # expanded by the inner bash
+    setsid bash -c 'echo $$ >"$0"; exec "$@"' "$DIR/dockerd.launch.pid" \
+        dockerd \
+        --data-root "$DIR/data" \
+        --exec-root "$DIR/exec" \
+        --host "unix://$DOCKER_SOCK" \
+        --pidfile "$DOCKER_PIDFILE" \
+        </dev/null >"$logf" 2>&1 &
+    for ((i = 0; i < READY_TIMEOUT * 5; i++)); do
+        pid=$(cat "$DIR/dockerd.launch.pid" 2>/dev/null || true)
+        if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
+            fail_with_log dockerd "$logf" "dockerd exited during startup"
+        fi
+        if [[ -S $DOCKER_SOCK ]] && docker_cli version >/dev/null 2>&1; then
+            log "dockerd ready (pid $pid, $(docker_cli version -f 'engine {{.Server.Version}}, API {{.Server.APIVersion}}' 2>/dev/null))"
+            return 0
+        fi
+        sleep 0.2
+    done
+    fail_with_log dockerd "$logf" "dockerd did not answer on unix://$DOCKER_SOCK within ${READY_TIMEOUT}s"
+}
+
+# The test image: a static busybox and a few applet symlinks, imported from a
+# tarball, so no registry is needed.
+build_test_image() {
+    local rootfs=$DIR/image-rootfs busybox applet
+    busybox=$(command -v busybox || true)
+    [[ -n $busybox ]] || die "busybox not found (install busybox-static)"
+    # The container must not need the host's libc.
+    if ldd "$busybox" >/dev/null 2>&1; then
+        busybox=/bin/busybox
+        [[ -x /usr/bin/busybox ]] && busybox=/usr/bin/busybox
+        ldd "$busybox" >/dev/null 2>&1 && die "$busybox is dynamically linked; install busybox-static"
+    fi
+    rm -rf "$rootfs"
+    mkdir -p "$rootfs/bin" "$rootfs/tmp" "$rootfs/etc" "$rootfs/proc" "$rootfs/sys" "$rootfs/dev"
+    cp "$busybox" "$rootfs/bin/busybox"
+    for applet in sh sleep nc httpd true false wget cat echo ls env kill ps hostname; do
+        ln -s busybox "$rootfs/bin/$applet"
+    done
+    chmod 1777 "$rootfs/tmp"
+    log "importing $TEST_IMAGE"
+    tar -C "$rootfs" --numeric-owner -c . |
+        docker_cli import -c 'CMD ["/bin/sleep","100000"]' - "$TEST_IMAGE" >/dev/null
+    rm -rf "$rootfs"
+}
+
+check_no_foreign_dockerd() {
+    local pid cmd other
+    for pid in $(dockerd_pids); do
+        is_ours "$pid" && continue
+        cmd=$(cmdline_of "$pid")
+        log "ERROR: another dockerd is running (pid $pid): $cmd"
+        log "Only one dockerd can run per machine (they fight over docker0 and iptables)."
+        if [[ $cmd =~ --pidfile[=\ ]([^ ]+)/docker\.pid ]]; then
+            other=${BASH_REMATCH[1]}
+            if [[ -f $other/env ]]; then
+                log "It looks like test servers started by this script in $other. Either reuse them:"
+                log "    PRESENCE_TEST_ENV=$other/env scripts/test.sh"
+                log "or stop them:"
+                log "    scripts/test-servers.sh stop $other"
+            fi
+        fi
+        exit 1
+    done
+}
+
+start_servers() {
+    command -v etcd >/dev/null || die "etcd not found; run scripts/install-deps.sh"
+    command -v dockerd >/dev/null || die "dockerd not found; run scripts/install-deps.sh"
+    command -v docker >/dev/null || die "docker CLI not found; run scripts/install-deps.sh"
+    [[ $(id -u) -eq 0 ]] || die "dockerd needs root; run as root"
+
+    if [[ -e $DIR && ! -e $DIR/$MARKER ]] && [[ -n $(ls -A "$DIR" 2>/dev/null) ]]; then
+        die "$DIR exists, is not empty and was not created by this script; pick another DIR"
+    fi
+
+    # Leftovers from an earlier run with the same DIR: stop and wipe them so
+    # every start gives empty etcd and docker state.
+    if [[ -e $DIR/$MARKER ]]; then
+        log "cleaning up an earlier run in $DIR"
+        stop_servers
+    fi
+    check_no_foreign_dockerd
+
+    mkdir -p "$DIR"
+    touch "$DIR/$MARKER"
+    # If anything below fails, do not leave half-started servers behind.
+    trap 'rc=$?; if ((rc != 0)); then log "start failed; cleaning up"; stop_servers; fi' EXIT
+
+    start_etcd
+    start_dockerd
+    build_test_image
+
+    # Written last and atomically: if DIR/env exists, the servers are ready.
+    cat >"$DIR/env.tmp" <<EOF
+# Generated by scripts/test-servers.sh on $(date -u +%Y-%m-%dT%H:%M:%SZ).
+# Stop with: $ROOT/scripts/test-servers.sh stop $DIR
+export PRESENCE_TEST_ETCD=$ETCD_URL
+export PRESENCE_TEST_DOCKER_HOST=unix://$DOCKER_SOCK
+export PRESENCE_TEST_IMAGE=$TEST_IMAGE
+export PRESENCE_TEST_DIR=$DIR
+EOF
+    mv "$DIR/env.tmp" "$DIR/env"
+    trap - EXIT
+    log "ready; environment in $DIR/env"
+}
+
+case $ACTION in
+    start) start_servers ;;
+    stop)
+        if [[ ! -e $DIR ]] && [[ -z $(leftover_pids) ]]; then
+            log "nothing to stop in $DIR"
+            exit 0
+        fi
+        stop_servers
+        log "stopped; removed $DIR"
+        ;;
+esac
