@@ -70,7 +70,9 @@ else
 
     export DEBIAN_FRONTEND=noninteractive
     "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
-    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+    # NEEDRESTART_SUSPEND: Ubuntu/Debian needrestart hooks would otherwise
+    # scan (and possibly prompt about) services after the install.
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 apt-get install -y -q \
         --no-install-recommends "${missing[@]}" </dev/null
     log "installed: ${missing[*]}"
 fi

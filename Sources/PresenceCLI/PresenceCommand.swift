@@ -63,6 +63,24 @@ struct PresenceCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
+    /// Parses, runs, and reports bad input as one line (`presence: …`) with exit 64, for scripts and logs.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            guard code == .validationFailure else { exit(withError: error) }
+            let line = "presence: \(message(for: error)) (see 'presence --help')\n"
+            _ = line.withCString { write(2, $0, strlen($0)) }
+            Glibc.exit(code.rawValue)
+        }
+    }
+
     /// Bad input is a usage error (exit 64), found before anything runs.
     func validate() throws {
         _ = try agentConfiguration()

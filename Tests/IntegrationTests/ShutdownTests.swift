@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+@Suite("Shutdown and crashes")
+struct ShutdownTests {
+    let docker: DockerCLI
+    let etcd: EtcdReader
+
+    init() throws {
+        docker = try DockerCLI()
+        etcd = try EtcdReader()
+    }
+
+    func keys(_ api: String, under prefix: String) async throws -> [String: String] {
+        api == "v3" ? try await etcd.keys(under: prefix + "/") : try await etcd.v2Keys(under: prefix)
+    }
+
+    @Test(arguments: ["v3", "v2"], [SIGTERM, SIGINT])
+    func aSignalRemovesEveryKeyAndExitsZero(api: String, signal: Int32) async throws {
+        let name = uniqueName("term")
+        let prefix = uniquePrefix()
+        try docker.start(name, ports: ["80", "81", "82/udp"])
+        defer { docker.remove(name) }
+        let agent = try AgentProcess.start(container: [name], prefix: prefix, api: api, ttl: 60, interval: 30)
+        #expect(try await eventually { try await keys(api, under: prefix).count == 6 } != nil, "\(agent.log)")
+        let start = ContinuousClock.now
+        agent.signal(signal)
+        let status = try await agent.waitForExit()
+        let took = ContinuousClock.now - start
+        #expect(status == 0, "\(agent.log)")
+        #expect(try await keys(api, under: prefix).isEmpty)
+        print("\(api) signal \(signal): exited \(status.map(String.init) ?? "-") after \(took), keys gone")
+    }
+
+    /// A killed agent cannot clean up; its keys must still go, by themselves, within the TTL.
+    @Test(arguments: ["v3", "v2"])
+    func sigkillLeavesKeysToExpireWithinTheTTL(api: String) async throws {
+        let name = uniqueName("kill")
+        let prefix = uniquePrefix()
+        try docker.start(name, ports: ["80"])
+        defer { docker.remove(name) }
+        let agent = try AgentProcess.start(container: [name], prefix: prefix, api: api, ttl: 3, interval: 1)
+        #expect(try await eventually { try await keys(api, under: prefix).count == 2 } != nil)
+        agent.signal(SIGKILL)
+        _ = try await agent.waitForExit()
+        #expect(try await keys(api, under: prefix).count == 2, "still there right after the kill")
+        // etcd expires leases on its own clock; allow it a second or two past the TTL.
+        let gone = try await eventually(timeout: .seconds(8)) { try await keys(api, under: prefix).isEmpty }
+        #expect(gone != nil)
+        print("\(api): keys expired \(gone.map { "\($0)" } ?? "never") after SIGKILL (TTL 3 s)")
+    }
+
+    @Test func sigtermWithEtcdUnreachableExitsOneWithinTheShutdownTimeout() async throws {
+        let name = uniqueName("noetcd")
+        let prefix = uniquePrefix()
+        let server = try EtcdServer()
+        try await server.start()
+        try docker.start(name, ports: ["80"])
+        defer { docker.remove(name) }
+        let agent = try AgentProcess.start(
+            container: [name], prefix: prefix, etcd: server.endpoint, ttl: 10, interval: 2,
+            extra: ["--shutdown-timeout", "2"])
+        let reader = EtcdReader(endpoint: server.endpoint)
+        #expect(try await eventually { try await reader.keys(under: prefix + "/").count == 2 } != nil)
+        server.stop()
+        let (status, took) = try await agent.terminate()
+        #expect(status == 1)
+        #expect(took < .seconds(6), "took \(took)")
+        #expect(agent.log.contains("they expire within the TTL of 10 s"), "\(agent.log)")
+        print("SIGTERM with etcd down: exit \(status.map(String.init) ?? "-") after \(took)")
+    }
+}

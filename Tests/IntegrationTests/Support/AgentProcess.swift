@@ -1,0 +1,71 @@
+import Foundation
+
+/// The agent's real executable, run as a child process with its output in a log file.
+final class AgentProcess: @unchecked Sendable {
+    let process = Process()
+    let logPath: String
+    let arguments: [String]
+
+    /// Starts `presence` with `arguments`. `ETCD_ENDPOINTS` and `DOCKER_HOST` are cleared unless given, so only
+    /// the test's own servers are ever dialled.
+    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+        self.arguments = arguments
+        logPath = NSTemporaryDirectory() + "presence-agent-\(UUID().uuidString).log"
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        process.executableURL = URL(fileURLWithPath: try TestEnvironment.binary())
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["ETCD_ENDPOINTS"] = nil
+        env["DOCKER_HOST"] = nil
+        process.environment = env.merging(environment) { $1 }
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    /// Starts the agent against the test servers with short timings, for `container` under `prefix`.
+    static func start(
+        container: [String], prefix: String, api: String = "v3", etcd: String? = nil,
+        ttl: Int = 4, interval: Double = 1, extra: [String] = []
+    ) throws -> AgentProcess {
+        try AgentProcess(
+            container.flatMap { ["--container", $0] } + [
+                "--prefix", prefix, "--etcd-api", api, "--etcd-endpoints", try etcd ?? TestEnvironment.etcd(),
+                "--docker-host", try TestEnvironment.dockerHost(), "--ttl", String(ttl), "--interval", String(interval),
+                "--log-level", "debug",
+            ] + extra)
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    var isRunning: Bool { process.isRunning }
+
+    func signal(_ signal: Int32) {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+    }
+
+    /// Waits for the process to exit and returns its status, or nil if it still runs after `timeout`.
+    func waitForExit(timeout: Duration = .seconds(15)) async throws -> Int32? {
+        guard try await eventually(timeout: timeout, every: .milliseconds(20), { !process.isRunning }) != nil else {
+            return nil
+        }
+        return process.terminationStatus
+    }
+
+    /// Sends SIGTERM and returns the exit status and how long the agent took to exit.
+    func terminate(timeout: Duration = .seconds(15)) async throws -> (status: Int32?, took: Duration) {
+        let start = ContinuousClock.now
+        signal(SIGTERM)
+        let status = try await waitForExit(timeout: timeout)
+        return (status, ContinuousClock.now - start)
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(atPath: logPath)
+    }
+}

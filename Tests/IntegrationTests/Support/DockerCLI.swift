@@ -1,0 +1,43 @@
+import Foundation
+
+/// The test dockerd, driven through the real docker CLI.
+struct DockerCLI {
+    let host: String
+
+    init() throws {
+        host = try TestEnvironment.dockerHost()
+    }
+
+    @discardableResult
+    func run(_ arguments: String...) throws -> String {
+        try docker(arguments)
+    }
+
+    @discardableResult
+    func docker(_ arguments: [String], allowFailure: Bool = false) throws -> String {
+        try shell(["docker", "-H", host] + arguments, allowFailure: allowFailure)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Starts a detached container from the test image with `ports` (`-p` values) and returns its id.
+    @discardableResult
+    func start(_ name: String, ports: [String], extra: [String] = []) throws -> String {
+        try docker(["run", "-d", "--name", name] + ports.flatMap { ["-p", $0] } + extra + [TestEnvironment.image()])
+    }
+
+    func remove(_ name: String) {
+        _ = try? docker(["rm", "-f", name], allowFailure: true)
+    }
+
+    /// The gateway the agent should write for wildcard bindings: the bridge network's, as Docker reports it.
+    func expectedHostIP() throws -> String {
+        let gateway = try docker(["network", "inspect", "bridge", "--format", "{{range .IPAM.Config}}{{.Gateway}} {{end}}"])
+            .split(separator: " ").first { !$0.contains(":") }
+        return gateway.map(String.init) ?? "172.17.42.1"
+    }
+
+    /// The host port Docker chose for `containerPort` (such as `80/tcp`) of a container.
+    func hostPort(_ name: String, _ containerPort: String) throws -> String {
+        try docker(["inspect", "--format", "{{(index (index .NetworkSettings.Ports \"\(containerPort)\") 0).HostPort}}", name])
+    }
+}

@@ -1,0 +1,82 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Reads etcd the way a consumer does, through its v3 gateway and v2 keys API.
+struct EtcdReader {
+    let endpoint: String
+
+    init(endpoint: String) {
+        self.endpoint = endpoint
+    }
+
+    init() throws {
+        endpoint = try TestEnvironment.etcd()
+    }
+
+    private func post(_ path: String, _ json: [String: Any]) async throws -> [String: Any] {
+        var request = HTTPClientRequest(url: endpoint + path)
+        request.method = .POST
+        request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json)))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+        let body = try await response.body.collect(upTo: 16 << 20)
+        return (try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]) ?? [:]
+    }
+
+    private static func b64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
+    private static func unb64(_ text: Any?) -> String {
+        (text as? String).flatMap { Data(base64Encoded: $0) }.map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+
+    private static func prefixEnd(_ prefix: String) -> String {
+        var bytes = Array(prefix.utf8)
+        bytes[bytes.count - 1] += 1
+        return Data(bytes).base64EncodedString()
+    }
+
+    /// Every v3 key under `prefix` with its value.
+    func keys(under prefix: String) async throws -> [String: String] {
+        try await entries(under: prefix).mapValues(\.value)
+    }
+
+    /// Every v3 key under `prefix` with its value and lease id.
+    func entries(under prefix: String) async throws -> [String: (value: String, lease: String)] {
+        let result = try await post("/v3/kv/range", ["key": Self.b64(prefix), "range_end": Self.prefixEnd(prefix)])
+        var entries: [String: (value: String, lease: String)] = [:]
+        for kv in result["kvs"] as? [[String: Any]] ?? [] {
+            entries[Self.unb64(kv["key"])] = (Self.unb64(kv["value"]), kv["lease"] as? String ?? "0")
+        }
+        return entries
+    }
+
+    /// The TTL etcd granted a lease, and the seconds it has left.
+    func lease(_ id: String) async throws -> (granted: Int, remaining: Int) {
+        let result = try await post("/v3/lease/timetolive", ["ID": id])
+        return (Int(result["grantedTTL"] as? String ?? "") ?? 0, Int(result["TTL"] as? String ?? "") ?? -1)
+    }
+
+    /// Every v2 key under `prefix` (a directory) with its value; empty if the directory does not exist.
+    func v2Keys(under prefix: String) async throws -> [String: String] {
+        try await v2Node(prefix).map { Self.flatten($0) } ?? [:]
+    }
+
+    /// The v2 node at `key`, read recursively, or nil if it does not exist.
+    func v2Node(_ key: String) async throws -> [String: Any]? {
+        let response = try await HTTPClient.shared.execute(
+            HTTPClientRequest(url: endpoint + "/v2/keys" + key + "?recursive=true"), timeout: .seconds(5))
+        let body = try await response.body.collect(upTo: 16 << 20)
+        guard response.status == .ok else { return nil }
+        let json = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
+        return json?["node"] as? [String: Any]
+    }
+
+    private static func flatten(_ node: [String: Any]) -> [String: String] {
+        var result: [String: String] = [:]
+        if let value = node["value"] as? String, let key = node["key"] as? String { result[key] = value }
+        for child in node["nodes"] as? [[String: Any]] ?? [] {
+            result.merge(flatten(child)) { $1 }
+        }
+        return result
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A private etcd for tests that stop, restart or wipe it, on free 127.0.0.1 ports with its own data dir.
+final class EtcdServer: @unchecked Sendable {
+    let clientPort: Int
+    let peerPort: Int
+    let directory: String
+    private var process: Process?
+
+    var endpoint: String { "http://127.0.0.1:\(clientPort)" }
+
+    init() throws {
+        clientPort = try freePort()
+        peerPort = try freePort()
+        directory = NSTemporaryDirectory() + "presence-etcd-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    /// Starts etcd and waits until it answers.
+    func start() async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        let peer = "http://127.0.0.1:\(peerPort)"
+        process.arguments = [
+            "etcd", "--name", "test", "--data-dir", directory + "/data",
+            "--listen-client-urls", endpoint, "--advertise-client-urls", endpoint,
+            "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+            "--initial-cluster", "test=\(peer)", "--enable-v2",
+        ]
+        let log = FileHandle(forWritingAtPath: directory + "/etcd.log") ?? {
+            FileManager.default.createFile(atPath: directory + "/etcd.log", contents: nil)
+            return FileHandle(forWritingAtPath: directory + "/etcd.log")!
+        }()
+        log.seekToEndOfFile()
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        self.process = process
+        let ready = try await eventually(timeout: .seconds(30)) {
+            (try? shell(["curl", "-sf", endpoint + "/health"]))?.contains("true") ?? false
+        }
+        guard ready != nil else { throw ShellError(command: "etcd", status: -1, output: "etcd did not become healthy") }
+    }
+
+    /// Stops etcd (SIGTERM) and waits for it to exit; the data stays.
+    func stop() {
+        guard let process, process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    /// Removes the data, so the next start is an empty etcd.
+    func wipe() throws {
+        try? FileManager.default.removeItem(atPath: directory + "/data")
+    }
+
+    deinit {
+        if let process, process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+/// A TCP port on 127.0.0.1 that nothing listens on now, chosen by the kernel.
+func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+        }
+    }
+    guard bound else { throw ShellError(command: "bind", status: errno, output: "no free port") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+
+/// The servers `scripts/test-servers.sh` started, read from the environment `scripts/test.sh` sets.
+///
+/// A missing variable fails the test with a message saying how to run it: integration tests never skip.
+enum TestEnvironment {
+    struct Missing: Error, CustomStringConvertible {
+        var name: String
+        var description: String {
+            "\(name) is not set: run the integration tests with scripts/test.sh, which starts etcd and dockerd"
+        }
+    }
+
+    static func value(_ name: String) throws -> String {
+        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { throw Missing(name: name) }
+        return value
+    }
+
+    /// The shared etcd (v2 API enabled), as `http://127.0.0.1:PORT`.
+    static func etcd() throws -> String { try value("PRESENCE_TEST_ETCD") }
+    /// The test dockerd, as `unix:///…/docker.sock`.
+    static func dockerHost() throws -> String { try value("PRESENCE_TEST_DOCKER_HOST") }
+    /// A tiny offline image holding busybox; its default command sleeps.
+    static func image() throws -> String { try value("PRESENCE_TEST_IMAGE") }
+    /// The agent's executable.
+    static func binary() throws -> String { try value("PRESENCE_BINARY") }
+    /// The agent's image, built by scripts/build-image.sh.
+    static func agentImage() throws -> String { try value("PRESENCE_TEST_AGENT_IMAGE") }
+}
+
+/// A prefix no other test uses, so tests can share one etcd and run in parallel.
+func uniquePrefix(_ label: String = #function) -> String {
+    let name = label.prefix { $0.isLetter || $0.isNumber }
+    return "/test-\(name)-\(UUID().uuidString.prefix(8).lowercased())"
+}
+
+/// A container name no other test uses.
+func uniqueName(_ label: String) -> String {
+    "\(label)-\(UUID().uuidString.prefix(8).lowercased())"
+}
+
+/// Polls `condition` until it holds or `timeout` passes; returns how long it took, or nil if it never held.
+@discardableResult
+func eventually(
+    timeout: Duration = .seconds(15),
+    every poll: Duration = .milliseconds(100),
+    _ condition: () async throws -> Bool
+) async throws -> Duration? {
+    let clock = ContinuousClock()
+    let start = clock.now
+    while clock.now - start < timeout {
+        if try await condition() { return clock.now - start }
+        try await Task.sleep(for: poll)
+    }
+    return try await condition() ? clock.now - start : nil
+}

@@ -1,0 +1,62 @@
+import Testing
+
+@testable import Presence
+
+@Suite("Options are validated before anything runs")
+struct ConfigurationTests {
+    @Test(arguments: [
+        ("http://127.0.0.1:2379", "http://127.0.0.1:2379"),
+        ("https://etcd.example:4001/", "https://etcd.example:4001"),
+        ("http://localhost", "http://localhost:2379"),
+        ("http://[::1]:2379", "http://[::1]:2379"),
+    ])
+    func endpoints(text: String, expected: String) throws {
+        #expect(try EtcdEndpoint(text).baseURL == expected)
+    }
+
+    @Test(arguments: [
+        "127.0.0.1:2379", "ftp://h:1", "http://", "http://h:99999", "http://h:2379/v2", "http://u@h", "not a url",
+        "http://h:port",
+    ])
+    func badEndpointsAreRefused(text: String) {
+        #expect(throws: ConfigurationError.self) { try EtcdEndpoint(text) }
+    }
+
+    @Test func endpointListsAreCommaSeparated() throws {
+        let list = try EtcdEndpoint.list("http://127.0.0.1:2379, http://127.0.0.1:22379")
+        #expect(list.map(\.port) == [2379, 22379])
+        #expect(throws: ConfigurationError.self) { try EtcdEndpoint.list(" , ") }
+    }
+
+    @Test func dockerHosts() throws {
+        #expect(try DockerHost("unix:///var/run/docker.sock") == .unix(path: "/var/run/docker.sock"))
+        #expect(try DockerHost("tcp://127.0.0.1:2375") == .tcp(host: "127.0.0.1", port: 2375))
+        #expect(try DockerHost("tcp://localhost") == .tcp(host: "localhost", port: 2375))
+        for bad in ["unix://relative.sock", "npipe:////./pipe/docker_engine", "/var/run/docker.sock", "tcp://"] {
+            #expect(throws: ConfigurationError.self) { try DockerHost(bad) }
+        }
+    }
+
+    @Test func defaultsMatchTheOriginal() throws {
+        let configuration = try AgentConfiguration(containers: ["web"])
+        #expect(configuration.layout.prefix == "/containers")
+        #expect(configuration.ttl == 60)
+        #expect(configuration.interval == .seconds(30))
+        #expect(configuration.etcdAPI == .v3)
+        #expect(configuration.dockerHost == .unix(path: "/var/run/docker.sock"))
+    }
+
+    @Test func ttlAndIntervalRules() {
+        #expect(throws: ConfigurationError.self) { try AgentConfiguration(containers: ["web"], ttl: 1) }
+        #expect(throws: ConfigurationError.self) {
+            try AgentConfiguration(containers: ["web"], ttl: 10, interval: .seconds(10))
+        }
+        #expect(throws: Never.self) { try AgentConfiguration(containers: ["web"], ttl: 2, interval: .milliseconds(500)) }
+    }
+
+    @Test func aContainerIsRequiredAndMustBeOneSegment() {
+        #expect(throws: ConfigurationError.self) { try AgentConfiguration(containers: []) }
+        #expect(throws: ConfigurationError.self) { try AgentConfiguration(containers: ["a/b"]) }
+        #expect(throws: ConfigurationError.self) { try AgentConfiguration(containers: [".."]) }
+    }
+}

@@ -1,0 +1,75 @@
+import Testing
+
+@testable import Presence
+
+@Suite("Decoding Docker's answers")
+struct DockerDecodingTests {
+    func decode(_ json: String) throws -> ContainerSnapshot {
+        try JSONDecoder().decode(DockerInspectResponse.self, from: Data(json.utf8)).snapshot
+    }
+
+    @Test func dockerInspect() throws {
+        let snapshot = try decode(
+            """
+            {"Id":"b089ac","Name":"/web","State":{"Status":"running","Running":true,"Paused":false},
+             "Config":{"Labels":{"tier":"front"}},
+             "NetworkSettings":{"Ports":{
+               "53/udp":[{"HostIp":"0.0.0.0","HostPort":"5353"},{"HostIp":"::","HostPort":"5353"}],
+               "80/tcp":[{"HostIp":"0.0.0.0","HostPort":"8080"},{"HostIp":"::","HostPort":"8080"}],
+               "9000/tcp":[{"HostIp":"127.0.0.1","HostPort":"9090"}],
+               "443/tcp":null}}}
+            """)
+        #expect(snapshot.name == "web")
+        #expect(snapshot.id == "b089ac")
+        #expect(snapshot.shouldBeRegistered)
+        #expect(snapshot.labels == ["tier": "front"])
+        #expect(snapshot.bindings.count == 5)
+        #expect(PublishedPort.from(snapshot.bindings, defaultHost: "h").map(\.segment) == ["53-udp", "80", "9000"])
+    }
+
+    @Test func podmanReportsAnEmptyHostIP() throws {
+        let snapshot = try decode(
+            """
+            {"Id":"1","Name":"web","State":{"Running":true},
+             "NetworkSettings":{"Ports":{"80/tcp":[{"HostIp":"","HostPort":"8080"}]}}}
+            """)
+        #expect(PublishedPort.from(snapshot.bindings, defaultHost: "172.17.0.1").map(\.host) == ["172.17.0.1"])
+    }
+
+    @Test func pausedAndStoppedContainersAreNotRegistered() throws {
+        let paused = try decode(#"{"Id":"1","Name":"/w","State":{"Running":true,"Paused":true}}"#)
+        let stopped = try decode(#"{"Id":"1","Name":"/w","State":{"Running":false}}"#)
+        #expect(!paused.shouldBeRegistered)
+        #expect(!stopped.shouldBeRegistered)
+        #expect(paused.bindings.isEmpty)
+    }
+
+    @Test func malformedBindingsAreDropped() throws {
+        let snapshot = try decode(
+            """
+            {"Id":"1","Name":"/w","State":{"Running":true},"NetworkSettings":{"Ports":{
+              "x/tcp":[{"HostIp":"0.0.0.0","HostPort":"1"}], "80/quic":[{"HostPort":"2"}],
+              "81/tcp":[{"HostPort":"nope"}], "82/tcp":[{"HostPort":"70000"}], "83":[{"HostPort":"8083"}]}}}
+            """)
+        #expect(snapshot.bindings == [PortBinding(containerPort: 83, hostIP: "", hostPort: 8083)])
+    }
+
+    @Test func bridgeGateway() throws {
+        let current = #"{"IPAM":{"Config":[{"Subnet":"fd00::/64","Gateway":"fd00::1"},{"Subnet":"172.17.0.0/16","Gateway":"172.17.0.1"}]}}"#
+        let old = #"{"IPAM":{"Config":[{"Subnet":"172.17.0.0/16"}]}}"#
+        #expect(try JSONDecoder().decode(DockerNetworkResponse.self, from: Data(current.utf8)).ipv4Gateway == "172.17.0.1")
+        #expect(try JSONDecoder().decode(DockerNetworkResponse.self, from: Data(old.utf8)).ipv4Gateway == nil)
+    }
+
+    @Test(arguments: [
+        ("1.41", "1.41"), ("1.51", "1.51"), ("1.52", "1.51"), ("2.0", "1.51"), (nil, "1.24"), ("garbage", "1.24"),
+    ] as [(String?, String)])
+    func apiVersionNegotiation(server: String?, expected: String) {
+        #expect(DockerAPIVersion.negotiated(server: server).description == expected)
+    }
+
+    @Test func namesAndSocketPathsArePercentEncoded() {
+        #expect(percentEncoded("/var/run/docker.sock") == "%2Fvar%2Frun%2Fdocker.sock")
+        #expect(percentEncoded("my_web-1.a") == "my_web-1.a")
+    }
+}

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Runs the whole test suite, including the integration tests against a real
+# etcd and dockerd started just for this run.
+#
+#   scripts/test.sh [swift test args...]      e.g. scripts/test.sh --filter Integration
+#
+# Phases: install missing packages, build (debug, with tests), start private
+# test servers (scripts/test-servers.sh) in a fresh temp dir, build the agent
+# image into that dockerd (scripts/build-image.sh), run `swift test`. The
+# servers are always stopped on exit; the exit code is swift test's.
+#
+# Environment knobs:
+#   PRESENCE_SKIP_IMAGE=1        skip the (slow) image build; image-based tests
+#                                then see no PRESENCE_TEST_AGENT_IMAGE and
+#                                should skip themselves
+#   PRESENCE_TEST_ENV=DIR/env    reuse already running servers started with
+#                                `scripts/test-servers.sh start DIR` instead of
+#                                starting (and stopping) new ones
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
+cd "$ROOT"
+
+log() { printf '[test] %s\n' "$*" >&2; }
+die() { printf '[test] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# --- phase timing ------------------------------------------------------------
+T_START=$SECONDS
+TIMINGS=()
+PHASE=""
+PHASE_START=0
+phase() { # phase NAME: ends the current phase (if any) and starts NAME
+    end_phase
+    PHASE=$1
+    PHASE_START=$SECONDS
+    log "=== $PHASE"
+}
+end_phase() {
+    if [[ -n $PHASE ]]; then
+        TIMINGS+=("$PHASE $((SECONDS - PHASE_START))s")
+        PHASE=""
+    fi
+}
+
+# --- cleanup -----------------------------------------------------------------
+SERVERS_DIR=""
+# shellcheck disable=SC2317 # invoked via trap
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    end_phase
+    if [[ -n $SERVERS_DIR ]]; then
+        local t=$SECONDS
+        bash "$SCRIPT_DIR/test-servers.sh" stop "$SERVERS_DIR" ||
+            log "WARNING: stopping test servers in $SERVERS_DIR failed"
+        TIMINGS+=("stop-servers $((SECONDS - t))s")
+    fi
+    local joined=""
+    ((${#TIMINGS[@]} == 0)) || printf -v joined '%s, ' "${TIMINGS[@]}"
+    log "timings: ${joined}total $((SECONDS - T_START))s"
+    if ((rc == 0)); then log "PASSED"; else log "FAILED (exit $rc)"; fi
+    exit "$rc"
+}
+trap cleanup EXIT
+# Turn signals into a normal exit so the EXIT trap stops the servers.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- 1. dependencies ---------------------------------------------------------
+phase deps
+bash "$SCRIPT_DIR/install-deps.sh"
+if ! command -v swift >/dev/null && [[ -x /opt/swift/usr/bin/swift ]]; then
+    export PATH="/opt/swift/usr/bin:$PATH"
+fi
+
+# --- 2. build ------------------------------------------------------------------
+phase build
+swift build --build-tests
+PRESENCE_BINARY="$(swift build --show-bin-path)/presence"
+[[ -x $PRESENCE_BINARY ]] || die "agent binary not found at $PRESENCE_BINARY"
+export PRESENCE_BINARY
+
+# --- 3. test servers -----------------------------------------------------------
+phase servers
+if [[ -n ${PRESENCE_TEST_ENV:-} ]]; then
+    [[ -f $PRESENCE_TEST_ENV ]] || die "PRESENCE_TEST_ENV=$PRESENCE_TEST_ENV: no such file"
+    log "reusing servers from $PRESENCE_TEST_ENV (they are left running)"
+    # shellcheck disable=SC1090
+    source "$PRESENCE_TEST_ENV"
+else
+    # Short path: unix sockets live under it.
+    SERVERS_DIR=$(mktemp -d /tmp/presence-test.XXXX)
+    bash "$SCRIPT_DIR/test-servers.sh" start "$SERVERS_DIR"
+    # shellcheck disable=SC1091
+    source "$SERVERS_DIR/env"
+fi
+curl -fsS --max-time 5 "$PRESENCE_TEST_ETCD/health" >/dev/null ||
+    die "etcd at $PRESENCE_TEST_ETCD is not answering"
+docker -H "$PRESENCE_TEST_DOCKER_HOST" version >/dev/null 2>&1 ||
+    die "dockerd at $PRESENCE_TEST_DOCKER_HOST is not answering"
+
+# --- 4. agent image ------------------------------------------------------------
+if [[ ${PRESENCE_SKIP_IMAGE:-0} == 1 ]]; then
+    log "PRESENCE_SKIP_IMAGE=1: not building the agent image"
+    unset PRESENCE_TEST_AGENT_IMAGE
+else
+    phase image
+    bash "$SCRIPT_DIR/build-image.sh" --docker-host "$PRESENCE_TEST_DOCKER_HOST"
+    export PRESENCE_TEST_AGENT_IMAGE=etcd-container-presence:latest
+fi
+
+# --- 5. tests ------------------------------------------------------------------
+phase tests
+log "PRESENCE_TEST_ETCD=$PRESENCE_TEST_ETCD"
+log "PRESENCE_TEST_DOCKER_HOST=$PRESENCE_TEST_DOCKER_HOST"
+log "PRESENCE_TEST_IMAGE=$PRESENCE_TEST_IMAGE"
+log "PRESENCE_TEST_AGENT_IMAGE=${PRESENCE_TEST_AGENT_IMAGE:-(not set)}"
+log "PRESENCE_BINARY=$PRESENCE_BINARY"
+set +e
+swift test "$@"
+rc=$?
+set -e
+exit "$rc"
