@@ -70,10 +70,12 @@ else
 
     export DEBIAN_FRONTEND=noninteractive
     "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
-    # NEEDRESTART_SUSPEND: Ubuntu/Debian needrestart hooks would otherwise
-    # scan (and possibly prompt about) services after the install.
-    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 apt-get install -y -q \
-        --no-install-recommends "${missing[@]}" </dev/null
+    # Recommends are kept on purpose: docker.io recommends apparmor, without
+    # which containers fail to start on AppArmor-enabled kernels.
+    # NEEDRESTART_SUSPEND: needrestart (also a docker.io recommend) would
+    # otherwise scan, and possibly prompt about, services after the install.
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 \
+        apt-get install -y -q "${missing[@]}" </dev/null
     log "installed: ${missing[*]}"
 fi
 

@@ -315,6 +315,8 @@ start_dockerd() {
         fi
         sleep 0.2
     done
+    # We just started this pid, so stop it even if its cmdline looks odd.
+    [[ -z $pid ]] || terminate "$pid" 15 dockerd
     fail_with_log dockerd "$logf" "dockerd did not answer on unix://$DOCKER_SOCK within ${READY_TIMEOUT}s"
 }
 
@@ -412,6 +414,10 @@ case $ACTION in
             exit 0
         fi
         stop_servers
-        log "stopped; removed $DIR"
+        if [[ -e $DIR ]]; then
+            log "stopped; kept $DIR (not created by this script; only our files were removed)"
+        else
+            log "stopped; removed $DIR"
+        fi
         ;;
 esac

@@ -12,7 +12,7 @@
 # Environment knobs:
 #   PRESENCE_SKIP_IMAGE=1        skip the (slow) image build; image-based tests
 #                                then see no PRESENCE_TEST_AGENT_IMAGE and
-#                                should skip themselves
+#                                fail (tests never skip); for local loops
 #   PRESENCE_TEST_ENV=DIR/env    reuse already running servers started with
 #                                `scripts/test-servers.sh start DIR` instead of
 #                                starting (and stopping) new ones

@@ -43,7 +43,11 @@ final class EtcdServer: @unchecked Sendable {
         let ready = try await eventually(timeout: .seconds(30)) {
             (try? shell(["curl", "-sf", endpoint + "/health"]))?.contains("true") ?? false
         }
-        guard ready != nil else { throw ShellError(command: "etcd", status: -1, output: "etcd did not become healthy") }
+        guard ready != nil else {
+            let log = (try? String(contentsOfFile: directory + "/etcd.log", encoding: .utf8)) ?? ""
+            throw ShellError(
+                command: "etcd", status: -1, output: "etcd did not become healthy: \(log.suffix(1500))")
+        }
     }
 
     /// Stops etcd (SIGTERM) and waits for it to exit; the data stays.
@@ -68,20 +72,25 @@ final class EtcdServer: @unchecked Sendable {
     }
 }
 
-/// A TCP port on 127.0.0.1 that nothing listens on now, chosen by the kernel.
+/// A TCP port on 127.0.0.1 that nothing listens on now.
+///
+/// It is drawn below the kernel's ephemeral range (32768 and up): a client retrying a port in that range can
+/// connect to itself and hold the port, so a server started there later could not bind it.
 func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+    for _ in 0..<200 {
+        let port = Int.random(in: 20000..<32000)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
         }
+        if bound { return port }
     }
-    guard bound else { throw ShellError(command: "bind", status: errno, output: "no free port") }
-    return Int(UInt16(bigEndian: address.sin_port))
+    throw ShellError(command: "bind", status: errno, output: "no free port between 20000 and 32000")
 }
