@@ -5,6 +5,24 @@
 #                                       write DIR/env (source it)
 #   scripts/test-servers.sh stop DIR    remove containers, stop both, unmount,
 #                                       delete DIR
+#   scripts/test-servers.sh stop-docker DIR
+#                                       stop only DIR's dockerd, like a host's
+#                                       `systemctl stop docker`: SIGTERM (its
+#                                       containers get stopped), wait up to 20 s
+#                                       ($PRESENCE_DOCKER_STOP_TIMEOUT), then
+#                                       SIGKILL; then kill what it left behind
+#                                       (containerd shims, container processes,
+#                                       docker-proxy). etcd, DIR/data and the
+#                                       containers' state are kept.
+#   scripts/test-servers.sh start-docker DIR
+#                                       start DIR's dockerd again with the same
+#                                       flags and socket; containers with
+#                                       `--restart always` come back, others stay
+#                                       exited. Waits until it answers.
+#
+# stop-docker/start-docker are for tests that restart Docker under a running
+# agent. Both are idempotent (stop when stopped / start when running only log)
+# and serialised by a lock on DIR/.docker.lock.
 #
 # Everything lives under DIR (data, sockets, logs, pids), so several runs
 # never share state. Only ONE dockerd can run per machine (each dockerd
@@ -23,6 +41,10 @@ ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
 
 TEST_IMAGE=presence-test:latest
 READY_TIMEOUT=${PRESENCE_READY_TIMEOUT:-30}  # seconds per server
+# stop-docker: seconds between SIGTERM and SIGKILL. dockerd stops running
+# containers first, each with its stop timeout (10 s by default; a busybox
+# `sleep` as pid 1 ignores SIGTERM and always takes that long).
+DOCKER_STOP_TIMEOUT=${PRESENCE_DOCKER_STOP_TIMEOUT:-20}
 # Marks a directory as ours: `stop` only deletes DIR wholesale if present.
 MARKER=.presence-test-servers
 
@@ -30,13 +52,13 @@ log() { printf '[test-servers] %s\n' "$*" >&2; }
 die() { printf '[test-servers] ERROR: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-    echo "usage: $0 start|stop DIR" >&2
+    echo "usage: $0 start|stop|stop-docker|start-docker DIR" >&2
     exit 2
 }
 
 (($# == 2)) || usage
 ACTION=$1
-case $ACTION in start | stop) ;; *) usage ;; esac
+case $ACTION in start | stop | stop-docker | start-docker) ;; *) usage ;; esac
 
 # Absolute, normalised DIR (it may not exist yet). The docker socket and
 # containerd's sockets under DIR/exec must fit in a unix socket path
@@ -68,6 +90,16 @@ is_ours() {
     [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && mentions_dir "$(cmdline_of "$pid")"
 }
 
+# True if PID exists and is not a zombie (a server reparented to an init that
+# does not reap would otherwise look alive forever).
+is_alive() {
+    local line
+    [[ $1 =~ ^[0-9]+$ ]] || return 1
+    { read -r line <"/proc/$1/stat"; } 2>/dev/null || return 1
+    line=${line##*) }
+    [[ ${line:0:1} != [ZX] ]]
+}
+
 # Sends SIGTERM to PID, waits up to $2 seconds, then SIGKILLs it.
 terminate() {
     local pid=$1 timeout=$2 name=$3 i
@@ -90,7 +122,10 @@ terminate() {
 # Pids of leftover processes that refer to DIR (containerd, containerd-shim,
 # docker-proxy, etcd, an agent using our socket ...) plus all their
 # descendants (container processes, which do not mention DIR), one per line.
+# With an argument, that function (called with a command line) selects the
+# roots instead of mentions_dir.
 leftover_pids() {
+    local match=${1:-mentions_dir}
     local f pid ppid line rest
     local -A children=()
     local -a queue=()
@@ -104,7 +139,7 @@ leftover_pids() {
         rest=${line##*) }
         read -r _ ppid _ <<<"$rest"
         children[$ppid]+=" $pid"
-        mentions_dir "$(cmdline_of "$pid")" && queue+=("$pid")
+        "$match" "$(cmdline_of "$pid")" && queue+=("$pid")
     done
     local i=0
     while ((i < ${#queue[@]})); do
@@ -116,15 +151,32 @@ leftover_pids() {
     done | sort -un
 }
 
-# Pids of running dockerd processes, one per line.
+# Pids of running dockerd processes, one per line. Zombies are left out: an
+# init that reaps late would otherwise show a stopped dockerd (with an empty
+# command line, so not recognisably ours) as a foreign one.
 dockerd_pids() {
     local f pid
     for f in /proc/[0-9]*/comm; do
         pid=${f#/proc/}
         pid=${pid%/comm}
-        [[ $(cat "$f" 2>/dev/null) == dockerd ]] && echo "$pid"
+        if [[ $(cat "$f" 2>/dev/null) == dockerd ]] && is_alive "$pid"; then echo "$pid"; fi
     done
     return 0
+}
+
+# Pids of the dockerd(s) serving DIR, one per line.
+our_dockerd_pids() {
+    local pid
+    for pid in $(dockerd_pids); do
+        if is_ours "$pid" && is_alive "$pid"; then echo "$pid"; fi
+    done
+    return 0
+}
+
+# True if something serves the Docker API on DIR/docker.sock.
+docker_answers() {
+    [[ -S $DOCKER_SOCK ]] &&
+        [[ $(curl -s --max-time 2 --unix-socket "$DOCKER_SOCK" http://docker/_ping 2>/dev/null) == OK ]]
 }
 
 # --- ports -------------------------------------------------------------------
@@ -234,7 +286,7 @@ stop_servers() {
         rm -rf -- "$DIR"
     elif [[ -d $DIR ]]; then
         rm -rf -- "$DIR"/{data,exec,etcd-data,image-rootfs} \
-            "$DIR"/{docker.sock,docker.pid,dockerd.launch.pid,dockerd.log,etcd.pid,etcd.log,env}
+            "$DIR"/{docker.sock,docker.pid,dockerd.launch.pid,dockerd.log,etcd.pid,etcd.log,env,.docker.lock}
         rmdir -- "$DIR" 2>/dev/null || true
     fi
 }
@@ -292,10 +344,16 @@ start_etcd() {
 start_dockerd() {
     local logf=$DIR/dockerd.log pid i
     mkdir -p "$DIR/data" "$DIR/exec"
-    rm -f "$DOCKER_PIDFILE" "$DOCKER_SOCK"
+    # The launch pidfile too: a stale one (start-docker) would be read as the
+    # new dockerd's pid and look like an instant exit.
+    rm -f "$DOCKER_PIDFILE" "$DOCKER_SOCK" "$DIR/dockerd.launch.pid"
     log "starting dockerd on unix://$DOCKER_SOCK"
+    # Appended, so that the log of a start-docker keeps the earlier runs.
+    printf '=== %s: starting dockerd\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$logf"
     # setsid + exec wrapper as for etcd; dockerd writes DOCKER_PIDFILE itself
     # only once it is initialised, so the wrapper records the pid earlier.
+    # 9>&-: fd 9 holds the stop-docker/start-docker lock; dockerd must not
+    # inherit it, or it would hold the lock for its whole life.
     # shellcheck disable=SC2016 # expanded by the inner bash
     setsid bash -c 'echo $$ >"$0"; exec "$@"' "$DIR/dockerd.launch.pid" \
         dockerd \
@@ -303,7 +361,7 @@ start_dockerd() {
         --exec-root "$DIR/exec" \
         --host "unix://$DOCKER_SOCK" \
         --pidfile "$DOCKER_PIDFILE" \
-        </dev/null >"$logf" 2>&1 &
+        </dev/null >>"$logf" 2>&1 9>&- &
     for ((i = 0; i < READY_TIMEOUT * 5; i++)); do
         pid=$(cat "$DIR/dockerd.launch.pid" 2>/dev/null || true)
         if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
@@ -406,8 +464,171 @@ EOF
     log "ready; environment in $DIR/env"
 }
 
+# --- stop-docker / start-docker -----------------------------------------------
+
+# Roots of what a dockerd leaves behind: its containerd and the shims (their
+# command lines name DIR/exec or DIR/data). Unlike mentions_dir this spares
+# etcd and mere clients of DIR/docker.sock (an agent under test, a socat
+# proxy), which must survive a Docker restart.
+mentions_docker_state() {
+    [[ $1 == *"$DIR/data"* || $1 == *"$DIR/exec"* ]]
+}
+
+# Serialises stop-docker/start-docker calls on the same DIR (tests may run
+# them concurrently). Released when this script exits.
+lock_docker() {
+    [[ -d $DIR ]] || return 0
+    exec 9>>"$DIR/.docker.lock"
+    flock -w 120 9 || die "another stop-docker/start-docker on $DIR did not finish within 120s"
+}
+
+# "pid<TAB>cmdline" of PID's descendants, one per line.
+descendants_with_cmdline() {
+    local root=$1 f pid ppid line rest i=0
+    local -A children=()
+    for f in /proc/[0-9]*/stat; do
+        pid=${f#/proc/}
+        pid=${pid%/stat}
+        { read -r line <"$f"; } 2>/dev/null || continue
+        rest=${line##*) }
+        read -r _ ppid _ <<<"$rest"
+        children[$ppid]+=" $pid"
+    done
+    # shellcheck disable=SC2206 # splitting the child list is intended
+    local -a queue=(${children[$root]:-})
+    while ((i < ${#queue[@]})); do
+        pid=${queue[i]}
+        ((i++)) || true
+        printf '%s\t%s\n' "$pid" "$(cmdline_of "$pid")"
+        # shellcheck disable=SC2206
+        queue+=(${children[$pid]:-})
+    done
+}
+
+# Kills what a stopped dockerd left behind: containerd, containerd-shims and
+# the container processes under them (after a SIGKILL they keep running, and
+# the new dockerd would spend its startup stopping them), plus the processes
+# listed in $1 ("pid<TAB>cmdline" lines: dockerd's former children such as
+# docker-proxy, which do not mention DIR) if still the same processes.
+# Quiet when there is nothing to kill.
+kill_docker_leftovers() {
+    local snapshot=${1:-} left pid cmd i
+    left=$(
+        leftover_pids mentions_docker_state
+        if [[ -n $snapshot ]]; then
+            while IFS=$'\t' read -r pid cmd; do
+                if is_alive "$pid" && [[ $(cmdline_of "$pid") == "$cmd" ]]; then echo "$pid"; fi
+            done <<<"$snapshot"
+        fi
+    )
+    left=$(sort -un <<<"$left" | sed '/^$/d')
+    if [[ -n $left ]]; then
+        log "killing what dockerd left behind: ${left//$'\n'/ }"
+        # Container init processes ignore SIGTERM, and the new dockerd would
+        # kill these anyway: SIGKILL at once. Re-scan once for processes
+        # forked meanwhile.
+        # shellcheck disable=SC2086 # one pid per word
+        kill -KILL $left 2>/dev/null || true
+        left=$(leftover_pids mentions_docker_state)
+        # shellcheck disable=SC2086
+        [[ -z $left ]] || kill -KILL $left 2>/dev/null || true
+    fi
+    # A stale containerd pidfile would make dockerd adopt whatever process
+    # now has that pid instead of starting its own containerd.
+    local cpidfile=$DIR/exec/containerd/containerd.pid
+    pid=$(cat "$cpidfile" 2>/dev/null || true)
+    if [[ -n $pid ]]; then
+        for ((i = 0; i < 50; i++)); do
+            is_alive "$pid" || break
+            sleep 0.1
+        done
+        if ! is_alive "$pid" || ! mentions_docker_state "$(cmdline_of "$pid")"; then
+            rm -f "$cpidfile"
+        fi
+    fi
+}
+
+stop_docker() {
+    local pids pid snapshot="" start=$SECONDS i stopped=0
+    pids=$(our_dockerd_pids)
+    if [[ -z $pids ]]; then
+        if docker_answers; then
+            die "no dockerd for $DIR is running, but something answers on $DOCKER_SOCK"
+        fi
+        log "dockerd for $DIR is not running; nothing to stop"
+        [[ ! -d $DIR ]] || kill_docker_leftovers
+        return 0
+    fi
+    # dockerd's children (containerd, docker-proxy): remembered now, as they
+    # get reparented once dockerd is gone.
+    for pid in $pids; do
+        snapshot+=$(descendants_with_cmdline "$pid")$'\n'
+    done
+    log "stopping dockerd (pid ${pids//$'\n'/ }) with SIGTERM; DIR/data and containers are kept"
+    # shellcheck disable=SC2086 # one pid per word
+    kill -TERM $pids 2>/dev/null || true
+    for ((i = 0; i < DOCKER_STOP_TIMEOUT * 10; i++)); do
+        stopped=1
+        for pid in $pids; do
+            if is_alive "$pid"; then stopped=0; break; fi
+        done
+        if ((stopped)) && ! docker_answers; then break; fi
+        stopped=0
+        sleep 0.1
+    done
+    if ((!stopped)); then
+        log "dockerd did not exit within ${DOCKER_STOP_TIMEOUT}s; sending SIGKILL"
+        # shellcheck disable=SC2086
+        kill -KILL $pids 2>/dev/null || true
+        for ((i = 0; i < 50; i++)); do
+            stopped=1
+            for pid in $pids; do
+                if is_alive "$pid"; then stopped=0; break; fi
+            done
+            ((stopped)) && break
+            sleep 0.1
+        done
+        ((stopped)) || die "dockerd (pid ${pids//$'\n'/ }) still alive after SIGKILL"
+        if docker_answers; then
+            die "dockerd is gone but something still answers on $DOCKER_SOCK"
+        fi
+    fi
+    kill_docker_leftovers "$snapshot"
+    log "dockerd stopped in $((SECONDS - start))s"
+}
+
+start_docker() {
+    local pids i
+    [[ -e $DIR/$MARKER && -f $DIR/env ]] ||
+        die "no test servers in $DIR; start them first with: $0 start $DIR"
+    pids=$(our_dockerd_pids)
+    if [[ -n $pids ]]; then
+        for ((i = 0; i < READY_TIMEOUT * 5; i++)); do
+            if docker_answers; then
+                log "dockerd for $DIR is already running (pid ${pids//$'\n'/ }); nothing to start"
+                return 0
+            fi
+            sleep 0.2
+        done
+        die "dockerd for $DIR (pid ${pids//$'\n'/ }) is running but does not answer on $DOCKER_SOCK; see $DIR/dockerd.log"
+    fi
+    command -v dockerd >/dev/null || die "dockerd not found; run scripts/install-deps.sh"
+    [[ $(id -u) -eq 0 ]] || die "dockerd needs root; run as root"
+    check_no_foreign_dockerd
+    kill_docker_leftovers
+    start_dockerd
+}
+
 case $ACTION in
     start) start_servers ;;
+    stop-docker)
+        lock_docker
+        stop_docker
+        ;;
+    start-docker)
+        lock_docker
+        start_docker
+        ;;
     stop)
         if [[ ! -e $DIR ]] && [[ -z $(leftover_pids) ]]; then
             log "nothing to stop in $DIR"

@@ -6,8 +6,16 @@
 #
 # Phases: install missing packages, build (debug, with tests), start private
 # test servers (scripts/test-servers.sh) in a fresh temp dir, build the agent
-# image into that dockerd (scripts/build-image.sh), run `swift test`. The
-# servers are always stopped on exit; the exit code is swift test's.
+# image into that dockerd (scripts/build-image.sh), run the tests. The servers
+# are always stopped on exit.
+#
+# Without arguments the tests run in two phases with the same environment:
+#   tests            swift test --skip ExclusiveTests
+#   exclusive-tests  swift test --filter ExclusiveTests
+# The ExclusiveTests suite restarts the shared dockerd (test-servers.sh
+# stop-docker/start-docker), so it must run alone, after everything else.
+# Both phases always run; the exit code is non-zero if either failed.
+# With arguments, a single `swift test "$@"` runs and its exit code is ours.
 #
 # Environment knobs:
 #   PRESENCE_SKIP_IMAGE=1        skip the (slow) image build; image-based tests
@@ -117,8 +125,33 @@ log "PRESENCE_TEST_DOCKER_HOST=$PRESENCE_TEST_DOCKER_HOST"
 log "PRESENCE_TEST_IMAGE=$PRESENCE_TEST_IMAGE"
 log "PRESENCE_TEST_AGENT_IMAGE=${PRESENCE_TEST_AGENT_IMAGE:-(not set)}"
 log "PRESENCE_BINARY=$PRESENCE_BINARY"
+# For tests that restart dockerd: $PRESENCE_TEST_SERVERS_SCRIPT stop-docker
+# $PRESENCE_TEST_DIR, then start-docker.
+export PRESENCE_TEST_SERVERS_SCRIPT=$SCRIPT_DIR/test-servers.sh
+log "PRESENCE_TEST_SERVERS_SCRIPT=$PRESENCE_TEST_SERVERS_SCRIPT"
+if (($# > 0)); then
+    set +e
+    swift test "$@"
+    rc=$?
+    set -e
+    exit "$rc"
+fi
+
 set +e
-swift test "$@"
-rc=$?
+swift test --skip ExclusiveTests
+rc_shared=$?
 set -e
-exit "$rc"
+log "tests (all but ExclusiveTests): exit $rc_shared in $((SECONDS - PHASE_START))s"
+
+phase exclusive-tests
+set +e
+swift test --filter ExclusiveTests
+rc_exclusive=$?
+set -e
+log "exclusive-tests (ExclusiveTests, which restart dockerd): exit $rc_exclusive in $((SECONDS - PHASE_START))s"
+
+if ((rc_shared != 0 || rc_exclusive != 0)); then
+    log "failed phases:$( ((rc_shared == 0)) || printf ' tests'; ((rc_exclusive == 0)) || printf ' exclusive-tests')"
+    exit 1
+fi
+exit 0

@@ -4,7 +4,7 @@ import ServiceLifecycle
 import UnixSignals
 
 /// The whole agent, wired from a configuration: the Docker client, the etcd store for the chosen API, the
-/// reconciler and the service that drives it.
+/// reconciler, and the services that drive it.
 public struct Agent: Sendable {
     public let configuration: AgentConfiguration
     private let httpClient: HTTPClient
@@ -16,28 +16,40 @@ public struct Agent: Sendable {
         self.logger = logger
     }
 
-    /// The long-running services, in start order: the first stops last.
+    /// The long-running services, in start order. The registration service comes first so that it stops
+    /// last: it removes the keys after the event stream has closed.
     public func makeServices() -> [any Service] {
         let transport = EtcdTransport(
             endpoints: configuration.etcdEndpoints, httpClient: httpClient,
             timeout: min(.seconds(5), .seconds(configuration.ttl) / 2), logger: logger)
+        let layout = configuration.layout
+        let ttl = configuration.ttl
         let store: any RegistrationStore =
             switch configuration.etcdAPI {
-            case .v3: EtcdV3Store(transport: transport, layout: configuration.layout, ttl: configuration.ttl, logger: logger)
-            case .v2: EtcdV2Store(transport: transport, layout: configuration.layout, ttl: configuration.ttl, logger: logger)
+            case .v3: EtcdV3Store(transport: transport, layout: layout, ttl: ttl, logger: logger)
+            case .v2: EtcdV2Store(transport: transport, layout: layout, ttl: ttl, logger: logger)
             }
+        let docker = DockerClient(host: configuration.dockerHost, httpClient: httpClient)
+        let heartbeat = DockerHeartbeat()
+        let queue = WorkQueue()
         let reconciler = Reconciler(
-            containers: configuration.containers,
-            docker: DockerClient(host: configuration.dockerHost, httpClient: httpClient),
+            selection: configuration.selection,
+            docker: docker,
             store: store,
-            layout: configuration.layout,
+            layout: layout,
             hostIP: configuration.hostIP,
+            respectingHealth: !configuration.ignoreHealth,
+            ttl: .seconds(ttl),
+            heartbeat: heartbeat,
             logger: logger
         )
         return [
             RegistrationService(
-                reconciler: reconciler, interval: configuration.interval,
-                shutdownTimeout: configuration.shutdownTimeout, ttl: configuration.ttl, logger: logger)
+                reconciler: reconciler, queue: queue, interval: configuration.interval,
+                resyncPeriod: configuration.resync, shutdownTimeout: configuration.shutdownTimeout, ttl: ttl,
+                logger: logger),
+            DockerEventWatcher(
+                docker: docker, selection: configuration.selection, queue: queue, heartbeat: heartbeat, logger: logger),
         ]
     }
 
@@ -46,17 +58,22 @@ public struct Agent: Sendable {
         let group = ServiceGroup(
             configuration: .init(
                 services: makeServices().map {
-                    .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
-                          failureTerminationBehavior: .gracefullyShutdownGroup)
+                    .init(
+                        service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
+                        failureTerminationBehavior: .gracefullyShutdownGroup)
                 },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 cancellationSignals: [],
                 logger: logger
             ))
+        let selection = configuration.selection
         logger.info(
             "presence started",
             metadata: [
-                "containers": "\(configuration.containers.joined(separator: ","))",
+                "containers": "\(selection.names.sorted().joined(separator: ","))",
+                "all": "\(selection.all)",
+                "labels": "\(selection.labels.map { $0.key + ($0.value.map { "=" + $0 } ?? "") }.joined(separator: ","))",
+                "prefix": "\(configuration.layout.prefix)",
                 "etcd": "\(configuration.etcdEndpoints.map(\.description).joined(separator: ","))",
                 "api": "\(configuration.etcdAPI.rawValue)",
                 "docker": "\(configuration.dockerHost)",

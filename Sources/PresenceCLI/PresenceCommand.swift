@@ -14,22 +14,36 @@ import Darwin
 struct PresenceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "presence",
-        abstract: "Keep a Docker container's published ports registered in etcd.",
+        abstract: "Keep the published ports of a host's Docker containers registered in etcd.",
         discussion: """
-            While the container runs, each published port is in etcd under a TTL that the agent keeps alive:
+            While a selected container runs (not paused, and healthy if it has a healthcheck), each published
+            port is in etcd under a TTL that the agent keeps alive:
               {prefix}/{container}/{port}/host   the host address to dial
               {prefix}/{container}/{port}/port   the host port
             {port} is the container port for tcp and {port}-{protocol} otherwise (53-udp).
-            The keys are deleted as soon as the container stops, and on SIGTERM or SIGINT.
+            The agent follows Docker's events, so keys appear and vanish within milliseconds; they are
+            deleted on SIGTERM or SIGINT, and expire by themselves if the agent or its host dies.
+
+            Labels on a container refine it: presence.ignore=true leaves it out, presence.ports=80,443/udp
+            registers only those ports, presence.name=NAME registers it under another name.
             """,
         version: PresenceVersion.current
     )
 
-    @Option(name: .customLong("container"), help: "The container to register (its name). Required.")
+    @Option(name: .customLong("container"), help: "Register this container (by name); repeatable.")
     var containers: [String] = []
 
-    @Option(help: "Where keys go: an absolute path with no empty or '..' segments.")
+    @Flag(help: "Register every container that publishes a port.")
+    var all = false
+
+    @Option(name: .customLong("label"), help: "Register containers with this label (KEY or KEY=VALUE); repeatable, all must match.")
+    var labels: [String] = []
+
+    @Option(help: "Where keys go: an absolute path with no empty or '..' segments; {hostname} is replaced.")
     var prefix: String = KeyLayout.defaultPrefix
+
+    @Option(help: "The name {hostname} in --prefix stands for. (default: this host's name)")
+    var hostname: String?
 
     @Option(
         name: .customLong("host-ip"),
@@ -51,6 +65,12 @@ struct PresenceCommand: AsyncParsableCommand {
 
     @Option(help: "Seconds between checks of the container and refreshes of the TTL; below --ttl.")
     var interval: Double = 30
+
+    @Option(help: "Seconds between full comparisons of Docker with etcd, in case an event was lost; not below --interval.")
+    var resync: Double = 300
+
+    @Flag(name: .customLong("ignore-health"), help: "Register containers whatever their healthcheck says.")
+    var ignoreHealth = false
 
     @Option(
         name: .customLong("docker-host"),
@@ -89,14 +109,18 @@ struct PresenceCommand: AsyncParsableCommand {
     private func agentConfiguration() throws -> AgentConfiguration {
         do {
             return try AgentConfiguration(
-                containers: containers,
+                selection: ContainerSelection(
+                    names: containers, all: all, labels: labels.map(ContainerSelection.LabelRequirement.init)),
                 prefix: prefix,
+                hostname: hostname ?? Self.systemHostname(),
                 hostIP: hostIP,
                 etcdAPI: etcdAPI,
                 etcdEndpoints: try EtcdEndpoint.list(
                     etcdEndpoints ?? environment("ETCD_ENDPOINTS") ?? "http://127.0.0.1:2379"),
                 ttl: ttl,
                 interval: try seconds(interval, option: "--interval"),
+                resync: try seconds(resync, option: "--resync"),
+                ignoreHealth: ignoreHealth,
                 dockerHost: try DockerHost(dockerHost ?? environment("DOCKER_HOST") ?? "unix:///var/run/docker.sock"),
                 shutdownTimeout: try seconds(shutdownTimeout, option: "--shutdown-timeout")
             )
@@ -126,6 +150,12 @@ struct PresenceCommand: AsyncParsableCommand {
             logger.error("\(error)")
             throw ExitCode.failure
         }
+    }
+
+    private static func systemHostname() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
+        return String(cString: buffer)
     }
 
     private func environment(_ name: String) -> String? {

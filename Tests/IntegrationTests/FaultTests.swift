@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite("Faults of etcd and Docker")
+@Suite("Faults of etcd and Docker", .timeLimit(.minutes(3)))
 struct FaultTests {
     let docker: DockerCLI
 

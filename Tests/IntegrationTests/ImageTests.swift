@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The agent run as a container, the original's way: the socket mounted, etcd on the host's loopback.
-@Suite("The agent's image")
+@Suite("The agent's image", .timeLimit(.minutes(3)))
 struct ImageTests {
     @Test func theContainerisedAgentRegistersAndCleansUpOnDockerStop() async throws {
         let docker = try DockerCLI()

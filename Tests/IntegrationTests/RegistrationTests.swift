@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `presence --container NAME` against the real dockerd and etcd, through both etcd APIs.
-@Suite("Registration against real servers")
+@Suite("Registration against real servers", .timeLimit(.minutes(3)))
 struct RegistrationTests {
     let docker: DockerCLI
     let etcd: EtcdReader

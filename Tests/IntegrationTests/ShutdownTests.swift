@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite("Shutdown and crashes")
+@Suite("Shutdown and crashes", .timeLimit(.minutes(3)))
 struct ShutdownTests {
     let docker: DockerCLI
     let etcd: EtcdReader

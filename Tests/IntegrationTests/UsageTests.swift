@@ -2,10 +2,10 @@ import Foundation
 import Testing
 
 /// Bad input: a one-line error naming the problem, exit 64, and nothing written to etcd.
-@Suite("Usage errors")
+@Suite("Usage errors", .timeLimit(.minutes(3)))
 struct UsageTests {
     static let cases: [(arguments: [String], message: String)] = [
-        ([], "no container to watch"),
+        ([], "nothing to register"),
         (["--container", "web", "--bogus"], "Unknown option '--bogus'"),
         (["--container"], "Missing value for '--container"),
         (["--container", "web", "--etcd-endpoints", "localhost:2379"], "is not a URL"),
@@ -17,6 +17,11 @@ struct UsageTests {
         (["--container", "web", "--etcd-api", "v4"], "v4"),
         (["--container", "web", "--docker-host", "ssh://host"], "is not unix:///path"),
         (["--container", "a/b"], "cannot be a container name"),
+        (["--label", "=x"], "needs a key"),
+        (["--label", "a=1", "--label", "a=2"], "different values"),
+        (["--all", "--prefix", "/a/{host}"], "unknown placeholder {host}"),
+        (["--all", "--interval", "10", "--resync", "5"], "--resync"),
+        (["--all", "--prefix", "/h/{hostname}", "--hostname", "a/b"], "cannot stand in a key"),
     ]
 
     @Test(arguments: cases)
@@ -48,7 +53,8 @@ struct UsageTests {
         let help = try AgentProcess(["--help"])
         #expect(try await help.waitForExit() == 0)
         for option in ["--container", "--etcd-api", "--etcd-endpoints", "ETCD_ENDPOINTS", "--ttl", "--interval",
-                       "--docker-host", "DOCKER_HOST", "--shutdown-timeout", "--prefix", "--host-ip"] {
+                       "--docker-host", "DOCKER_HOST", "--shutdown-timeout", "--prefix", "--host-ip",
+                       "--all", "--label", "--hostname", "--resync", "--ignore-health", "presence.ignore"] {
             #expect(help.log.contains(option), "--help explains \(option)")
         }
         let version = try AgentProcess(["--version"])

@@ -38,25 +38,35 @@ struct ConfigurationTests {
     }
 
     @Test func defaultsMatchTheOriginal() throws {
-        let configuration = try AgentConfiguration(containers: ["web"])
+        let configuration = try AgentConfiguration(selection: web)
         #expect(configuration.layout.prefix == "/containers")
         #expect(configuration.ttl == 60)
         #expect(configuration.interval == .seconds(30))
         #expect(configuration.etcdAPI == .v3)
         #expect(configuration.dockerHost == .unix(path: "/var/run/docker.sock"))
+        #expect(configuration.resync == .seconds(300))
+        #expect(!configuration.ignoreHealth)
+    }
+
+    @Test func resyncMayNotBeBelowTheInterval() {
+        #expect(throws: ConfigurationError.self) {
+            try AgentConfiguration(selection: web, interval: .seconds(30), resync: .seconds(10))
+        }
     }
 
     @Test func ttlAndIntervalRules() {
-        #expect(throws: ConfigurationError.self) { try AgentConfiguration(containers: ["web"], ttl: 1) }
+        #expect(throws: ConfigurationError.self) { try AgentConfiguration(selection: web, ttl: 1) }
         #expect(throws: ConfigurationError.self) {
-            try AgentConfiguration(containers: ["web"], ttl: 10, interval: .seconds(10))
+            try AgentConfiguration(selection: web, ttl: 10, interval: .seconds(10))
         }
-        #expect(throws: Never.self) { try AgentConfiguration(containers: ["web"], ttl: 2, interval: .milliseconds(500)) }
+        #expect(throws: Never.self) { try AgentConfiguration(selection: web, ttl: 2, interval: .milliseconds(500)) }
     }
 
-    @Test func aContainerIsRequiredAndMustBeOneSegment() {
-        #expect(throws: ConfigurationError.self) { try AgentConfiguration(containers: []) }
-        #expect(throws: ConfigurationError.self) { try AgentConfiguration(containers: ["a/b"]) }
-        #expect(throws: ConfigurationError.self) { try AgentConfiguration(containers: [".."]) }
+    @Test func aSelectionIsRequiredAndNamesMustBeOneSegment() {
+        #expect(throws: ConfigurationError.self) { try ContainerSelection() }
+        #expect(throws: ConfigurationError.self) { try ContainerSelection(names: ["a/b"]) }
+        #expect(throws: ConfigurationError.self) { try ContainerSelection(names: [".."]) }
     }
+
+    var web: ContainerSelection { try! ContainerSelection(names: ["web"]) }
 }

@@ -21,7 +21,7 @@ struct DockerDecodingTests {
             """)
         #expect(snapshot.name == "web")
         #expect(snapshot.id == "b089ac")
-        #expect(snapshot.shouldBeRegistered)
+        #expect(snapshot.isServing())
         #expect(snapshot.labels == ["tier": "front"])
         #expect(snapshot.bindings.count == 5)
         #expect(PublishedPort.from(snapshot.bindings, defaultHost: "h").map(\.segment) == ["53-udp", "80", "9000"])
@@ -39,9 +39,22 @@ struct DockerDecodingTests {
     @Test func pausedAndStoppedContainersAreNotRegistered() throws {
         let paused = try decode(#"{"Id":"1","Name":"/w","State":{"Running":true,"Paused":true}}"#)
         let stopped = try decode(#"{"Id":"1","Name":"/w","State":{"Running":false}}"#)
-        #expect(!paused.shouldBeRegistered)
-        #expect(!stopped.shouldBeRegistered)
+        #expect(!paused.isServing())
+        #expect(!stopped.isServing())
         #expect(paused.bindings.isEmpty)
+    }
+
+    @Test func healthcheckStatus() throws {
+        let starting = try decode(#"{"Id":"1","Name":"/w","State":{"Running":true,"Health":{"Status":"starting"}}}"#)
+        #expect(starting.health == "starting")
+        #expect(!starting.isServing())
+        #expect(starting.isServing(respectingHealth: false))
+    }
+
+    @Test func containerSummaries() throws {
+        let json = #"[{"Id":"abc","Names":["/other/alias","/web"],"Labels":{"a":"b"},"State":"running"},{"Id":"d","Names":null}]"#
+        let list = try JSONDecoder().decode([ContainerSummary].self, from: Data(json.utf8))
+        #expect(list == [ContainerSummary(id: "abc", name: "web", labels: ["a": "b"]), ContainerSummary(id: "d", name: "")])
     }
 
     @Test func malformedBindingsAreDropped() throws {

@@ -33,4 +33,23 @@ struct KeyLayoutTests {
     func invalidSegments(segment: String) {
         #expect(!KeyLayout.isValidSegment(segment))
     }
+
+    @Test func hostnameTemplates() throws {
+        let layout = try KeyLayout(template: "/hosts/{hostname}/containers", hostname: "node-1")
+        #expect(layout.prefix == "/hosts/node-1/containers")
+        #expect(layout.isHostScoped)
+        #expect(try !KeyLayout(template: "/containers", hostname: "node-1").isHostScoped)
+    }
+
+    @Test(arguments: [("/hosts/{host}", "n"), ("/hosts/{hostname", "n"), ("/hosts/{hostname}", "a/b"), ("/hosts/{hostname}", "..")])
+    func badTemplatesAreRefused(template: String, hostname: String) {
+        #expect(throws: ConfigurationError.self) { try KeyLayout(template: template, hostname: hostname) }
+    }
+
+    @Test func containerNamesOfKeys() throws {
+        let layout = try KeyLayout(prefix: "/containers")
+        #expect(layout.containerName(ofKey: "/containers/web/80/port") == "web")
+        #expect(layout.containerName(ofKey: "/containersX/web/80/port") == nil)
+        #expect(layout.containerName(ofKey: "/other/web") == nil)
+    }
 }

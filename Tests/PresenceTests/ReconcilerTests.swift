@@ -14,7 +14,19 @@ actor FakeDocker: DockerAPI {
 
     func container(named name: String) async throws -> ContainerSnapshot? {
         guard reachable else { throw PresenceError(.dockerUnreachable, "docker is down") }
-        return containers[name]
+        inspections += 1
+        return containers[name] ?? containers.values.first { $0.id == name }
+    }
+
+    var inspections = 0
+
+    func ping() async throws {
+        guard reachable else { throw PresenceError(.dockerUnreachable, "docker is down") }
+    }
+
+    func listContainers() async throws -> [ContainerSummary] {
+        guard reachable else { throw PresenceError(.dockerUnreachable, "docker is down") }
+        return containers.values.filter(\.isRunning).map { ContainerSummary(id: $0.id, name: $0.name, labels: $0.labels) }
     }
 
     func bridgeGateway() async throws -> String? {
@@ -32,8 +44,13 @@ actor FakeStore: RegistrationStore {
         case removeAll([String])
     }
 
+    let prefix: String
     var keys: [String: String] = [:]
     var calls: [Call] = []
+
+    init(prefix: String = "/containers") {
+        self.prefix = prefix
+    }
     var lose: [String] = []
     var failNextWriteWithLeaseLost = false
 
@@ -48,21 +65,30 @@ actor FakeStore: RegistrationStore {
             throw PresenceError(.leaseLost, "lease lost")
         }
         calls.append(.write(container, first: isFirstWrite, puts: plan.puts.count, deletes: plan.deletes.count))
-        let directory = "/containers/\(container)/"
+        let directory = "\(prefix)/\(container)/"
         keys = keys.filter { !$0.key.hasPrefix(directory) }.merging(desired) { $1 }
     }
 
     func remove(container: String) async throws {
         calls.append(.remove(container))
-        keys = keys.filter { !$0.key.hasPrefix("/containers/\(container)/") }
+        keys = keys.filter { !$0.key.hasPrefix("\(prefix)/\(container)/") }
     }
 
     func keepAlive(containers: [String]) async throws -> [String] {
         calls.append(.keepAlive(containers))
         defer { lose = [] }
-        for name in lose { keys = keys.filter { !$0.key.hasPrefix("/containers/\(name)/") } }
+        for name in lose { keys = keys.filter { !$0.key.hasPrefix("\(prefix)/\(name)/") } }
         return lose
     }
+
+    func registeredNames() async throws -> [String] {
+        Set(keys.keys.compactMap { try? KeyLayout(prefix: prefix).containerName(ofKey: $0) }).sorted()
+    }
+
+    var abandoned = false
+    func abandon() async { abandoned = true }
+
+    func seed(_ extra: [String: String]) { keys.merge(extra) { $1 } }
 
     func removeAll(containers: [String]) async throws {
         calls.append(.removeAll(containers))
@@ -75,47 +101,56 @@ struct ReconcilerTests {
     let docker = FakeDocker()
     let store = FakeStore()
 
-    func reconciler(_ names: [String] = ["web"], hostIP: String? = nil) throws -> Reconciler {
+    func reconciler(
+        _ names: [String] = ["web"], all: Bool = false, hostIP: String? = nil, prefix: String = "/containers",
+        ttl: Duration = .seconds(60), heartbeat: DockerHeartbeat = DockerHeartbeat()
+    ) throws -> Reconciler {
         Reconciler(
-            containers: names, docker: docker, store: store, layout: try KeyLayout(prefix: "/containers"),
-            hostIP: hostIP, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            selection: try ContainerSelection(names: names, all: all), docker: docker, store: store,
+            layout: try KeyLayout(template: prefix, hostname: "h1"), hostIP: hostIP, ttl: ttl, heartbeat: heartbeat,
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 
-    static func web(running: Bool = true, paused: Bool = false, port: Int = 8080) -> ContainerSnapshot {
+    static func web(
+        name: String = "web", id: String = "1", running: Bool = true, paused: Bool = false, port: Int = 8080,
+        labels: [String: String] = [:]
+    ) -> ContainerSnapshot {
         ContainerSnapshot(
-            name: "web", id: "1", isRunning: running, isPaused: paused,
-            bindings: [PortBinding(containerPort: 80, hostIP: "0.0.0.0", hostPort: port)])
+            name: name, id: id, isRunning: running, isPaused: paused,
+            bindings: [PortBinding(containerPort: 80, hostIP: "0.0.0.0", hostPort: port)], labels: labels)
     }
 
     @Test func registersARunningContainerWithTheBridgeGateway() async throws {
         await docker.set(Self.web(), named: "web")
-        try await reconciler().sync()
+        try await reconciler().resync()
         #expect(await store.keys == ["/containers/web/80/host": "172.17.0.1", "/containers/web/80/port": "8080"])
     }
 
     @Test func fallsBackToTheOriginalHostIPWhenDockerReportsNoGateway() async throws {
         await docker.set(Self.web(), named: "web")
         await docker.setGateway(nil)
-        try await reconciler().sync()
+        try await reconciler().resync()
         #expect(await store.keys["/containers/web/80/host"] == "172.17.42.1")
     }
 
     @Test func anUnchangedContainerCostsOnlyTheKeepAlive() async throws {
         await docker.set(Self.web(), named: "web")
         let reconciler = try reconciler()
-        try await reconciler.sync()
+        try await reconciler.resync()
         await store.clearCalls()
-        try await reconciler.sync()
-        try await reconciler.sync()
+        try await reconciler.resync()
+        try await reconciler.reconcile(["1"])
+        try await reconciler.keepAlive()
+        try await reconciler.keepAlive()
         #expect(await store.calls == [.keepAlive(["web"]), .keepAlive(["web"])])
     }
 
     @Test func waitsForAMissingContainerThenRegistersIt() async throws {
         let reconciler = try reconciler()
-        try await reconciler.sync()
+        try await reconciler.resync()
         #expect(await store.keys.isEmpty)
         await docker.set(Self.web(), named: "web")
-        try await reconciler.sync()
+        try await reconciler.resync()
         #expect(await store.keys.count == 2)
     }
 
@@ -123,9 +158,9 @@ struct ReconcilerTests {
     func stoppedOrPausedContainersAreDeregistered(running: Bool, paused: Bool) async throws {
         await docker.set(Self.web(), named: "web")
         let reconciler = try reconciler()
-        try await reconciler.sync()
+        try await reconciler.resync()
         await docker.set(Self.web(running: running, paused: paused), named: "web")
-        try await reconciler.sync()
+        try await reconciler.resync()
         #expect(await store.keys.isEmpty)
         #expect(await store.calls.last == .remove("web"))
         #expect(await reconciler.registrations.isEmpty)
@@ -134,9 +169,9 @@ struct ReconcilerTests {
     @Test func aRecreatedContainerWithAnotherPortWritesOnlyTheChange() async throws {
         await docker.set(Self.web(), named: "web")
         let reconciler = try reconciler()
-        try await reconciler.sync()
+        try await reconciler.resync()
         await docker.set(Self.web(port: 9999), named: "web")
-        try await reconciler.sync()
+        try await reconciler.resync()
         #expect(await store.keys["/containers/web/80/port"] == "9999")
         #expect(await store.calls.last == .write("web", first: false, puts: 1, deletes: 0))
     }
@@ -144,23 +179,24 @@ struct ReconcilerTests {
     @Test func aRegistrationEtcdLostIsWrittenAgainInTheSamePass() async throws {
         await docker.set(Self.web(), named: "web")
         let reconciler = try reconciler()
-        try await reconciler.sync()
+        try await reconciler.resync()
         await store.loseOnNextKeepAlive(["web"])
-        try await reconciler.sync()
+        try await reconciler.keepAlive()
         #expect(await store.keys.count == 2)
         #expect(await store.calls.last == .write("web", first: true, puts: 2, deletes: 0))
+        #expect(await docker.inspections == 1, "the rewrite needs no Docker call")
     }
 
     @Test func aLostLeaseDuringAWriteRewritesEverythingNextPass() async throws {
         await docker.set(Self.web(), named: "web")
-        await docker.set(Self.web(port: 1), named: "api")
+        await docker.set(Self.web(name: "api", id: "2", port: 1), named: "api")
         let reconciler = try reconciler(["web", "api"])
-        try await reconciler.sync()
-        await docker.set(Self.web(port: 2), named: "api")
+        try await reconciler.resync()
+        await docker.set(Self.web(name: "api", id: "2", port: 2), named: "api")
         await store.failNextWrite()
-        await #expect(throws: PresenceError.self) { try await reconciler.sync() }
+        await #expect(throws: PresenceError.self) { try await reconciler.resync() }
         #expect(await reconciler.registrations.isEmpty)
-        try await reconciler.sync()
+        try await reconciler.resync()
         #expect(await store.keys.count == 4)
     }
 
@@ -168,14 +204,123 @@ struct ReconcilerTests {
         await docker.set(Self.web(), named: "web")
         await docker.setReachable(false)
         let reconciler = try reconciler()
-        await #expect(throws: PresenceError.self) { try await reconciler.sync() }
+        await #expect(throws: PresenceError.self) { try await reconciler.resync() }
         #expect(await store.calls.isEmpty)
+    }
+
+    @Test func aTTLOfDockerSilenceStopsTheKeepAliveUntilDockerAnswers() async throws {
+        await docker.set(Self.web(), named: "web")
+        let reconciler = try reconciler(ttl: .milliseconds(200))
+        try await reconciler.resync()
+        await docker.setReachable(false)
+        try await reconciler.keepAlive()
+        #expect(await store.calls.last == .keepAlive(["web"]), "a short silence still keeps the keys alive")
+        try await Task.sleep(for: .milliseconds(300))
+        await store.clearCalls()
+        await #expect(throws: PresenceError.self) { try await reconciler.keepAlive() }
+        #expect(await store.calls.isEmpty, "no keep-alive after a TTL of silence")
+        #expect(await store.abandoned)
+        #expect(await reconciler.registrations.isEmpty)
+        await docker.setReachable(true)
+        try await reconciler.resync()
+        #expect(await store.calls.last == .write("web", first: true, puts: 2, deletes: 0))
+    }
+
+    @Test func everyEventForOneContainerInABurstCostsOneInspect() async throws {
+        await docker.set(Self.web(), named: "web")
+        let reconciler = try reconciler()
+        let queue = WorkQueue()
+        for _ in 0..<100 { queue.add(container: "1") }
+        try await reconciler.reconcile(queue.take().containers)
+        #expect(await docker.inspections == 1)
+        #expect(queue.take().isEmpty)
+    }
+
+    @Test func eventsThatMatterOnlyToRegisteredContainersCostNothingOtherwise() async throws {
+        await docker.set(Self.web(), named: "web")
+        await docker.set(Self.web(name: "db", id: "9"), named: "db")
+        let reconciler = try reconciler()
+        try await reconciler.resync()
+        let before = await docker.inspections
+        try await reconciler.reconcile([], ifRegistered: ["9"])
+        #expect(await docker.inspections == before, "db is not registered: no inspect")
+        await docker.set(Self.web(running: false), named: "web")
+        try await reconciler.reconcile([], ifRegistered: ["1"])
+        #expect(await store.keys.isEmpty, "web is registered: inspected and deregistered")
+    }
+
+    @Test func aLongPassServesTheKeepAliveBetweenContainers() async throws {
+        for index in 0..<5 {
+            await docker.set(Self.web(name: "c\(index)", id: "\(index)", port: 1000 + index), named: "c\(index)")
+        }
+        let reconciler = try reconciler([], all: true)
+        try await reconciler.resync()
+        await store.clearCalls()
+        var asked = 0
+        try await reconciler.reconcile(["0", "1", "2"]) {
+            asked += 1
+            return asked == 2
+        }
+        #expect(await store.calls.filter { if case .keepAlive = $0 { true } else { false } }.count == 1)
+    }
+
+    @Test func allRegistersEveryPublishingContainerAndRemovesDestroyedOnes() async throws {
+        await docker.set(Self.web(), named: "web")
+        await docker.set(Self.web(name: "api", id: "2", port: 9000), named: "api")
+        await docker.set(Self.web(name: "db", id: "3", port: 5432, labels: ["presence.ignore": "true"]), named: "db")
+        let reconciler = try reconciler([], all: true)
+        try await reconciler.resync()
+        #expect(await store.keys.count == 4)
+        #expect(await store.keys["/containers/db/80/port"] == nil)
+        await docker.set(nil, named: "api")
+        try await reconciler.reconcile(["2"])
+        #expect(await store.keys.count == 2)
+        #expect(await store.calls.last == .remove("api"))
+    }
+
+    @Test func aRenamedContainerMovesItsKeys() async throws {
+        await docker.set(Self.web(), named: "web")
+        let reconciler = try reconciler([], all: true)
+        try await reconciler.resync()
+        await docker.set(nil, named: "web")
+        await docker.set(Self.web(name: "web2"), named: "web2")
+        try await reconciler.reconcile(["1"])
+        #expect(Set(await store.keys.keys) == ["/containers/web2/80/host", "/containers/web2/80/port"])
+    }
+
+    @Test func twoContainersClaimingOneNameRegisterOnlyTheFirst() async throws {
+        await docker.set(Self.web(name: "a", id: "1", labels: ["presence.name": "svc"]), named: "a")
+        await docker.set(Self.web(name: "b", id: "2", port: 9, labels: ["presence.name": "svc"]), named: "b")
+        let reconciler = try reconciler([], all: true)
+        try await reconciler.resync()
+        #expect(await store.keys == ["/containers/svc/80/host": "172.17.0.1", "/containers/svc/80/port": "8080"])
+    }
+
+    @Test func aHostScopedPrefixRemovesLeftoversAtStartOnly() async throws {
+        await docker.set(Self.web(), named: "web")
+        await store.seed(["/containers/old/80/port": "1", "/containers/web/81/port": "2"])
+        let reconciler = try reconciler(prefix: "/containers")
+        try await reconciler.resync()
+        #expect(await store.keys["/containers/old/80/port"] == "1", "a shared prefix may hold other hosts' keys")
+    }
+
+    @Test func aHostScopedPrefixRemovesKeysOfContainersNotRunningHere() async throws {
+        let store = FakeStore(prefix: "/hosts/h1")
+        await docker.set(Self.web(), named: "web")
+        await store.seed(["/hosts/h1/old/80/port": "1", "/hosts/h1/web/81/port": "2"])
+        let reconciler = Reconciler(
+            selection: try ContainerSelection(all: true), docker: docker, store: store,
+            layout: try KeyLayout(template: "/hosts/{hostname}", hostname: "h1"), hostIP: nil, ttl: .seconds(60),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        try await reconciler.resync()
+        #expect(await store.keys == ["/hosts/h1/web/80/host": "172.17.0.1", "/hosts/h1/web/80/port": "8080"])
+        #expect(await store.calls.first == .remove("old"))
     }
 
     @Test func shutdownRemovesEverythingItWrote() async throws {
         await docker.set(Self.web(), named: "web")
         let reconciler = try reconciler(hostIP: "203.0.113.9")
-        try await reconciler.sync()
+        try await reconciler.resync()
         #expect(await store.keys["/containers/web/80/host"] == "203.0.113.9")
         try await reconciler.deregisterAll()
         #expect(await store.calls.last == .removeAll(["web"]))

@@ -8,7 +8,7 @@ public enum EtcdAPIVersion: String, Sendable, CaseIterable {
 
 /// Everything the agent needs to run, validated.
 public struct AgentConfiguration: Sendable {
-    public var containers: [String]
+    public var selection: ContainerSelection
     public var layout: KeyLayout
     /// The address written for ports bound to every interface; `nil` asks Docker for its bridge gateway.
     public var hostIP: String?
@@ -16,48 +16,54 @@ public struct AgentConfiguration: Sendable {
     public var etcdEndpoints: [EtcdEndpoint]
     /// Seconds a registration lives in etcd unless refreshed.
     public var ttl: Int
-    /// Time between two checks of Docker and refreshes of the TTL.
+    /// Time between two refreshes of the TTL.
     public var interval: Duration
+    /// Time between two full comparisons of Docker with etcd, in case an event was lost.
+    public var resync: Duration
+    /// Register containers whatever their healthcheck says.
+    public var ignoreHealth: Bool
     public var dockerHost: DockerHost
     /// How long SIGTERM may spend removing keys before the agent gives up and exits 1.
     public var shutdownTimeout: Duration
 
     public init(
-        containers: [String],
+        selection: ContainerSelection,
         prefix: String = KeyLayout.defaultPrefix,
+        hostname: String = "localhost",
         hostIP: String? = nil,
         etcdAPI: EtcdAPIVersion = .v3,
         etcdEndpoints: [EtcdEndpoint] = [EtcdEndpoint(host: "127.0.0.1")],
         ttl: Int = 60,
         interval: Duration = .seconds(30),
+        resync: Duration = .seconds(300),
+        ignoreHealth: Bool = false,
         dockerHost: DockerHost = .defaultValue,
         shutdownTimeout: Duration = .seconds(5)
     ) throws {
-        guard !containers.isEmpty else {
-            throw ConfigurationError("no container to watch: name one with --container NAME")
-        }
-        for name in containers where !KeyLayout.isValidSegment(name) {
-            throw ConfigurationError("'\(name)' cannot be a container name: it would not be one key segment")
-        }
         guard ttl >= 2 else { throw ConfigurationError("--ttl must be at least 2 seconds, not \(ttl)") }
         guard interval > .zero else { throw ConfigurationError("--interval must be above 0 seconds") }
         guard interval < .seconds(ttl) else {
             throw ConfigurationError(
                 "--interval (\(interval.seconds) s) must be below --ttl (\(ttl) s), or keys expire between refreshes")
         }
+        guard resync >= interval else {
+            throw ConfigurationError(
+                "--resync (\(resync.seconds) s) must not be below --interval (\(interval.seconds) s)")
+        }
         guard shutdownTimeout > .zero else { throw ConfigurationError("--shutdown-timeout must be above 0 seconds") }
         if let hostIP, hostIP.isEmpty || hostIP.contains(where: { $0 == "/" || $0 == " " }) {
             throw ConfigurationError("--host-ip '\(hostIP)' is not an address")
         }
         guard !etcdEndpoints.isEmpty else { throw ConfigurationError("--etcd-endpoints needs at least one URL") }
-        var seen = Set<String>()
-        self.containers = containers.filter { seen.insert($0).inserted }
-        self.layout = try KeyLayout(prefix: prefix)
+        self.selection = selection
+        self.layout = try KeyLayout(template: prefix, hostname: hostname)
         self.hostIP = hostIP
         self.etcdAPI = etcdAPI
         self.etcdEndpoints = etcdEndpoints
         self.ttl = ttl
         self.interval = interval
+        self.resync = resync
+        self.ignoreHealth = ignoreHealth
         self.dockerHost = dockerHost
         self.shutdownTimeout = shutdownTimeout
     }

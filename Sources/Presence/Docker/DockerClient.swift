@@ -25,6 +25,47 @@ public actor DockerClient: DockerAPI {
         self.timeout = timeout
     }
 
+    public func ping() async throws {
+        let response = try await send(path: "/_ping")
+        guard response.status == .ok else { throw unexpected(response, what: "ping") }
+        if version == nil {
+            version = DockerAPIVersion.negotiated(server: response.headers.first(name: "API-Version"))
+        }
+    }
+
+    public func listContainers() async throws -> [ContainerSummary] {
+        let response = try await get("/containers/json")
+        guard response.status == .ok else { throw unexpected(response, what: "list of containers") }
+        do {
+            return try response.decode([ContainerSummary].self)
+        } catch {
+            throw PresenceError(.dockerResponse, "Docker's list of containers could not be read: \(error)")
+        }
+    }
+
+    /// Opens the event stream of container and network events, from `since` (a previous event's resume token)
+    /// or from now. The sequence ends when Docker closes the stream.
+    public func events(since: String?) async throws -> DockerEventSequence {
+        let version = try await apiVersion()
+        var query = "filters=" + percentEncoded(#"{"type":["container","network"]}"#)
+        if let since { query += "&since=" + since }
+        var request = HTTPClientRequest(url: url("/v\(version)/events?\(query)"))
+        request.headers.replaceOrAdd(name: "Host", value: "docker")
+        let response: HTTPClientResponse
+        do {
+            // The stream stays open for as long as Docker runs: no deadline.
+            response = try await httpClient.execute(request, deadline: .distantFuture)
+        } catch {
+            self.version = nil
+            throw unreachable(error)
+        }
+        guard response.status == .ok else {
+            let body = try await response.body.collect(upTo: 64 * 1024)
+            throw unexpected(HTTPExchange(status: response.status, headers: response.headers, body: body), what: "event stream")
+        }
+        return DockerEventSequence(body: response.body)
+    }
+
     public func container(named name: String) async throws -> ContainerSnapshot? {
         let response = try await get("/containers/\(percentEncoded(name))/json")
         switch response.status {
@@ -83,6 +124,11 @@ public actor DockerClient: DockerAPI {
         case .unix(let socket): "http+unix://\(percentEncoded(socket))\(path)"
         case .tcp(let address, let port): "http://\(address.contains(":") ? "[\(address)]" : address):\(port)\(path)"
         }
+    }
+
+    /// Forgets the negotiated version, after the engine went away: it may come back as another version.
+    func forgetVersion() {
+        version = nil
     }
 
     private func unreachable(_ error: any Error) -> PresenceError {

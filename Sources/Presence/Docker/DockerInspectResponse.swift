@@ -2,10 +2,17 @@
 /// optional and anything malformed is dropped rather than guessed at.
 struct DockerInspectResponse: Decodable {
     struct State: Decodable {
+        struct Health: Decodable {
+            var status: String?
+            enum CodingKeys: String, CodingKey {
+                case status = "Status"
+            }
+        }
         var running: Bool?
         var paused: Bool?
+        var health: Health?
         enum CodingKeys: String, CodingKey {
-            case running = "Running", paused = "Paused"
+            case running = "Running", paused = "Paused", health = "Health"
         }
     }
 
@@ -61,6 +68,7 @@ struct DockerInspectResponse: Decodable {
             id: id,
             isRunning: state?.running ?? false,
             isPaused: state?.paused ?? false,
+            health: state?.health?.status.flatMap { $0.isEmpty || $0 == "none" ? nil : $0 },
             bindings: bindings,
             labels: config?.labels ?? [:]
         )

@@ -61,6 +61,16 @@ public actor EtcdV2Store: RegistrationStore {
         return lost
     }
 
+    public func registeredNames() async throws -> [String] {
+        let response = try await transport.send(.GET, EtcdV2Store.path(layout.prefix.isEmpty ? "/" : layout.prefix))
+        if response.status == .notFound { return [] }
+        try check(response, what: "read of \(layout.prefix)")
+        let listing = try? response.decode(EtcdV2Listing.self)
+        return (listing?.node?.nodes ?? []).compactMap { $0.key.flatMap(layout.containerName(ofKey:)) }.sorted()
+    }
+
+    public func abandon() {}
+
     public func removeAll(containers: [String]) async throws {
         for container in containers {
             try await remove(container: container)
@@ -116,4 +126,13 @@ public actor EtcdV2Store: RegistrationStore {
     static func formEncoded(_ value: String) -> String {
         percentEncoded(value)
     }
+}
+
+/// The part of a v2 directory listing the agent reads.
+struct EtcdV2Listing: Decodable {
+    struct Node: Decodable {
+        var key: String?
+        var nodes: [Node]?
+    }
+    var node: Node?
 }

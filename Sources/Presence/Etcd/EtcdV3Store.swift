@@ -60,6 +60,18 @@ public actor EtcdV3Store: RegistrationStore {
         return containers
     }
 
+    public func registeredNames() async throws -> [String] {
+        let prefix = layout.prefix + "/"
+        let request = EtcdV3.RangeRequest(key: EtcdV3.base64(prefix), range_end: EtcdV3.rangeEnd(ofPrefix: prefix))
+        let response = try await post("/v3/kv/range", request, what: "read of \(layout.prefix)")
+        let keys = (try? response.decode(EtcdV3.RangeResponse.self))?.kvs ?? []
+        return Array(Set(keys.compactMap { EtcdV3.decodeBase64($0.key).flatMap(layout.containerName(ofKey:)) })).sorted()
+    }
+
+    public func abandon() {
+        lease = nil
+    }
+
     public func removeAll(containers: [String]) async throws {
         guard let lease else { return }
         do {

@@ -14,6 +14,12 @@ public protocol RegistrationStore: Sendable {
     /// Refreshes the TTL of the registrations of `containers`, and returns those etcd no longer holds.
     func keepAlive(containers: [String]) async throws -> [String]
 
+    /// The container names that have keys under the prefix, whoever wrote them.
+    func registeredNames() async throws -> [String]
+
+    /// Stops keeping the current registrations alive and lets them expire: the next write starts afresh.
+    func abandon() async
+
     /// Deletes everything the agent wrote, for shutdown.
     func removeAll(containers: [String]) async throws
 }

@@ -5,6 +5,8 @@ public struct ContainerSnapshot: Sendable, Equatable {
     public var id: String
     public var isRunning: Bool
     public var isPaused: Bool
+    /// The healthcheck's status (`starting`, `healthy`, `unhealthy`), or `nil` when the container has none.
+    public var health: String?
     /// Every published port binding, in the order Docker reports them.
     public var bindings: [PortBinding]
     public var labels: [String: String]
@@ -14,6 +16,7 @@ public struct ContainerSnapshot: Sendable, Equatable {
         id: String,
         isRunning: Bool,
         isPaused: Bool = false,
+        health: String? = nil,
         bindings: [PortBinding],
         labels: [String: String] = [:]
     ) {
@@ -21,12 +24,15 @@ public struct ContainerSnapshot: Sendable, Equatable {
         self.id = id
         self.isRunning = isRunning
         self.isPaused = isPaused
+        self.health = health
         self.bindings = bindings
         self.labels = labels
     }
 
-    /// A container is registered only while its processes run and are not frozen.
-    public var shouldBeRegistered: Bool { isRunning && !isPaused }
+    /// True while its processes run, are not frozen, and (with `respectingHealth`) any healthcheck passes.
+    public func isServing(respectingHealth: Bool = true) -> Bool {
+        isRunning && !isPaused && (!respectingHealth || health == nil || health == "healthy")
+    }
 }
 
 /// One entry of a container's `NetworkSettings.Ports`: a container port bound to a host address.

@@ -3,8 +3,37 @@ public struct KeyLayout: Sendable, Equatable {
     /// The validated prefix: absolute, without a trailing slash (empty for the root).
     public let prefix: String
 
+    /// True when the prefix named this host (`{hostname}`): then every key under it is this agent's own.
+    public private(set) var isHostScoped: Bool
+
     /// The original agent's prefix.
     public static let defaultPrefix = "/containers"
+
+    /// Fills the placeholders of a `--prefix` template (only `{hostname}` is known) and validates the result.
+    public init(template: String, hostname: String) throws {
+        var filled = ""
+        var rest = Substring(template)
+        var scoped = false
+        while let open = rest.firstIndex(of: "{") {
+            filled += rest[..<open]
+            guard let close = rest[open...].firstIndex(of: "}") else {
+                throw ConfigurationError("--prefix '\(template)' has an unclosed '{'")
+            }
+            let name = rest[rest.index(after: open)..<close]
+            guard name == "hostname" else {
+                throw ConfigurationError("--prefix '\(template)' has an unknown placeholder {\(name)}; only {hostname} is known")
+            }
+            guard KeyLayout.isValidSegment(hostname) else {
+                throw ConfigurationError("the host name '\(hostname)' cannot stand in a key; give --hostname")
+            }
+            filled += hostname
+            scoped = true
+            rest = rest[rest.index(after: close)...]
+        }
+        filled += rest
+        try self.init(prefix: filled)
+        self.isHostScoped = scoped
+    }
 
     /// Validates `prefix`: it must be absolute, with no empty, `.` or `..` segments.
     public init(prefix: String) throws {
@@ -23,6 +52,7 @@ public struct KeyLayout: Sendable, Equatable {
             }
         }
         self.prefix = trimmed == "/" ? "" : String(trimmed)
+        self.isHostScoped = false
     }
 
     /// True when `segment` can stand as one path segment of a key without escaping its parent.
@@ -30,6 +60,13 @@ public struct KeyLayout: Sendable, Equatable {
         !segment.isEmpty && segment != "." && segment != ".."
             && !segment.contains("/")
             && !segment.unicodeScalars.contains { $0.properties.generalCategory == .control }
+    }
+
+    /// The container name a key belongs to, if the key is under the prefix.
+    public func containerName(ofKey key: String) -> String? {
+        guard key.hasPrefix(prefix + "/") else { return nil }
+        let name = key.dropFirst(prefix.count + 1).prefix { $0 != "/" }
+        return name.isEmpty ? nil : String(name)
     }
 
     /// The directory holding every key of one container, without a trailing slash.

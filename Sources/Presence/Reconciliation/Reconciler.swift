@@ -1,120 +1,215 @@
 import Logging
 
-/// Joins Docker and etcd: reads what the watched containers publish, works out the keys etcd should hold and
+/// Joins Docker and etcd: reads what the selected containers publish, decides the keys etcd should hold and
 /// writes the difference.
 ///
-/// It remembers what it wrote, so an unchanged container costs no write, and forgets a registration as soon as
-/// etcd loses it, so the next pass writes it again.
+/// It remembers what it wrote per container id, so an unchanged container costs no write, and forgets a
+/// registration as soon as etcd loses it, writing it again in the same pass.
 public actor Reconciler {
     /// The host address written when Docker reports no bridge gateway: the original agent's value.
     public static let fallbackHostIP = "172.17.42.1"
 
-    private let containers: [String]
+    /// What is registered for one container.
+    public struct Registration: Sendable, Equatable {
+        /// The name its keys are under (its container name, or its `presence.name` label).
+        public var name: String
+        public var keys: [String: String]
+    }
+
+    private let selection: ContainerSelection
     private let docker: any DockerAPI
     private let store: any RegistrationStore
     private let layout: KeyLayout
     private let configuredHostIP: String?
+    private let respectingHealth: Bool
+    private let ttl: Duration
+    private let heartbeat: DockerHeartbeat
     private let logger: Logger
     private var discoveredHostIP: String?
-    /// What etcd holds for each registered container, as this agent wrote it.
-    private var registered: [String: [String: String]] = [:]
-    /// Containers that may have keys in etcd, including a write that was interrupted.
+    /// What etcd holds, by container id, as this agent wrote it.
+    private var registered: [String: Registration] = [:]
+    /// Names that may have keys in etcd, including a write that was interrupted: what shutdown removes.
     private var touched: Set<String> = []
-    private var lastState: [String: String] = [:]
+    private var lastNote: [String: String] = [:]
+    private var hasCleanedUpForeignKeys = false
+    private var abandoned = false
 
     public init(
-        containers: [String],
+        selection: ContainerSelection,
         docker: any DockerAPI,
         store: any RegistrationStore,
         layout: KeyLayout,
         hostIP: String?,
+        respectingHealth: Bool = true,
+        ttl: Duration,
+        heartbeat: DockerHeartbeat = DockerHeartbeat(),
         logger: Logger
     ) {
-        self.containers = containers
+        self.selection = selection
         self.docker = docker
         self.store = store
         self.layout = layout
         self.configuredHostIP = hostIP
+        self.respectingHealth = respectingHealth
+        self.ttl = ttl
+        self.heartbeat = heartbeat
         self.logger = logger
     }
 
-    /// The keys this agent believes etcd holds, per container.
-    public var registrations: [String: [String: String]] { registered }
+    /// The keys this agent believes etcd holds, by container id.
+    public var registrations: [String: Registration] { registered }
 
-    /// One pass: reads every watched container, refreshes the TTL of what is registered, writes the difference.
-    public func sync() async throws {
+    /// Lists every container, registers the selected ones that serve and removes every other registration.
+    ///
+    /// `keepAliveDue` is asked between containers, so a long pass never starves the keep-alive.
+    public func resync(keepAliveDue: () -> Bool = { false }) async throws {
         let host = try await hostIP()
-        var desired: [String: [String: String]] = [:]
-        for name in containers {
-            let snapshot = try await docker.container(named: name)
-            desired[name] = desiredKeys(name: name, snapshot: snapshot, host: host)
+        let summaries = try await docker.listContainers()
+        heartbeat.beat()
+        var decisions: [String: (name: String, decision: RegistrationDecision)] = [:]
+        for summary in summaries where selection.selects(name: summary.name, labels: summary.labels) {
+            if keepAliveDue() { try await keepAlive() }
+            let snapshot = try await docker.container(named: summary.id)
+            decisions[summary.id] = (summary.name, decide(snapshot, host: host))
         }
-        for name in try await store.keepAlive(containers: registered.keys.sorted()) {
-            registered[name] = nil
+        for name in selection.names.sorted() where !summaries.contains(where: { $0.name == name }) {
+            note(name, "missing", "waiting for the container to appear")
         }
-        for name in containers {
-            try await apply(name: name, desired: desired[name] ?? [:])
+        if layout.isHostScoped && !hasCleanedUpForeignKeys {
+            try await removeForeignKeys(keeping: decisions.values)
+        }
+        for id in registered.keys.sorted() where decisions[id] == nil {
+            try await apply(id: id, containerName: registered[id]?.name ?? id, .skip(reason: "container is gone"))
+        }
+        for (id, entry) in decisions.sorted(by: { $0.key < $1.key }) {
+            try await apply(id: id, containerName: entry.name, entry.decision)
+        }
+        abandoned = false
+    }
+
+    /// Inspects the given containers (ids or names), and those of `ifRegistered` that hold keys, and writes the
+    /// difference for each.
+    public func reconcile(
+        _ ids: Set<String>, ifRegistered: Set<String> = [], keepAliveDue: () -> Bool = { false }
+    ) async throws {
+        let host = try await hostIP()
+        for id in ids.union(ifRegistered.filter { registered[$0] != nil }).sorted() {
+            if keepAliveDue() { try await keepAlive() }
+            let snapshot = try await docker.container(named: id)
+            heartbeat.beat()
+            let key = snapshot?.id ?? id
+            try await apply(id: key, containerName: snapshot?.name ?? registered[key]?.name ?? id, decide(snapshot, host: host))
+        }
+    }
+
+    /// Refreshes the TTL of every registration while Docker has been heard from within the TTL; rewrites any
+    /// registration etcd lost. After a TTL of silence it lets the keys expire and throws, so the caller resyncs.
+    public func keepAlive() async throws {
+        if (try? await docker.ping()) != nil { heartbeat.beat() }
+        guard heartbeat.silence < ttl else {
+            if !abandoned {
+                abandoned = true
+                logger.warning(
+                    "Docker has not answered for \(ttl.seconds) s; no longer keeping keys alive, they expire within the TTL")
+                await store.abandon()
+                registered.removeAll()
+            }
+            throw PresenceError(.dockerUnreachable, "Docker has not answered for \(heartbeat.silence.seconds) s")
+        }
+        let byName = Dictionary(registered.map { ($0.value.name, $0.key) }, uniquingKeysWith: { first, _ in first })
+        let lost = try await store.keepAlive(containers: byName.keys.sorted())
+        for name in lost {
+            guard let id = byName[name], let registration = registered[id] else { continue }
+            registered[id] = nil
+            try await store.write(
+                container: name, keys: registration.keys, plan: RegistrationPlan(puts: registration.keys),
+                isFirstWrite: true)
+            registered[id] = registration
+            logger.notice("registration written again after etcd lost it", metadata: ["container": "\(name)"])
         }
     }
 
     /// Removes every key this agent wrote.
     public func deregisterAll() async throws {
         try await store.removeAll(containers: touched.sorted())
-        for name in registered.keys.sorted() {
-            logger.info("container deregistered at shutdown", metadata: ["container": "\(name)"])
+        for registration in registered.values.sorted(by: { $0.name < $1.name }) {
+            logger.info("container deregistered at shutdown", metadata: ["container": "\(registration.name)"])
         }
         registered.removeAll()
         touched.removeAll()
     }
 
-    private func desiredKeys(name: String, snapshot: ContainerSnapshot?, host: String) -> [String: String] {
-        guard let snapshot else {
-            note(name, "missing", "waiting for the container to appear")
-            return [:]
-        }
-        guard snapshot.shouldBeRegistered else {
-            note(name, snapshot.isPaused ? "paused" : "stopped", "container is \(snapshot.isPaused ? "paused" : "not running")")
-            return [:]
-        }
-        let ports = PublishedPort.from(snapshot.bindings, defaultHost: host)
-        if ports.isEmpty {
-            note(name, "unpublished", "container runs but publishes no port; nothing to register")
-        }
-        return layout.keys(container: name, ports: ports)
+    private func decide(_ snapshot: ContainerSnapshot?, host: String) -> RegistrationDecision {
+        RegistrationDecision.decide(snapshot, selection: selection, hostIP: host, respectingHealth: respectingHealth)
     }
 
-    private func apply(name: String, desired: [String: String]) async throws {
-        let current = registered[name]
-        if desired.isEmpty {
-            guard current != nil || touched.contains(name) else { return }
-            try await store.remove(container: name)
-            registered[name] = nil
-            touched.remove(name)
-            logger.info("container deregistered", metadata: ["container": "\(name)"])
-            return
+    private func apply(id: String, containerName: String, _ decision: RegistrationDecision) async throws {
+        var desired: Registration?
+        switch decision {
+        case .register(let name, let ports):
+            if let holder = registered.first(where: { $0.value.name == name && $0.key != id }) {
+                note(containerName, "conflict", "another container is registered as '\(name)' (\(holder.key.prefix(12))); not registering this one", level: .warning)
+            } else if ports.isEmpty {
+                note(containerName, "unpublished", "container runs but publishes no selected port; nothing to register")
+            } else {
+                desired = Registration(name: name, keys: layout.keys(container: name, ports: ports))
+            }
+        case .skip(let reason):
+            if selection.names.contains(containerName) || registered[id] != nil {
+                note(containerName, reason, reason)
+            }
+        case .refuse(let warning):
+            note(containerName, "refused:\(warning)", warning, level: .warning)
         }
-        let plan = RegistrationPlan(from: current ?? [:], to: desired)
-        if current != nil && plan.isEmpty { return }
-        touched.insert(name)
+        let current = registered[id]
+        if let current, current.name != desired?.name {
+            try await store.remove(container: current.name)
+            registered[id] = nil
+            touched.remove(current.name)
+            logger.info("container deregistered", metadata: ["container": "\(containerName)", "name": "\(current.name)"])
+        }
+        guard let desired else { return }
+        let previous = registered[id]?.keys
+        let plan = RegistrationPlan(from: previous ?? [:], to: desired.keys)
+        if previous != nil && plan.isEmpty { return }
+        touched.insert(desired.name)
         do {
-            try await store.write(container: name, keys: desired, plan: plan, isFirstWrite: current == nil)
+            try await store.write(container: desired.name, keys: desired.keys, plan: plan, isFirstWrite: previous == nil)
         } catch let error as PresenceError where error.code == .leaseLost {
-            // Every registration hung on the lost lease: write them all again on the next pass.
+            // Every registration hung on the lost lease: the resync that follows writes them all again.
             registered.removeAll()
             throw error
         }
-        registered[name] = desired
-        let ports = desired.keys.filter { $0.hasSuffix("/port") }.count
-        note(name, "registered:\(desired.hashValue)", current == nil ? "container registered" : "registration changed",
-             level: .info, ports: ports)
+        registered[id] = desired
+        note(containerName, "registered:\(desired.keys.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\($0.value)" })",
+             previous == nil ? "container registered" : "registration changed",
+             ports: desired.keys.count / 2, name: desired.name)
+    }
+
+    /// With a prefix of this host's own, keys of containers that are not running here are leftovers of an
+    /// earlier run: remove them before registering anything.
+    private func removeForeignKeys(keeping decisions: some Collection<(name: String, decision: RegistrationDecision)>) async throws {
+        var keep = Set<String>()
+        for entry in decisions {
+            if case .register(let name, _) = entry.decision { keep.insert(name) }
+        }
+        for name in try await store.registeredNames() where !keep.contains(name) {
+            try await store.remove(container: name)
+            logger.notice("removed keys left by an earlier run", metadata: ["container": "\(name)"])
+        }
+        hasCleanedUpForeignKeys = true
     }
 
     /// Logs a container's state once when it changes, not on every pass.
-    private func note(_ name: String, _ state: String, _ message: String, level: Logger.Level = .info, ports: Int? = nil) {
-        guard lastState[name] != state else { return }
-        lastState[name] = state
-        var metadata: Logger.Metadata = ["container": "\(name)"]
+    private func note(
+        _ container: String, _ state: String, _ message: String, level: Logger.Level = .info, ports: Int? = nil,
+        name: String? = nil
+    ) {
+        guard lastNote[container] != state else { return }
+        lastNote[container] = state
+        var metadata: Logger.Metadata = ["container": "\(container)"]
         if let ports { metadata["ports"] = "\(ports)" }
+        if let name, name != container { metadata["name"] = "\(name)" }
         logger.log(level: level, "\(message)", metadata: metadata)
     }
 

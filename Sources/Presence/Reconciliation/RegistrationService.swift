@@ -1,48 +1,72 @@
 import Logging
 import ServiceLifecycle
 
-/// The long-running loop: a pass of the reconciler every interval (sooner after a failure), and on graceful
-/// shutdown the removal of every key, bounded by the shutdown timeout.
+/// Runs the reconciler: the work the event stream queues, a keep-alive every interval and a full resync every
+/// resync period; on graceful shutdown, the removal of every key, bounded by the shutdown timeout.
+///
+/// All reconciler work goes through one worker, so passes never interleave.
 public struct RegistrationService: Service {
     private let reconciler: Reconciler
+    private let queue: WorkQueue
     private let interval: Duration
+    private let resyncPeriod: Duration
     private let shutdownTimeout: Duration
     private let ttl: Int
     private let logger: Logger
 
-    public init(reconciler: Reconciler, interval: Duration, shutdownTimeout: Duration, ttl: Int, logger: Logger) {
+    public init(
+        reconciler: Reconciler, queue: WorkQueue, interval: Duration, resyncPeriod: Duration,
+        shutdownTimeout: Duration, ttl: Int, logger: Logger
+    ) {
         self.reconciler = reconciler
+        self.queue = queue
         self.interval = interval
+        self.resyncPeriod = resyncPeriod
         self.shutdownTimeout = shutdownTimeout
         self.ttl = ttl
         self.logger = logger
     }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown { await self.syncUntilCancelled() }
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await every(interval) { queue.requestKeepAlive() } }
+                group.addTask { await every(resyncPeriod) { queue.requestResync() } }
+                group.addTask { await work() }
+                await group.next()
+                group.cancelAll()
+            }
+        }
         try await deregister()
     }
 
-    private func syncUntilCancelled() async {
+    private func work() async {
         var backoff = Backoff(maximum: min(.seconds(5), interval))
         var lastFailure: String?
-        while !Task.isCancelled {
-            let delay: Duration
+        for await _ in queue.signals {
+            let work = queue.take()
             do {
-                try await reconciler.sync()
+                if work.keepAlive { try await reconciler.keepAlive() }
+                let keepAliveDue = { queue.takeKeepAlive() }
+                if work.resync {
+                    try await reconciler.resync(keepAliveDue: keepAliveDue)
+                } else if !work.containers.isEmpty || !work.ifRegistered.isEmpty {
+                    try await reconciler.reconcile(
+                        work.containers, ifRegistered: work.ifRegistered, keepAliveDue: keepAliveDue)
+                }
                 if lastFailure != nil { logger.notice("Docker and etcd answer again; registrations are up to date") }
                 lastFailure = nil
                 backoff.reset()
-                delay = interval
             } catch {
                 if Task.isCancelled { return }
                 let message = String(describing: error)
                 // The first failure of a kind is a warning; its repeats during one outage would only be noise.
                 logger.log(level: message == lastFailure ? .debug : .warning, "\(message); retrying")
                 lastFailure = message
-                delay = backoff.next()
+                try? await Task.sleep(for: backoff.next())
+                // A resync covers whatever the failed pass was doing, and anything lost with it.
+                queue.requestResync()
             }
-            try? await Task.sleep(for: delay)
         }
     }
 
@@ -63,6 +87,14 @@ public struct RegistrationService: Service {
             .shutdownIncomplete,
             "could not remove the keys from etcd within \(shutdownTimeout.seconds) s"
                 + (lastError.map { " (\($0))" } ?? "") + "; they expire within the TTL of \(ttl) s")
+    }
+}
+
+/// Calls `action` every `period` until the task is cancelled.
+func every(_ period: Duration, _ action: () -> Void) async {
+    while !Task.isCancelled {
+        do { try await Task.sleep(for: period) } catch { return }
+        action()
     }
 }
 

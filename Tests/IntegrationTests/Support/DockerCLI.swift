@@ -22,7 +22,7 @@ struct DockerCLI {
     /// Starts a detached container from the test image with `ports` (`-p` values) and returns its id.
     @discardableResult
     func start(_ name: String, ports: [String], extra: [String] = []) throws -> String {
-        try docker(["run", "-d", "--name", name] + ports.flatMap { ["-p", $0] } + extra + [TestEnvironment.image()])
+        try docker(["run", "-d", "--init", "--name", name] + ports.flatMap { ["-p", $0] } + extra + [TestEnvironment.image()])
     }
 
     func remove(_ name: String) {
@@ -39,5 +39,27 @@ struct DockerCLI {
     /// The host port Docker chose for `containerPort` (such as `80/tcp`) of a container.
     func hostPort(_ name: String, _ containerPort: String) throws -> String {
         try docker(["inspect", "--format", "{{(index (index .NetworkSettings.Ports \"\(containerPort)\") 0).HostPort}}", name])
+    }
+
+    /// The keys etcd should hold for running containers `names` under `prefix`, worked out from
+    /// `docker inspect` independently of the agent's own code.
+    func expectedKeys(prefix: String, names: [String], host: String) throws -> [String: String] {
+        var keys: [String: String] = [:]
+        for name in names {
+            let state = try docker(["inspect", "--format", "{{.State.Running}} {{.State.Paused}}", name], allowFailure: true)
+            guard state == "true false" else { continue }
+            let json = try docker(["inspect", "--format", "{{json .NetworkSettings.Ports}}", name])
+            let ports = (try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]) ?? [:]
+            for (containerPort, value) in ports {
+                guard let bindings = value as? [[String: String]], !bindings.isEmpty else { continue }
+                let parts = containerPort.split(separator: "/")
+                let segment = parts[1] == "tcp" ? String(parts[0]) : "\(parts[0])-\(parts[1])"
+                let binding = bindings.first { !($0["HostIp"] ?? "").contains(":") } ?? bindings[0]
+                let ip = binding["HostIp"] ?? ""
+                keys["\(prefix)/\(name)/\(segment)/host"] = ["", "0.0.0.0", "::"].contains(ip) ? host : ip
+                keys["\(prefix)/\(name)/\(segment)/port"] = binding["HostPort"]
+            }
+        }
+        return keys
     }
 }

@@ -56,6 +56,20 @@ struct EtcdReader {
         return (Int(result["grantedTTL"] as? String ?? "") ?? 0, Int(result["TTL"] as? String ?? "") ?? -1)
     }
 
+    /// Writes a v3 key without a lease, as a leftover of some earlier run would be.
+    func put(_ key: String, _ value: String) async throws {
+        _ = try await post("/v3/kv/put", ["key": Self.b64(key), "value": Self.b64(value)])
+    }
+
+    /// Writes a v2 key without a TTL.
+    func v2Put(_ key: String, _ value: String) async throws {
+        var request = HTTPClientRequest(url: endpoint + "/v2/keys" + key)
+        request.method = .PUT
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        request.body = .bytes(ByteBuffer(string: "value=" + value))
+        _ = try await HTTPClient.shared.execute(request, timeout: .seconds(5)).body.collect(upTo: 1 << 20)
+    }
+
     /// Every v2 key under `prefix` (a directory) with its value; empty if the directory does not exist.
     func v2Keys(under prefix: String) async throws -> [String: String] {
         try await v2Node(prefix).map { Self.flatten($0) } ?? [:]

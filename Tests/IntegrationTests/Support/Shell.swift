@@ -1,28 +1,46 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Runs a command to completion and returns its standard output; throws with its output if it fails.
+///
+/// It spawns and reaps the child itself, with the output in temporary files rather than pipes: a command that
+/// leaves a daemon behind (dockerd) would otherwise hold a pipe open and the read would never end.
 @discardableResult
 func shell(_ arguments: [String], environment: [String: String] = [:], allowFailure: Bool = false) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let output = Pipe()
-    let errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let out = output.fileHandleForReading.readDataToEndOfFile()
-    let err = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let text = String(decoding: out, as: UTF8.self)
-    if process.terminationStatus != 0 && !allowFailure {
-        throw ShellError(
-            command: arguments.joined(separator: " "), status: process.terminationStatus,
-            output: text + String(decoding: err, as: UTF8.self))
+    let base = NSTemporaryDirectory() + "presence-shell-\(UUID().uuidString)"
+    defer {
+        unlink(base + ".out")
+        unlink(base + ".err")
     }
-    return text
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, base + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_addopen(&actions, 2, base + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    let argv = (["/usr/bin/env"] + arguments).map { strdup($0) } + [nil]
+    let env = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer {
+        for pointer in argv { free(pointer) }
+        for pointer in env { free(pointer) }
+    }
+    var pid = pid_t()
+    let spawned = posix_spawn(&pid, "/usr/bin/env", &actions, nil, argv, env)
+    guard spawned == 0 else {
+        throw ShellError(command: arguments.joined(separator: " "), status: spawned, output: "could not start")
+    }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+    let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    let output = (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? ""
+    if exitStatus != 0 && !allowFailure {
+        let errors = (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? ""
+        throw ShellError(command: arguments.joined(separator: " "), status: exitStatus, output: output + errors)
+    }
+    return output
 }
 
 struct ShellError: Error, CustomStringConvertible {

@@ -55,3 +55,9 @@ func eventually(
     }
     return try await condition() ? clock.now - start : nil
 }
+
+/// Whole milliseconds of a duration, for the figures tests print.
+func milliseconds(_ duration: Duration) -> Int {
+    let (seconds, attoseconds) = duration.components
+    return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
+}

@@ -1,0 +1,84 @@
+/// One message of Docker's event stream, reduced to what can change a registration.
+public struct DockerEvent: Sendable, Equatable, Decodable {
+    public var type: String
+    public var action: String
+    public var actorID: String
+    public var attributes: [String: String]
+    /// When it happened, in nanoseconds since 1970.
+    public var timeNano: Int64
+
+    public init(type: String, action: String, actorID: String, attributes: [String: String] = [:], timeNano: Int64) {
+        self.type = type
+        self.action = action
+        self.actorID = actorID
+        self.attributes = attributes
+        self.timeNano = timeNano
+    }
+
+    private struct Actor: Decodable {
+        var id: String?
+        var attributes: [String: String]?
+        enum CodingKeys: String, CodingKey {
+            case id = "ID", attributes = "Attributes"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case type = "Type", action = "Action", actor = "Actor", time, timeNano
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        type = try container.decode(String.self, forKey: .type)
+        action = try container.decode(String.self, forKey: .action)
+        let actor = try container.decodeIfPresent(Actor.self, forKey: .actor)
+        actorID = actor?.id ?? ""
+        attributes = actor?.attributes ?? [:]
+        if let nano = try container.decodeIfPresent(Int64.self, forKey: .timeNano) {
+            timeNano = nano
+        } else {
+            timeNano = (try container.decodeIfPresent(Int64.self, forKey: .time) ?? 0) * 1_000_000_000
+        }
+    }
+
+    /// Container actions after which a container's registration may differ.
+    static let containerActions: Set<String> = [
+        "start", "restart", "die", "stop", "kill", "pause", "unpause", "rename", "destroy", "health_status", "oom",
+    ]
+
+    /// The container whose registration this event may change, or `nil` for an event that changes none.
+    public var affectedContainer: String? {
+        switch type {
+        case "container":
+            // health_status carries the new state after a colon: "health_status: healthy".
+            let verb = action.split(separator: ":").first.map(String.init) ?? action
+            return DockerEvent.containerActions.contains(verb) && !actorID.isEmpty ? actorID : nil
+        case "network":
+            guard action == "connect" || action == "disconnect" else { return nil }
+            return attributes["container"].flatMap { $0.isEmpty ? nil : $0 }
+        default:
+            return nil
+        }
+    }
+
+    /// Whether the container this event names may be selected, judged from the event alone: container events
+    /// carry the container's name and labels, so most events of unselected containers cost no inspect.
+    /// Events that do not carry them (network events) may still matter to a registered container.
+    public func mightSelect(_ selection: ContainerSelection) -> Bool {
+        guard type == "container" else { return false }
+        guard let name = attributes["name"] else { return true }
+        // A rename's attributes carry the new name; the old one may have been the selected one.
+        if let oldName = attributes["oldName"], selection.selects(name: oldName.trimmingCharacters(in: "/"), labels: attributes) {
+            return true
+        }
+        return selection.selects(name: name, labels: attributes)
+    }
+
+    /// Docker's `since` parameter for resuming right after this event: seconds with nanoseconds.
+    public var resumeToken: String {
+        let seconds = timeNano / 1_000_000_000
+        let nanos = timeNano % 1_000_000_000
+        let fraction = String(nanos)
+        return "\(seconds).\(String(repeating: "0", count: 9 - fraction.count))\(fraction)"
+    }
+}

@@ -1,0 +1,75 @@
+/// Splits a byte stream of concatenated JSON objects (Docker's event stream) into whole objects, whatever the
+/// chunk boundaries.
+///
+/// It tracks only nesting and strings, so it never parses an object twice; the caller decodes each one.
+/// An object larger than `maximumObjectSize` is dropped rather than buffered.
+public struct JSONObjectSplitter: Sendable {
+    public enum Output: Sendable, Equatable {
+        case object([UInt8])
+        case malformed(String)
+    }
+
+    public let maximumObjectSize: Int
+    private var buffer: [UInt8] = []
+    private var depth = 0
+    private var inString = false
+    private var escaped = false
+    private var oversized = false
+
+    public init(maximumObjectSize: Int = 1 << 20) {
+        self.maximumObjectSize = maximumObjectSize
+    }
+
+    public mutating func feed(_ bytes: some Sequence<UInt8>) -> [Output] {
+        var outputs: [Output] = []
+        var garbage = 0
+        for byte in bytes {
+            if depth == 0 {
+                switch byte {
+                case UInt8(ascii: "{"):
+                    depth = 1
+                    buffer = [byte]
+                    oversized = false
+                case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"):
+                    break
+                default:
+                    garbage += 1
+                }
+                continue
+            }
+            if !oversized {
+                if buffer.count >= maximumObjectSize {
+                    oversized = true
+                    buffer = []
+                } else {
+                    buffer.append(byte)
+                }
+            }
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                if depth == 0 {
+                    outputs.append(
+                        oversized
+                            ? .malformed("an object over \(maximumObjectSize) bytes was dropped") : .object(buffer))
+                    buffer = []
+                }
+            default: break
+            }
+        }
+        if garbage > 0 { outputs.append(.malformed("\(garbage) bytes outside any JSON object were skipped")) }
+        return outputs
+    }
+}

@@ -1,0 +1,69 @@
+import Synchronization
+
+/// What the reconciler has been asked to do and has not done yet, coalesced: an event burst naming the same
+/// container a hundred times costs one inspect.
+public final class WorkQueue: Sendable {
+    public struct Work: Sendable, Equatable {
+        /// Container ids whose registration may have changed.
+        public var containers: Set<String> = []
+        /// Container ids that matter only if they are registered: events whose attributes do not select them.
+        public var ifRegistered: Set<String> = []
+        /// List every container and compare with what is registered.
+        public var resync = false
+        /// Refresh the TTL of what is registered.
+        public var keepAlive = false
+
+        public var isEmpty: Bool { containers.isEmpty && ifRegistered.isEmpty && !resync && !keepAlive }
+    }
+
+    private let pending = Mutex(Work())
+    private let stream: AsyncStream<Void>
+    private let continuation: AsyncStream<Void>.Continuation
+
+    public init() {
+        // One buffered signal is enough: the consumer takes everything pending when it wakes.
+        (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Queues a container; with `onlyIfRegistered`, the reconciler looks at it only if it holds keys for it.
+    public func add(container id: String, onlyIfRegistered: Bool = false) {
+        pending.withLock {
+            if onlyIfRegistered {
+                $0.ifRegistered.insert(id)
+            } else {
+                $0.containers.insert(id)
+            }
+        }
+        continuation.yield()
+    }
+
+    /// Takes a pending keep-alive request, so a long pass can serve it between containers.
+    public func takeKeepAlive() -> Bool {
+        pending.withLock { work in
+            defer { work.keepAlive = false }
+            return work.keepAlive
+        }
+    }
+
+    public func requestResync() {
+        pending.withLock { $0.resync = true }
+        continuation.yield()
+    }
+
+    public func requestKeepAlive() {
+        pending.withLock { $0.keepAlive = true }
+        continuation.yield()
+    }
+
+    /// Takes everything pending, leaving the queue empty.
+    public func take() -> Work {
+        pending.withLock {
+            let work = $0
+            $0 = Work()
+            return work
+        }
+    }
+
+    /// Wakes once per batch of requests; ends when the consuming task is cancelled.
+    public var signals: AsyncStream<Void> { stream }
+}
