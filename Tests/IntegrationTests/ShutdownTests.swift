@@ -47,7 +47,9 @@ struct ShutdownTests {
         // etcd expires leases on its own clock; allow it a second or two past the TTL.
         let gone = try await eventually(timeout: .seconds(8)) { try await keys(api, under: prefix).isEmpty }
         #expect(gone != nil)
-        print("\(api): keys expired \(gone.map { "\($0)" } ?? "never") after SIGKILL (TTL 3 s)")
+        Reliability.record(
+            "agent killed with SIGKILL (\(api), TTL 3 s)", outcome: "keys expired with the TTL", recovery: gone,
+            consistency: Consistency(stale: try await keys(api, under: prefix).count, missing: 0), passed: gone != nil)
     }
 
     @Test func sigtermWithEtcdUnreachableExitsOneWithinTheShutdownTimeout() async throws {
@@ -67,6 +69,9 @@ struct ShutdownTests {
         #expect(status == 1)
         #expect(took < .seconds(6), "took \(took)")
         #expect(agent.log.contains("they expire within the TTL of 10 s"), "\(agent.log)")
-        print("SIGTERM with etcd down: exit \(status.map(String.init) ?? "-") after \(took)")
+        Reliability.record(
+            "SIGTERM while etcd is unreachable (--shutdown-timeout 2)",
+            outcome: "exit \(status.map(String.init) ?? "none") after \(milliseconds(took)) ms, message names the TTL",
+            recovery: nil, passed: status == 1 && took < .seconds(6))
     }
 }

@@ -81,6 +81,10 @@ actor FakeStore: RegistrationStore {
         return lose
     }
 
+    func heldKeys(containers: [String]) async throws -> [String: String] {
+        keys.filter { key, _ in containers.contains { key.hasPrefix("\(prefix)/\($0)/") } }
+    }
+
     func registeredNames() async throws -> [String] {
         Set(keys.keys.compactMap { try? KeyLayout(prefix: prefix).containerName(ofKey: $0) }).sorted()
     }
@@ -294,6 +298,16 @@ struct ReconcilerTests {
         let reconciler = try reconciler([], all: true)
         try await reconciler.resync()
         #expect(await store.keys == ["/containers/svc/80/host": "172.17.0.1", "/containers/svc/80/port": "8080"])
+    }
+
+    @Test func aResyncCorrectsKeysThatDriftedFromWhatWasWritten() async throws {
+        await docker.set(Self.web(), named: "web")
+        let reconciler = try reconciler()
+        try await reconciler.resync()
+        // A late write landed after the agent gave up on it, and someone changed a value.
+        await store.seed(["/containers/web/9999/port": "1", "/containers/web/80/port": "1"])
+        try await reconciler.resync()
+        #expect(await store.keys == ["/containers/web/80/host": "172.17.0.1", "/containers/web/80/port": "8080"])
     }
 
     @Test func aHostScopedPrefixRemovesLeftoversAtStartOnly() async throws {

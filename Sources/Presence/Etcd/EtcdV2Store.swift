@@ -61,6 +61,23 @@ public actor EtcdV2Store: RegistrationStore {
         return lost
     }
 
+    public func heldKeys(containers: [String]) async throws -> [String: String] {
+        var held: [String: String] = [:]
+        for container in containers {
+            let response = try await transport.send(
+                .GET, EtcdV2Store.path(layout.directory(of: container)), query: "recursive=true")
+            if response.status == .notFound { continue }
+            try check(response, what: "read of \(container)")
+            if let node = (try? response.decode(EtcdV2Listing.self))?.node { EtcdV2Store.collect(node, into: &held) }
+        }
+        return held
+    }
+
+    private static func collect(_ node: EtcdV2Listing.Node, into held: inout [String: String]) {
+        if let key = node.key, let value = node.value { held[key] = value }
+        for child in node.nodes ?? [] { collect(child, into: &held) }
+    }
+
     public func registeredNames() async throws -> [String] {
         let response = try await transport.send(.GET, EtcdV2Store.path(layout.prefix.isEmpty ? "/" : layout.prefix))
         if response.status == .notFound { return [] }
@@ -132,6 +149,7 @@ public actor EtcdV2Store: RegistrationStore {
 struct EtcdV2Listing: Decodable {
     struct Node: Decodable {
         var key: String?
+        var value: String?
         var nodes: [Node]?
     }
     var node: Node?

@@ -30,6 +30,8 @@ enum EtcdV3 {
     struct RangeResponse: Decodable {
         struct KeyValue: Decodable {
             var key: String
+            var value: String?
+            var lease: String?
         }
         var kvs: [KeyValue]?
     }

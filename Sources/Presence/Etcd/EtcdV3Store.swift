@@ -60,6 +60,19 @@ public actor EtcdV3Store: RegistrationStore {
         return containers
     }
 
+    public func heldKeys(containers: [String]) async throws -> [String: String] {
+        guard let lease else { return [:] }
+        let prefix = layout.prefix + "/"
+        let request = EtcdV3.RangeRequest(
+            key: EtcdV3.base64(prefix), range_end: EtcdV3.rangeEnd(ofPrefix: prefix), keys_only: false)
+        let response = try await post("/v3/kv/range", request, what: "read of \(layout.prefix)")
+        var held: [String: String] = [:]
+        for kv in (try? response.decode(EtcdV3.RangeResponse.self))?.kvs ?? [] where kv.lease == lease {
+            if let key = EtcdV3.decodeBase64(kv.key) { held[key] = kv.value.flatMap(EtcdV3.decodeBase64) ?? "" }
+        }
+        return held
+    }
+
     public func registeredNames() async throws -> [String] {
         let prefix = layout.prefix + "/"
         let request = EtcdV3.RangeRequest(key: EtcdV3.base64(prefix), range_end: EtcdV3.rangeEnd(ofPrefix: prefix))

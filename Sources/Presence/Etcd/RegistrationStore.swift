@@ -14,6 +14,10 @@ public protocol RegistrationStore: Sendable {
     /// Refreshes the TTL of the registrations of `containers`, and returns those etcd no longer holds.
     func keepAlive(containers: [String]) async throws -> [String]
 
+    /// The keys etcd holds that this agent wrote: v3, every key on its lease; v2, the keys under the
+    /// directories of `containers`. What a resync compares with what should be there.
+    func heldKeys(containers: [String]) async throws -> [String: String]
+
     /// The container names that have keys under the prefix, whoever wrote them.
     func registeredNames() async throws -> [String]
 

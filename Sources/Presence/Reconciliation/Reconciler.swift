@@ -84,7 +84,38 @@ public actor Reconciler {
         for (id, entry) in decisions.sorted(by: { $0.key < $1.key }) {
             try await apply(id: id, containerName: entry.name, entry.decision)
         }
+        try await correctDrift()
         abandoned = false
+    }
+
+    /// Compares what etcd holds of this agent's keys with what it should hold, and corrects any difference: a
+    /// write that timed out but landed late, a key someone else deleted or changed.
+    private func correctDrift() async throws {
+        let held = try await store.heldKeys(containers: touched.sorted())
+        var expected: [String: String] = [:]
+        for registration in registered.values { expected.merge(registration.keys) { first, _ in first } }
+        guard held != expected else { return }
+        let stale = held.keys.filter { expected[$0] == nil }
+        let wrong = expected.filter { held[$0.key] != $0.value }
+        logger.warning(
+            "etcd differed from what the agent wrote; correcting",
+            metadata: ["stale": "\(stale.count)", "missing_or_changed": "\(wrong.count)"])
+        var namesToRewrite = Set<String>()
+        for key in Array(stale) + Array(wrong.keys) {
+            if let name = layout.containerName(ofKey: key) { namesToRewrite.insert(name) }
+        }
+        for name in namesToRewrite.sorted() {
+            if let (id, registration) = registered.first(where: { $0.value.name == name }) {
+                // A first write puts every key and deletes whatever else is in the container's directory.
+                try await store.write(
+                    container: name, keys: registration.keys, plan: RegistrationPlan(puts: registration.keys),
+                    isFirstWrite: true)
+                registered[id] = registration
+            } else {
+                try await store.remove(container: name)
+                touched.remove(name)
+            }
+        }
     }
 
     /// Inspects the given containers (ids or names), and those of `ifRegistered` that hold keys, and writes the

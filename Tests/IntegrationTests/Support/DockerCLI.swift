@@ -41,15 +41,18 @@ struct DockerCLI {
         try docker(["inspect", "--format", "{{(index (index .NetworkSettings.Ports \"\(containerPort)\") 0).HostPort}}", name])
     }
 
-    /// The keys etcd should hold for running containers `names` under `prefix`, worked out from
+    /// The keys etcd should hold for running containers `names` under `prefix`, worked out from one
     /// `docker inspect` independently of the agent's own code.
     func expectedKeys(prefix: String, names: [String], host: String) throws -> [String: String] {
+        let lines = try docker(
+            ["inspect", "--format", "{{.Name}} {{.State.Running}} {{.State.Paused}} {{json .NetworkSettings.Ports}}"]
+                + names, allowFailure: true)
         var keys: [String: String] = [:]
-        for name in names {
-            let state = try docker(["inspect", "--format", "{{.State.Running}} {{.State.Paused}}", name], allowFailure: true)
-            guard state == "true false" else { continue }
-            let json = try docker(["inspect", "--format", "{{json .NetworkSettings.Ports}}", name])
-            let ports = (try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]) ?? [:]
+        for line in lines.split(separator: "\n") {
+            let fields = line.split(separator: " ", maxSplits: 3)
+            guard fields.count == 4, fields[1] == "true", fields[2] == "false" else { continue }
+            let name = String(fields[0].dropFirst())
+            let ports = (try JSONSerialization.jsonObject(with: Data(fields[3].utf8)) as? [String: Any]) ?? [:]
             for (containerPort, value) in ports {
                 guard let bindings = value as? [[String: String]], !bindings.isEmpty else { continue }
                 let parts = containerPort.split(separator: "/")

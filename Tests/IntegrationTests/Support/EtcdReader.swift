@@ -56,6 +56,13 @@ struct EtcdReader {
         return (Int(result["grantedTTL"] as? String ?? "") ?? 0, Int(result["TTL"] as? String ?? "") ?? -1)
     }
 
+    /// The member's id and the leader it knows of.
+    func status() async throws -> (memberID: String?, leader: String?) {
+        let result = try await post("/v3/maintenance/status", [:])
+        let header = result["header"] as? [String: Any]
+        return (header?["member_id"] as? String, result["leader"] as? String)
+    }
+
     /// Writes a v3 key without a lease, as a leftover of some earlier run would be.
     func put(_ key: String, _ value: String) async throws {
         _ = try await post("/v3/kv/put", ["key": Self.b64(key), "value": Self.b64(value)])

@@ -1,0 +1,102 @@
+import Foundation
+
+/// Three etcd members on 127.0.0.1 forming one cluster, for tests that kill members.
+final class EtcdCluster: @unchecked Sendable {
+    struct Member {
+        let name: String
+        let clientPort: Int
+        let peerPort: Int
+        var endpoint: String { "http://127.0.0.1:\(clientPort)" }
+        var peer: String { "http://127.0.0.1:\(peerPort)" }
+    }
+
+    let members: [Member]
+    let directory: String
+    private var processes: [String: Process] = [:]
+
+    var endpoints: String { members.map(\.endpoint).joined(separator: ",") }
+
+    init() throws {
+        var members: [Member] = []
+        var used = Set<Int>()
+        for index in 1...3 {
+            var ports: [Int] = []
+            while ports.count < 2 {
+                let port = try freePort()
+                if used.insert(port).inserted { ports.append(port) }
+            }
+            members.append(Member(name: "m\(index)", clientPort: ports[0], peerPort: ports[1]))
+        }
+        self.members = members
+        directory = NSTemporaryDirectory() + "presence-cluster-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    func startAll() async throws {
+        for member in members { try launch(member, state: "new") }
+        for member in members { try await waitHealthy(member) }
+    }
+
+    /// Restarts a stopped member with its data.
+    func start(_ member: Member) async throws {
+        try launch(member, state: "existing")
+        try await waitHealthy(member)
+    }
+
+    func kill(_ member: Member) {
+        guard let process = processes[member.name], process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        processes[member.name] = nil
+    }
+
+    /// The member that is the leader now, as the members report it.
+    func leader() async throws -> Member? {
+        for member in members where processes[member.name]?.isRunning == true {
+            let reader = EtcdReader(endpoint: member.endpoint)
+            let status = try await reader.status()
+            if let leader = status.leader, leader == status.memberID { return member }
+        }
+        return nil
+    }
+
+    private func launch(_ member: Member, state: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "etcd", "--name", member.name, "--data-dir", "\(directory)/\(member.name)",
+            "--listen-client-urls", member.endpoint, "--advertise-client-urls", member.endpoint,
+            "--listen-peer-urls", member.peer, "--initial-advertise-peer-urls", member.peer,
+            "--initial-cluster", members.map { "\($0.name)=\($0.peer)" }.joined(separator: ","),
+            "--initial-cluster-state", state, "--initial-cluster-token", "presence-test",
+            "--heartbeat-interval", "50", "--election-timeout", "500",
+        ]
+        let logPath = "\(directory)/\(member.name).log"
+        if !FileManager.default.fileExists(atPath: logPath) {
+            FileManager.default.createFile(atPath: logPath, contents: nil)
+        }
+        let log = FileHandle(forWritingAtPath: logPath)
+        log?.seekToEndOfFile()
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        processes[member.name] = process
+    }
+
+    private func waitHealthy(_ member: Member) async throws {
+        let ready = try await eventually(timeout: .seconds(30)) {
+            (try? shell(["curl", "-sf", member.endpoint + "/health"]))?.contains("true") ?? false
+        }
+        guard ready != nil else {
+            throw ShellError(command: "etcd \(member.name)", status: -1, output: "did not become healthy")
+        }
+    }
+
+    deinit {
+        for process in processes.values where process.isRunning {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}

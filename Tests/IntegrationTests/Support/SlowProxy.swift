@@ -1,0 +1,43 @@
+import Foundation
+
+/// scripts/slow-proxy.py in front of an etcd: a test sets how many seconds each request waits.
+final class SlowProxy: @unchecked Sendable {
+    let port: Int
+    private let delayFile: String
+    private let process = Process()
+
+    var endpoint: String { "http://127.0.0.1:\(port)" }
+
+    init(target: Int) throws {
+        port = try freePort()
+        delayFile = NSTemporaryDirectory() + "presence-delay-\(UUID().uuidString.prefix(8))"
+        FileManager.default.createFile(atPath: delayFile, contents: Data("0".utf8))
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", root.appendingPathComponent("scripts/slow-proxy.py").path, String(port), String(target), delayFile,
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+    }
+
+    func waitReady() async throws {
+        _ = try await eventually(timeout: .seconds(10)) {
+            (try? shell(["curl", "-sf", endpoint + "/health"]))?.contains("true") ?? false
+        }
+    }
+
+    func setDelay(_ seconds: Double) throws {
+        try String(seconds).write(toFile: delayFile, atomically: true, encoding: .utf8)
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(atPath: delayFile)
+    }
+}
