@@ -129,23 +129,34 @@ log "PRESENCE_BINARY=$PRESENCE_BINARY"
 # $PRESENCE_TEST_DIR, then start-docker.
 export PRESENCE_TEST_SERVERS_SCRIPT=$SCRIPT_DIR/test-servers.sh
 log "PRESENCE_TEST_SERVERS_SCRIPT=$PRESENCE_TEST_SERVERS_SCRIPT"
+# Everything swift test prints is also kept in PRESENCE_TEST_LOG, from which
+# scripts/reliability-report.sh builds docs/RELIABILITY.md.
+PRESENCE_TEST_LOG=${PRESENCE_TEST_LOG:-$ROOT/.build/test-output.log}
+mkdir -p "$(dirname "$PRESENCE_TEST_LOG")"
+: >"$PRESENCE_TEST_LOG"
+log "PRESENCE_TEST_LOG=$PRESENCE_TEST_LOG"
+swift_test() { # swift test, its output also appended to the log; its exit code
+    swift test "$@" 2>&1 | tee -a "$PRESENCE_TEST_LOG"
+    return "${PIPESTATUS[0]}"
+}
+
 if (($# > 0)); then
     set +e
-    swift test "$@"
+    swift_test "$@"
     rc=$?
     set -e
     exit "$rc"
 fi
 
 set +e
-swift test --skip ExclusiveTests
+swift_test --skip ExclusiveTests
 rc_shared=$?
 set -e
 log "tests (all but ExclusiveTests): exit $rc_shared in $((SECONDS - PHASE_START))s"
 
 phase exclusive-tests
 set +e
-swift test --filter ExclusiveTests
+swift_test --filter ExclusiveTests
 rc_exclusive=$?
 set -e
 log "exclusive-tests (ExclusiveTests, which restart dockerd): exit $rc_exclusive in $((SECONDS - PHASE_START))s"

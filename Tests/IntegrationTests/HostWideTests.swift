@@ -202,3 +202,38 @@ struct HostWideTests {
         #expect(try await shared.terminate().status == 0)
     }
 }
+
+/// What the agent sends to Docker, recorded by a proxy between them: only ever GET requests.
+@Suite("The agent only reads from Docker", .timeLimit(.minutes(3)))
+struct DockerReadOnlyTests {
+    @Test func everyRequestToDockerIsAGet() async throws {
+        let docker = try DockerCLI()
+        let prefix = uniquePrefix()
+        let name = uniqueName("readonly")
+        let proxy = try DockerProxy(recording: true)
+        try await proxy.start()
+        defer { docker.remove(name) }
+        let agent = try AgentProcess([
+            "--all", "--prefix", prefix, "--etcd-endpoints", try TestEnvironment.etcd(),
+            "--docker-host", proxy.dockerHost, "--ttl", "3", "--interval", "1", "--resync", "1",
+        ])
+        let etcd = try EtcdReader()
+        try docker.start(name, ports: ["80"])
+        #expect(try await eventually { try await etcd.keys(under: "\(prefix)/\(name)/").count == 2 } != nil)
+        try docker.run("pause", name)
+        try docker.run("unpause", name)
+        try docker.run("stop", "-t", "0", name)
+        #expect(try await eventually { try await etcd.keys(under: "\(prefix)/\(name)/").isEmpty } != nil)
+        try await Task.sleep(for: .seconds(2))
+        #expect(try await agent.terminate().status == 0)
+        let requests = proxy.requestLines
+        let methods = Set(requests.map { $0.prefix { $0 != " " } })
+        #expect(methods == ["GET"], "\(Set(requests))")
+        #expect(requests.contains { $0.contains("/events") })
+        #expect(requests.contains { $0.contains("/containers/json") })
+        #expect(requests.contains { $0.contains("/_ping") })
+        Reliability.record(
+            "what the agent sends to Docker, recorded by a proxy", outcome: "\(requests.count) requests, all GET",
+            recovery: nil, passed: methods == ["GET"])
+    }
+}

@@ -5,10 +5,13 @@ final class DockerProxy: @unchecked Sendable {
     let port: Int
     private let socket: String
     private var process: Process?
+    /// With `recording`, socat writes everything the agent sends here (`-v`).
+    let recordPath: String?
 
     var dockerHost: String { "tcp://127.0.0.1:\(port)" }
 
-    init() throws {
+    init(recording: Bool = false) throws {
+        recordPath = recording ? NSTemporaryDirectory() + "presence-docker-traffic-\(UUID().uuidString.prefix(8))" : nil
         port = try freePort()
         socket = String(try TestEnvironment.dockerHost().dropFirst("unix://".count))
     }
@@ -16,13 +19,33 @@ final class DockerProxy: @unchecked Sendable {
     func start() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["socat", "TCP-LISTEN:\(port),bind=127.0.0.1,fork,reuseaddr", "UNIX-CONNECT:\(socket)"]
+        process.arguments = ["socat"] + (recordPath == nil ? [] : ["-v"]) + [
+            "TCP-LISTEN:\(port),bind=127.0.0.1,fork,reuseaddr", "UNIX-CONNECT:\(socket)",
+        ]
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        if let recordPath {
+            if !FileManager.default.fileExists(atPath: recordPath) {
+                FileManager.default.createFile(atPath: recordPath, contents: nil)
+            }
+            let handle = FileHandle(forWritingAtPath: recordPath)
+            handle?.seekToEndOfFile()
+            process.standardError = handle
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
         self.process = process
         _ = try await eventually(timeout: .seconds(10)) {
             (try? shell(["curl", "-sf", "http://127.0.0.1:\(port)/_ping"])) == "OK"
+        }
+    }
+
+    /// The request lines (`METHOD /path HTTP/1.1`) the agent sent through the proxy.
+    var requestLines: [String] {
+        guard let recordPath, let text = try? String(contentsOfFile: recordPath, encoding: .utf8) else { return [] }
+        // socat -v shows each carriage return as a literal "\r".
+        return text.split(whereSeparator: \.isNewline).map { $0.replacingOccurrences(of: "\\r", with: "") }.filter {
+            $0.range(of: #"^[A-Z]+ /\S* HTTP/1\.[01]$"#, options: .regularExpression) != nil
         }
     }
 

@@ -2,8 +2,8 @@ import Foundation
 
 /// What a fault or hostile-input test saw, for docs/RELIABILITY.md.
 ///
-/// Each record is printed, and appended as a tab-separated line to `PRESENCE_RELIABILITY_LOG` when it is set
-/// (scripts/test.sh sets it; scripts/reliability-report.sh turns the file into the document).
+/// Each record is printed as one `reliability:` line; scripts/reliability-report.sh collects them from the test
+/// output into docs/RELIABILITY.md.
 enum Reliability {
     static func record(
         _ fault: String, outcome: String, recovery: Duration?, consistency: Consistency? = nil, passed: Bool
@@ -11,17 +11,8 @@ enum Reliability {
         let recoveryText = recovery.map { String(format: "%.2f s", Double(milliseconds($0)) / 1000) } ?? "n/a"
         let consistencyText = consistency.map(\.description) ?? "n/a"
         let fields = [fault, outcome, recoveryText, consistencyText, passed ? "pass" : "FAIL"]
-            .map { $0.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " ") }
-        print("reliability: " + fields.joined(separator: " | "))
-        guard let path = ProcessInfo.processInfo.environment["PRESENCE_RELIABILITY_LOG"], !path.isEmpty else { return }
-        let line = fields.joined(separator: "\t") + "\n"
-        if let handle = FileHandle(forWritingAtPath: path) {
-            handle.seekToEndOfFile()
-            handle.write(Data(line.utf8))
-            try? handle.close()
-        } else {
-            FileManager.default.createFile(atPath: path, contents: Data(line.utf8))
-        }
+            .map { $0.replacingOccurrences(of: "\n", with: " ") }
+        print("reliability: " + fields.map { $0.replacingOccurrences(of: "|", with: "/") }.joined(separator: " | "))
     }
 }
 
