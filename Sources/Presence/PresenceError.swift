@@ -5,6 +5,7 @@ public struct PresenceError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
             case dockerUnreachable, dockerResponse, etcdUnreachable, etcdRejected, leaseLost, shutdownIncomplete
+            case responseTooLarge
         }
 
         private let base: Base
@@ -21,6 +22,8 @@ public struct PresenceError: Error, Sendable, CustomStringConvertible {
         public static let etcdRejected = Code(.etcdRejected)
         /// etcd no longer knows the lease or TTL directory holding the keys; they must be written again.
         public static let leaseLost = Code(.leaseLost)
+        /// A server answered with more than the agent will read; the answer was refused, not buffered.
+        public static let responseTooLarge = Code(.responseTooLarge)
         /// SIGTERM could not remove the keys before `--shutdown-timeout`.
         public static let shutdownIncomplete = Code(.shutdownIncomplete)
 

@@ -16,19 +16,19 @@ struct ExclusiveTests {
         let fresh = uniqueName("fresh")
         let names = [stays, returns, fresh]
         defer { for name in names { docker.remove(name) } }
-        try docker.start(stays, ports: ["80"])
-        try docker.start(returns, ports: ["80", "53/udp"], extra: ["--restart", "always"])
+        try await docker.start(stays, ports: ["80"])
+        try await docker.start(returns, ports: ["80", "53/udp"], extra: ["--restart", "always"])
         let agent = try AgentProcess.start(container: names, prefix: prefix, api: api, ttl: 30, interval: 10)
         func keys() async throws -> [String: String] {
             api == "v3" ? try await etcd.keys(under: prefix + "/") : try await etcd.v2Keys(under: prefix)
         }
         #expect(try await eventually { try await keys().count == 6 } != nil, "\(agent.log)")
-        try shell(["bash", script, "stop-docker", directory])
-        try shell(["bash", script, "start-docker", directory])
+        try await shell(["bash", script, "stop-docker", directory])
+        try await shell(["bash", script, "start-docker", directory])
         // While the agent reconnects: `returns` came back by its restart policy, `stays` did not; `fresh` is new.
-        try docker.start(fresh, ports: ["8080"])
-        let host = try docker.expectedHostIP()
-        let expected = try docker.expectedKeys(prefix: prefix, names: names, host: host)
+        try await docker.start(fresh, ports: ["8080"])
+        let host = try await docker.expectedHostIP()
+        let expected = try await docker.expectedKeys(prefix: prefix, names: names, host: host)
         #expect(expected.count == 6, "returns (2 ports) and fresh (1 port)")
         let exact = try await eventually(timeout: .seconds(20)) { try await keys() == expected }
         let held = try await keys()
@@ -50,14 +50,14 @@ struct ExclusiveTests {
         let label = "presence.churn=\(UUID().uuidString.prefix(8))"
         let prefix = uniquePrefix()
         let names = (0..<100).map { "churn\($0)-\(UUID().uuidString.prefix(6).lowercased())" }
-        defer { _ = try? docker.docker(["rm", "-f"] + names, allowFailure: true) }
+        defer { docker.remove(names) }
         let agent = try AgentProcess.start(
             container: [], prefix: prefix, ttl: 30, interval: 10, extra: ["--label", label])
         // Start them in batches: the CLI's own start-up dominates one by one.
         for batch in stride(from: 0, to: names.count, by: 10) {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for name in names[batch..<batch + 10] {
-                    group.addTask { try docker.start(name, ports: ["80"], extra: ["--label", label]) }
+                    group.addTask { try await docker.start(name, ports: ["80"], extra: ["--label", label]) }
                 }
                 try await group.waitForAll()
             }
@@ -65,7 +65,8 @@ struct ExclusiveTests {
         func consistency() async throws -> Consistency {
             try await Consistency.check(api: "v3", etcd: etcd, docker: docker, prefix: prefix, names: names)
         }
-        #expect(try await eventually(timeout: .seconds(30)) { try await consistency().isExact } != nil)
+        #expect(try await Consistency.waitExact(
+            api: "v3", etcd: etcd, docker: docker, prefix: prefix, names: names, timeout: .seconds(30)) != nil)
         var state = Dictionary(uniqueKeysWithValues: names.map { ($0, "running") })
         var operations = 0
         var largestGap = Consistency(stale: 0, missing: 0)
@@ -92,9 +93,9 @@ struct ExclusiveTests {
                 for command in commands {
                     group.addTask {
                         if command.arguments.isEmpty {
-                            try docker.start(command.name, ports: ["80"], extra: ["--label", label])
+                            try await docker.start(command.name, ports: ["80"], extra: ["--label", label])
                         } else {
-                            try docker.docker(command.arguments)
+                            try await docker.docker(command.arguments)
                         }
                     }
                 }
@@ -104,9 +105,8 @@ struct ExclusiveTests {
             if ContinuousClock.now >= nextMark {
                 let gap = try await consistency()
                 if gap.stale + gap.missing > largestGap.stale + largestGap.missing { largestGap = gap }
-                let settled = try await eventually(timeout: .seconds(10), every: .milliseconds(50)) {
-                    try await consistency().isExact
-                }
+                let settled = try await Consistency.waitExact(
+                    api: "v3", etcd: etcd, docker: docker, prefix: prefix, names: names, timeout: .seconds(10))
                 let atMark = try await consistency()
                 #expect(settled != nil, "at the \(milliseconds(nextMark - start) / 1000) s mark: \(atMark)")
                 if let settled { longestSettle = max(longestSettle, settled) }
@@ -114,7 +114,8 @@ struct ExclusiveTests {
             }
         }
         let elapsed = ContinuousClock.now - start
-        let settled = try await eventually(timeout: .seconds(15)) { try await consistency().isExact }
+        let settled = try await Consistency.waitExact(
+            api: "v3", etcd: etcd, docker: docker, prefix: prefix, names: names, timeout: .seconds(15))
         let final = try await consistency()
         #expect(settled != nil && final.isExact, "\(final) \(agent.log.suffix(3000))")
         let rate = Double(operations) / (Double(milliseconds(elapsed)) / 1000)

@@ -21,7 +21,7 @@ struct FaultTests {
         let name = uniqueName("late-etcd")
         let prefix = uniquePrefix()
         let server = try EtcdServer()
-        try docker.start(name, ports: ["80"])
+        try await docker.start(name, ports: ["80"])
         defer { docker.remove(name) }
         let agent = try AgentProcess.start(container: [name], prefix: prefix, api: api, etcd: server.endpoint, interval: 2)
         try await eventually { agent.log.contains("cannot reach etcd at \(server.endpoint)") }
@@ -49,7 +49,7 @@ struct FaultTests {
         let prefix = uniquePrefix()
         let server = try EtcdServer()
         try await server.start()
-        for name in names { try docker.start(name, ports: ["80", "53/udp"]) }
+        for name in names { try await docker.start(name, ports: ["80", "53/udp"]) }
         defer { for name in names { docker.remove(name) } }
         let agent = try AgentProcess.start(container: names, prefix: prefix, api: api, etcd: server.endpoint, ttl: 6, interval: 2)
         let reader = EtcdReader(endpoint: server.endpoint)
@@ -58,9 +58,7 @@ struct FaultTests {
         try await Task.sleep(for: .seconds(2))
         try await server.start()
         let start = ContinuousClock.now
-        let back = try await eventually(every: .milliseconds(50)) {
-            try await Consistency.check(api: api, etcd: reader, docker: docker, prefix: prefix, names: names).isExact
-        }
+        let back = try await Consistency.waitExact(api: api, etcd: reader, docker: docker, prefix: prefix, names: names)
         // Wait past a keep-alive and a resync-worthy interval, then compare again: nothing duplicated, nothing lost.
         try await Task.sleep(for: .seconds(3))
         let held = try await keys(api, reader, under: prefix)
@@ -85,7 +83,7 @@ struct FaultTests {
         let prefix = uniquePrefix()
         let server = try EtcdServer()
         try await server.start()
-        try docker.start(name, ports: ["80"])
+        try await docker.start(name, ports: ["80"])
         defer { docker.remove(name) }
         let agent = try AgentProcess.start(container: [name], prefix: prefix, api: api, etcd: server.endpoint, ttl: 6, interval: 2)
         let reader = EtcdReader(endpoint: server.endpoint)
@@ -114,25 +112,27 @@ struct FaultTests {
         let third = uniqueName("cluster-c")
         let names = [first, second, third]
         defer { for name in names { docker.remove(name) } }
-        try docker.start(first, ports: ["80"])
+        try await docker.start(first, ports: ["80"])
         let agent = try AgentProcess.start(container: names, prefix: prefix, etcd: cluster.endpoints, ttl: 6, interval: 2)
         let readers = cluster.members.map { EtcdReader(endpoint: $0.endpoint) }
         func consistency(_ reader: EtcdReader) async throws -> Consistency {
             try await Consistency.check(api: "v3", etcd: reader, docker: docker, prefix: prefix, names: names)
         }
-        #expect(try await eventually { try await consistency(readers[0]).isExact } != nil)
+        #expect(try await Consistency.waitExact(api: "v3", etcd: readers[0], docker: docker, prefix: prefix, names: names) != nil)
         // The agent talks to the first endpoint it reached: the first member.
         cluster.kill(cluster.members[0])
         let killed = ContinuousClock.now
-        try docker.start(second, ports: ["80"])
-        let throughOthers = try await eventually { try await consistency(readers[1]).isExact }
+        try await docker.start(second, ports: ["80"])
+        let throughOthers = try await Consistency.waitExact(
+            api: "v3", etcd: readers[1], docker: docker, prefix: prefix, names: names)
         #expect(throughOthers != nil, "\(agent.log)")
         try await cluster.start(cluster.members[0])
         let leader = try #require(try await cluster.leader())
         cluster.kill(leader)
         let survivor = readers[cluster.members.firstIndex { $0.name != leader.name }!]
-        try docker.start(third, ports: ["80"])
-        let afterLeader = try await eventually(timeout: .seconds(20)) { try await consistency(survivor).isExact }
+        try await docker.start(third, ports: ["80"])
+        let afterLeader = try await Consistency.waitExact(
+            api: "v3", etcd: survivor, docker: docker, prefix: prefix, names: names, timeout: .seconds(20))
         #expect(afterLeader != nil, "\(agent.log)")
         #expect(agent.isRunning)
         #expect(!agent.log.contains(" error "), "only warnings reach the user: \(agent.log)")
@@ -153,22 +153,23 @@ struct FaultTests {
         let prefix = uniquePrefix()
         let names = [uniqueName("slow-a"), uniqueName("slow-b"), uniqueName("slow-c")]
         defer { for name in names { docker.remove(name) } }
-        try docker.start(names[0], ports: ["80"])
-        try docker.start(names[1], ports: ["80"])
+        try await docker.start(names[0], ports: ["80"])
+        try await docker.start(names[1], ports: ["80"])
         // TTL 10 s: requests time out after 5 s.
         let agent = try AgentProcess.start(container: names, prefix: prefix, etcd: proxy.endpoint, ttl: 10, interval: 3)
         let reader = EtcdReader(endpoint: server.endpoint)
         func consistency() async throws -> Consistency {
             try await Consistency.check(api: "v3", etcd: reader, docker: docker, prefix: prefix, names: names)
         }
-        #expect(try await eventually { try await consistency().isExact } != nil)
+        #expect(try await Consistency.waitExact(api: "v3", etcd: reader, docker: docker, prefix: prefix, names: names) != nil)
         try proxy.setDelay(7)
-        try docker.run("stop", "-t", "0", names[0])
-        try docker.start(names[2], ports: ["80"])
+        try await docker.run("stop", "-t", "0", names[0])
+        try await docker.start(names[2], ports: ["80"])
         try await Task.sleep(for: .seconds(8))
         #expect(agent.isRunning)
         try proxy.setDelay(0)
-        let exact = try await eventually(timeout: .seconds(30)) { try await consistency().isExact }
+        let exact = try await Consistency.waitExact(
+            api: "v3", etcd: reader, docker: docker, prefix: prefix, names: names, timeout: .seconds(30))
         let heldThen = try await reader.keys(under: prefix + "/")
         #expect(exact != nil, "\(heldThen) \(agent.log)")
         // Let any request delayed in flight land, then check that none of them left a stale key behind.
@@ -186,7 +187,7 @@ struct FaultTests {
     @Test func theNextEndpointIsTriedWhenOneIsDown() async throws {
         let name = uniqueName("failover")
         let prefix = uniquePrefix()
-        try docker.start(name, ports: ["80"])
+        try await docker.start(name, ports: ["80"])
         defer { docker.remove(name) }
         let dead = "http://127.0.0.1:\(try freePort())"
         let etcd = try EtcdReader()

@@ -26,15 +26,15 @@ struct HostWideTests {
         let names = (0..<20).map { uniqueName("all\($0)") }
         defer { for name in names { docker.remove(name) } }
         let agent = try AgentProcess.start(container: [], prefix: prefix, ttl: 600, interval: 300, extra: ["--all"])
-        for name in names { try docker.start(name, ports: ["80", "53/udp"]) }
-        let host = try docker.expectedHostIP()
-        let expected = try docker.expectedKeys(prefix: prefix, names: names, host: host)
+        for name in names { try await docker.start(name, ports: ["80", "53/udp"]) }
+        let host = try await docker.expectedHostIP()
+        let expected = try await docker.expectedKeys(prefix: prefix, names: names, host: host)
         #expect(expected.count == 80)
         let registered = try await eventually { try await keys("v3", under: prefix, of: names) == expected }
         #expect(registered != nil, "\(agent.log)")
         let leases = Set(try await etcd.entries(under: prefix + "/").values.map(\.lease))
         #expect(leases.count == 1, "one lease per agent, whatever the number of containers")
-        try docker.docker(["stop", "-t", "0"] + names)
+        try await docker.docker(["stop", "-t", "0"] + names)
         #expect(try await eventually { try await keys("v3", under: prefix, of: names).isEmpty } != nil)
         #expect(try await agent.terminate().status == 0)
         #expect(try await keys("v3", under: prefix).isEmpty)
@@ -54,12 +54,12 @@ struct HostWideTests {
         defer { for name in all { docker.remove(name) } }
         let agent = try AgentProcess.start(container: [], prefix: prefix, extra: ["--label", selector])
         let label = ["--label", selector]
-        try docker.start(plain, ports: ["80"], extra: label)
-        try docker.start(ignored, ports: ["80"], extra: label + ["--label", "presence.ignore=true"])
-        try docker.start(filtered, ports: ["80", "443", "53/udp"], extra: label + ["--label", "presence.ports=443,53/udp"])
-        try docker.start(renamed, ports: ["80"], extra: label + ["--label", "presence.name=\(alias)"])
-        try docker.start(evil, ports: ["80"], extra: label + ["--label", "presence.name=../../etc"])
-        try docker.start(unselected, ports: ["80"])
+        try await docker.start(plain, ports: ["80"], extra: label)
+        try await docker.start(ignored, ports: ["80"], extra: label + ["--label", "presence.ignore=true"])
+        try await docker.start(filtered, ports: ["80", "443", "53/udp"], extra: label + ["--label", "presence.ports=443,53/udp"])
+        try await docker.start(renamed, ports: ["80"], extra: label + ["--label", "presence.name=\(alias)"])
+        try await docker.start(evil, ports: ["80"], extra: label + ["--label", "presence.name=../../etc"])
+        try await docker.start(unselected, ports: ["80"])
         let expected: Set = [
             "\(prefix)/\(plain)/80/host", "\(prefix)/\(plain)/80/port",
             "\(prefix)/\(filtered)/443/host", "\(prefix)/\(filtered)/443/port",
@@ -69,7 +69,7 @@ struct HostWideTests {
         let registered = try await eventually { Set(try await keys("v3", under: prefix).keys) == expected }
         let held = try await keys("v3", under: prefix)
         #expect(registered != nil, "\(held) \(agent.log)")
-        #expect(held["\(prefix)/\(alias)/80/port"] == (try docker.hostPort(renamed, "80/tcp")))
+        #expect(held["\(prefix)/\(alias)/80/port"] == (try await docker.hostPort(renamed, "80/tcp")))
         try await eventually { agent.log.contains("container=\(evil)") }
         #expect(agent.log.contains("presence.name='../../etc' is not a valid key segment"), "\(agent.log)")
         #expect(agent.log.contains("container=\(evil)"), "the warning names the container")
@@ -101,21 +101,21 @@ struct HostWideTests {
             #expect(took != nil, "\(step): \(held) \(agent.log)")
             timings.append("\(step) \(took.map { "\(milliseconds($0)) ms" } ?? "never")")
         }
-        try docker.start(name, ports: ["80"])
+        try await docker.start(name, ports: ["80"])
         try await expect("run", under: name, count: 2)
-        try docker.run("stop", "-t", "0", name)
+        try await docker.run("stop", "-t", "0", name)
         try await expect("stop", under: name, count: 0)
-        try docker.run("start", name)
+        try await docker.run("start", name)
         try await expect("start", under: name, count: 2)
-        try docker.run("pause", name)
+        try await docker.run("pause", name)
         try await expect("pause", under: name, count: 0)
-        try docker.run("unpause", name)
+        try await docker.run("unpause", name)
         try await expect("unpause", under: name, count: 2)
-        try docker.run("rename", name, renamed)
+        try await docker.run("rename", name, renamed)
         try await expect("rename", under: renamed, count: 2)
-        try docker.run("kill", renamed)
+        try await docker.run("kill", renamed)
         try await expect("kill", under: renamed, count: 0)
-        try docker.run("start", renamed)
+        try await docker.run("start", renamed)
         try await expect("start again", under: renamed, count: 2)
         docker.remove(renamed)
         try await expect("destroy", under: renamed, count: 0)
@@ -128,14 +128,14 @@ struct HostWideTests {
         let name = uniqueName("health")
         defer { docker.remove(name) }
         let agent = try AgentProcess.start(container: [name], prefix: prefix, ttl: 600, interval: 300)
-        try docker.start(
+        try await docker.start(
             name, ports: ["80"],
             extra: ["--health-cmd", "test -f /ok", "--health-interval", "1s", "--health-retries", "1"])
         try await Task.sleep(for: .seconds(3))
         #expect(try await keys("v3", under: prefix).isEmpty, "not registered while starting or unhealthy")
-        try docker.run("exec", name, "sh", "-c", "echo > /ok")
+        try await docker.run("exec", name, "sh", "-c", "echo > /ok")
         #expect(try await eventually { try await keys("v3", under: prefix).count == 2 } != nil, "\(agent.log)")
-        try docker.run("exec", name, "sh", "-c", "rm /ok")
+        try await docker.run("exec", name, "sh", "-c", "rm /ok")
         #expect(try await eventually { try await keys("v3", under: prefix).isEmpty } != nil, "\(agent.log)")
         #expect(try await agent.terminate().status == 0)
     }
@@ -144,7 +144,7 @@ struct HostWideTests {
         let prefix = uniquePrefix()
         let name = uniqueName("nohealth")
         defer { docker.remove(name) }
-        try docker.start(name, ports: ["80"], extra: ["--health-cmd", "false", "--health-interval", "1s"])
+        try await docker.start(name, ports: ["80"], extra: ["--health-cmd", "false", "--health-interval", "1s"])
         let agent = try AgentProcess.start(container: [name], prefix: prefix, extra: ["--ignore-health"])
         #expect(try await eventually { try await keys("v3", under: prefix).count == 2 } != nil, "\(agent.log)")
         #expect(try await agent.terminate().status == 0)
@@ -156,7 +156,7 @@ struct HostWideTests {
         let name = uniqueName("silent")
         let proxy = try DockerProxy()
         try await proxy.start()
-        try docker.start(name, ports: ["80"])
+        try await docker.start(name, ports: ["80"])
         defer { docker.remove(name) }
         let agent = try AgentProcess(
             [
@@ -179,7 +179,7 @@ struct HostWideTests {
     func hostScopedPrefixesAreCleanedAtStart(api: String) async throws {
         let base = uniquePrefix()
         let name = uniqueName("scoped")
-        try docker.start(name, ports: ["80"])
+        try await docker.start(name, ports: ["80"])
         defer { docker.remove(name) }
         for (key, value) in [("node-1/ghost/80/port", "1"), ("node-1/\(name)/99/port", "2"), ("shared/ghost/80/port", "3")] {
             if api == "v3" {
@@ -218,11 +218,11 @@ struct DockerReadOnlyTests {
             "--docker-host", proxy.dockerHost, "--ttl", "3", "--interval", "1", "--resync", "1",
         ])
         let etcd = try EtcdReader()
-        try docker.start(name, ports: ["80"])
+        try await docker.start(name, ports: ["80"])
         #expect(try await eventually { try await etcd.keys(under: "\(prefix)/\(name)/").count == 2 } != nil)
-        try docker.run("pause", name)
-        try docker.run("unpause", name)
-        try docker.run("stop", "-t", "0", name)
+        try await docker.run("pause", name)
+        try await docker.run("unpause", name)
+        try await docker.run("stop", "-t", "0", name)
         #expect(try await eventually { try await etcd.keys(under: "\(prefix)/\(name)/").isEmpty } != nil)
         try await Task.sleep(for: .seconds(2))
         #expect(try await agent.terminate().status == 0)

@@ -12,22 +12,22 @@ struct ImageTests {
         let agentName = uniqueName("agent")
         let prefix = uniquePrefix()
         let socket = String(try TestEnvironment.dockerHost().dropFirst("unix://".count))
-        try docker.start(name, ports: ["80", "53/udp"])
+        try await docker.start(name, ports: ["80", "53/udp"])
         defer {
             docker.remove(name)
             docker.remove(agentName)
         }
-        try docker.docker([
+        try await docker.docker([
             "run", "-d", "--name", agentName, "--network", "host", "-v", "\(socket):/var/run/docker.sock", image,
             "--container", name, "--prefix", prefix, "--etcd-endpoints", try TestEnvironment.etcd(),
             "--ttl", "10", "--interval", "2",
         ])
         let registered = try await eventually { try await etcd.keys(under: prefix + "/").count == 4 }
-        let logs = try docker.docker(["logs", agentName])
+        let logs = try await docker.docker(["logs", agentName])
         #expect(registered != nil, "agent logs: \(logs)")
         #expect(try await etcd.keys(under: prefix + "/")["\(prefix)/\(name)/80/port"] == docker.hostPort(name, "80/tcp"))
-        try docker.run("stop", agentName)
+        try await docker.run("stop", agentName)
         #expect(try await etcd.keys(under: prefix + "/").isEmpty, "docker stop (SIGTERM) removed the keys")
-        #expect(try docker.run("inspect", "--format", "{{.State.ExitCode}}", agentName) == "0")
+        #expect(try await docker.run("inspect", "--format", "{{.State.ExitCode}}", agentName) == "0")
     }
 }

@@ -21,9 +21,9 @@ struct RegistrationTests {
     func theDocumentedTable(api: String) async throws {
         docker.remove("web")
         defer { docker.remove("web") }
-        try docker.start("web", ports: ["8080:80", "127.0.0.1:9090:9000", "5353:53/udp"])
+        try await docker.start("web", ports: ["8080:80", "127.0.0.1:9090:9000", "5353:53/udp"])
         let agent = try AgentProcess.start(container: ["web"], prefix: "/containers", api: api)
-        let host = try docker.expectedHostIP()
+        let host = try await docker.expectedHostIP()
         let expected = [
             "/containers/web/80/host": host,
             "/containers/web/80/port": "8080",
@@ -43,7 +43,7 @@ struct RegistrationTests {
     @Test func v3KeysHangOnALeaseOfTheTTL() async throws {
         let name = uniqueName("lease")
         let prefix = uniquePrefix()
-        try docker.start(name, ports: ["80"])
+        try await docker.start(name, ports: ["80"])
         defer { docker.remove(name) }
         let agent = try AgentProcess.start(container: [name], prefix: prefix, ttl: 7, interval: 2)
         try await eventually { try await etcd.keys(under: prefix + "/").count == 2 }
@@ -53,14 +53,14 @@ struct RegistrationTests {
         let lease = try await etcd.lease(try #require(leases.first))
         #expect(lease.granted == 7)
         #expect(lease.remaining > 0 && lease.remaining <= 7)
-        #expect(try docker.hostPort(name, "80/tcp") == entries["\(prefix)/\(name)/80/port"]?.value)
+        #expect(try await docker.hostPort(name, "80/tcp") == entries["\(prefix)/\(name)/80/port"]?.value)
         _ = try await agent.terminate()
     }
 
     @Test func v2UsesADirectoryWithTheTTL() async throws {
         let name = uniqueName("v2dir")
         let prefix = uniquePrefix()
-        try docker.start(name, ports: ["80"])
+        try await docker.start(name, ports: ["80"])
         defer { docker.remove(name) }
         let agent = try AgentProcess.start(container: [name], prefix: prefix, api: "v2", ttl: 7, interval: 2)
         try await eventually { try await etcd.v2Keys(under: prefix).count == 2 }
@@ -79,7 +79,7 @@ struct RegistrationTests {
     func refreshStopAndStart(api: String) async throws {
         let name = uniqueName("life")
         let prefix = uniquePrefix()
-        try docker.start(name, ports: ["80", "53/udp"])
+        try await docker.start(name, ports: ["80", "53/udp"])
         defer { docker.remove(name) }
         let agent = try AgentProcess.start(container: [name], prefix: prefix, api: api, ttl: 3, interval: 1)
         #expect(try await eventually { try await keys(api, under: prefix).count == 4 } != nil, "\(agent.log)")
@@ -88,11 +88,11 @@ struct RegistrationTests {
             try await Task.sleep(for: .seconds(1))
             #expect(try await keys(api, under: prefix).count == 4)
         }
-        try docker.run("stop", "-t", "0", name)
+        try await docker.run("stop", "-t", "0", name)
         let gone = try await eventually { try await keys(api, under: prefix).isEmpty }
         #expect(gone != nil)
         print("\(api): keys gone \(gone.map { "\($0)" } ?? "never") after docker stop (interval 1 s)")
-        try docker.run("start", name)
+        try await docker.run("start", name)
         #expect(try await eventually { try await keys(api, under: prefix).count == 4 } != nil)
         let (status, took) = try await agent.terminate()
         #expect(status == 0)
@@ -107,7 +107,7 @@ struct RegistrationTests {
         let agent = try AgentProcess.start(container: [name], prefix: prefix)
         try await eventually { agent.log.contains("waiting for the container to appear") }
         #expect(agent.log.contains("waiting for the container to appear"))
-        try docker.start(name, ports: ["80"])
+        try await docker.start(name, ports: ["80"])
         #expect(try await eventually { try await etcd.keys(under: prefix + "/").count == 2 } != nil, "\(agent.log)")
         _ = try await agent.terminate()
     }
@@ -117,12 +117,12 @@ struct RegistrationTests {
     func aRecreatedContainerWithOtherPorts(api: String) async throws {
         let name = uniqueName("recreate")
         let prefix = uniquePrefix()
-        try docker.start(name, ports: ["80"])
+        try await docker.start(name, ports: ["80"])
         defer { docker.remove(name) }
         let agent = try AgentProcess.start(container: [name], prefix: prefix, api: api)
         try await eventually { try await keys(api, under: prefix).keys.contains("\(prefix)/\(name)/80/port") }
         docker.remove(name)
-        try docker.start(name, ports: ["443", "53/udp"])
+        try await docker.start(name, ports: ["443", "53/udp"])
         let expected: Set = [
             "\(prefix)/\(name)/443/host", "\(prefix)/\(name)/443/port",
             "\(prefix)/\(name)/53-udp/host", "\(prefix)/\(name)/53-udp/port",
@@ -130,14 +130,14 @@ struct RegistrationTests {
         let changed = try await eventually { Set(try await keys(api, under: prefix).keys) == expected }
         let held = try await keys(api, under: prefix)
         #expect(changed != nil, "\(held) \(agent.log)")
-        #expect(held["\(prefix)/\(name)/443/port"] == (try docker.hostPort(name, "443/tcp")))
+        #expect(held["\(prefix)/\(name)/443/port"] == (try await docker.hostPort(name, "443/tcp")))
         _ = try await agent.terminate()
     }
 
     @Test func hostIPOverridesTheBridgeGateway() async throws {
         let name = uniqueName("hostip")
         let prefix = uniquePrefix()
-        try docker.start(name, ports: ["80"])
+        try await docker.start(name, ports: ["80"])
         defer { docker.remove(name) }
         let agent = try AgentProcess.start(container: [name], prefix: prefix, extra: ["--host-ip", "203.0.113.10"])
         let written = try await eventually {

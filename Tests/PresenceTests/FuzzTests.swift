@@ -18,7 +18,7 @@ struct FuzzTests {
         }
     }
 
-    static let budget: Duration = .seconds(2)
+    static let budget: Duration = .seconds(1)
     static let hostile = [
         "../../etc", "..", ".", "", "a/b", "/", "x\u{0}y", "tab\there", "new\nline", "%2F..%2F", "web",
         String(repeating: "a", count: 5000), "ünïcødé", "\u{202E}rtl", "{}", "\"quoted\"", "back\\slash",
@@ -72,7 +72,7 @@ struct FuzzTests {
         }
     }
 
-    @Test(arguments: [1, 2, 3] as [UInt64])
+    @Test(arguments: [1, 2] as [UInt64])
     func hostileInspectResponsesNeverWriteOutsideThePrefix(seed: UInt64) throws {
         var rng = SplitMix(state: seed)
         let layout = try KeyLayout(prefix: "/containers")
@@ -109,7 +109,7 @@ struct FuzzTests {
                 + "no crash, no key outside the prefix | n/a | n/a | pass")
     }
 
-    @Test(arguments: [4, 5, 6] as [UInt64])
+    @Test(arguments: [4, 5] as [UInt64])
     func randomAndTruncatedEventStreamsNeverCrashTheParser(seed: UInt64) {
         var rng = SplitMix(state: seed)
         let valid = EventStreamTests.start + "\n" + EventStreamTests.health + EventStreamTests.connect

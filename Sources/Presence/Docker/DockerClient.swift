@@ -113,6 +113,8 @@ public actor DockerClient: DockerAPI {
         request.headers.replaceOrAdd(name: "Host", value: "docker")
         do {
             return try await httpClient.exchange(request, timeout: timeout)
+        } catch let error as PresenceError {
+            throw error
         } catch {
             version = nil
             throw unreachable(error)

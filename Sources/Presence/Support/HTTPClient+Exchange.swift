@@ -22,8 +22,15 @@ extension HTTPClient {
     /// Sends `request` and reads the whole response within `timeout`.
     func exchange(_ request: HTTPClientRequest, timeout: Duration) async throws -> HTTPExchange {
         let response = try await execute(request, timeout: TimeAmount(timeout))
-        let body = try await response.body.collect(upTo: HTTPClient.responseLimit)
-        return HTTPExchange(status: response.status, headers: response.headers, body: body)
+        do {
+            let body = try await response.body.collect(upTo: HTTPClient.responseLimit)
+            return HTTPExchange(status: response.status, headers: response.headers, body: body)
+        } catch is NIOTooManyBytesError {
+            throw PresenceError(
+                .responseTooLarge,
+                "the answer to \(request.method) \(request.url) was larger than \(HTTPClient.responseLimit >> 20) MiB; "
+                    + "refused rather than buffered")
+        }
     }
 }
 

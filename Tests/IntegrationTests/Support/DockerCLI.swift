@@ -9,42 +9,48 @@ struct DockerCLI {
     }
 
     @discardableResult
-    func run(_ arguments: String...) throws -> String {
-        try docker(arguments)
+    func run(_ arguments: String...) async throws -> String {
+        try await docker(arguments)
     }
 
     @discardableResult
-    func docker(_ arguments: [String], allowFailure: Bool = false) throws -> String {
-        try shell(["docker", "-H", host] + arguments, allowFailure: allowFailure)
+    func docker(_ arguments: [String], allowFailure: Bool = false) async throws -> String {
+        try await shell(["docker", "-H", host] + arguments, allowFailure: allowFailure)
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Starts a detached container from the test image with `ports` (`-p` values) and returns its id.
     @discardableResult
-    func start(_ name: String, ports: [String], extra: [String] = []) throws -> String {
-        try docker(["run", "-d", "--init", "--name", name] + ports.flatMap { ["-p", $0] } + extra + [TestEnvironment.image()])
+    func start(_ name: String, ports: [String], extra: [String] = []) async throws -> String {
+        try await docker(["run", "-d", "--init", "--name", name] + ports.flatMap { ["-p", $0] } + extra + [TestEnvironment.image()])
     }
 
+    /// Removes a container, waiting for it: usable in a `defer`.
     func remove(_ name: String) {
-        _ = try? docker(["rm", "-f", name], allowFailure: true)
+        _ = try? shell(["docker", "-H", host, "rm", "-f", name], allowFailure: true)
+    }
+
+    /// Removes containers, waiting for it: usable in a `defer`.
+    func remove(_ names: [String]) {
+        _ = try? shell(["docker", "-H", host, "rm", "-f"] + names, allowFailure: true)
     }
 
     /// The gateway the agent should write for wildcard bindings: the bridge network's, as Docker reports it.
-    func expectedHostIP() throws -> String {
-        let gateway = try docker(["network", "inspect", "bridge", "--format", "{{range .IPAM.Config}}{{.Gateway}} {{end}}"])
+    func expectedHostIP() async throws -> String {
+        let gateway = try await docker(["network", "inspect", "bridge", "--format", "{{range .IPAM.Config}}{{.Gateway}} {{end}}"])
             .split(separator: " ").first { !$0.contains(":") }
         return gateway.map(String.init) ?? "172.17.42.1"
     }
 
     /// The host port Docker chose for `containerPort` (such as `80/tcp`) of a container.
-    func hostPort(_ name: String, _ containerPort: String) throws -> String {
-        try docker(["inspect", "--format", "{{(index (index .NetworkSettings.Ports \"\(containerPort)\") 0).HostPort}}", name])
+    func hostPort(_ name: String, _ containerPort: String) async throws -> String {
+        try await docker(["inspect", "--format", "{{(index (index .NetworkSettings.Ports \"\(containerPort)\") 0).HostPort}}", name])
     }
 
     /// The keys etcd should hold for running containers `names` under `prefix`, worked out from one
     /// `docker inspect` independently of the agent's own code.
-    func expectedKeys(prefix: String, names: [String], host: String) throws -> [String: String] {
-        let lines = try docker(
+    func expectedKeys(prefix: String, names: [String], host: String) async throws -> [String: String] {
+        let lines = try await docker(
             ["inspect", "--format", "{{.Name}} {{.State.Running}} {{.State.Paused}} {{json .NetworkSettings.Ports}}"]
                 + names, allowFailure: true)
         var keys: [String: String] = [:]

@@ -36,7 +36,7 @@ final class DockerProxy: @unchecked Sendable {
         try process.run()
         self.process = process
         _ = try await eventually(timeout: .seconds(10)) {
-            (try? shell(["curl", "-sf", "http://127.0.0.1:\(port)/_ping"])) == "OK"
+            (try? await shell(["curl", "-sf", "http://127.0.0.1:\(port)/_ping"])) == "OK"
         }
     }
 

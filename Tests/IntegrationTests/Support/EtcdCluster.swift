@@ -85,7 +85,7 @@ final class EtcdCluster: @unchecked Sendable {
 
     private func waitHealthy(_ member: Member) async throws {
         let ready = try await eventually(timeout: .seconds(30)) {
-            (try? shell(["curl", "-sf", member.endpoint + "/health"]))?.contains("true") ?? false
+            (try? await shell(["curl", "-sf", member.endpoint + "/health"]))?.contains("true") ?? false
         }
         guard ready != nil else {
             throw ShellError(command: "etcd \(member.name)", status: -1, output: "did not become healthy")

@@ -41,7 +41,7 @@ final class EtcdServer: @unchecked Sendable {
         try process.run()
         self.process = process
         let ready = try await eventually(timeout: .seconds(30)) {
-            (try? shell(["curl", "-sf", endpoint + "/health"]))?.contains("true") ?? false
+            (try? await shell(["curl", "-sf", endpoint + "/health"]))?.contains("true") ?? false
         }
         guard ready != nil else {
             let log = (try? String(contentsOfFile: directory + "/etcd.log", encoding: .utf8)) ?? ""

@@ -22,15 +22,33 @@ struct Consistency: CustomStringConvertible, Equatable {
     var missing: Int
 
     var isExact: Bool { stale == 0 && missing == 0 }
+
+    /// Polls until etcd matches Docker, reading Docker once (its state must not change meanwhile).
+    static func waitExact(
+        api: String, etcd: EtcdReader, docker: DockerCLI, prefix: String, names: [String],
+        timeout: Duration = .seconds(15)
+    ) async throws -> Duration? {
+        let expected = try await docker.expectedKeys(prefix: prefix, names: names, host: docker.expectedHostIP())
+        return try await eventually(timeout: timeout, every: .milliseconds(50)) {
+            try await check(api: api, etcd: etcd, expected: expected, prefix: prefix, names: names).isExact
+        }
+    }
     var description: String { "\(stale) stale, \(missing) missing" }
 
     /// Compares the keys under `prefix` for `names` with what `docker inspect` says they should be.
     static func check(
         api: String, etcd: EtcdReader, docker: DockerCLI, prefix: String, names: [String]
     ) async throws -> Consistency {
+        let expected = try await docker.expectedKeys(prefix: prefix, names: names, host: docker.expectedHostIP())
+        return try await check(api: api, etcd: etcd, expected: expected, prefix: prefix, names: names)
+    }
+
+    /// Compares with keys already worked out from Docker: cheap enough to poll, since only etcd is read.
+    static func check(
+        api: String, etcd: EtcdReader, expected: [String: String], prefix: String, names: [String]
+    ) async throws -> Consistency {
         let held = try await (api == "v3" ? etcd.keys(under: prefix + "/") : etcd.v2Keys(under: prefix))
             .filter { key, _ in names.contains { key.hasPrefix("\(prefix)/\($0)/") } }
-        let expected = try docker.expectedKeys(prefix: prefix, names: names, host: docker.expectedHostIP())
         return Consistency(
             stale: held.filter { expected[$0.key] != $0.value }.count,
             missing: expected.filter { held[$0.key] != $0.value }.count)

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 #if canImport(Glibc)
@@ -41,6 +42,17 @@ func shell(_ arguments: [String], environment: [String: String] = [:], allowFail
         throw ShellError(command: arguments.joined(separator: " "), status: exitStatus, output: output + errors)
     }
     return output
+}
+
+/// `shell` off Swift's cooperative threads: a test waiting on a command must not hold one of the few threads
+/// that every other test and the servers' clients need.
+@discardableResult
+func shell(_ arguments: [String], environment: [String: String] = [:], allowFailure: Bool = false) async throws -> String {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try shell(arguments, environment: environment, allowFailure: allowFailure) })
+        }
+    }
 }
 
 struct ShellError: Error, CustomStringConvertible {

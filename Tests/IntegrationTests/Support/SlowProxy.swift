@@ -25,7 +25,7 @@ final class SlowProxy: @unchecked Sendable {
 
     func waitReady() async throws {
         _ = try await eventually(timeout: .seconds(10)) {
-            (try? shell(["curl", "-sf", endpoint + "/health"]))?.contains("true") ?? false
+            (try? await shell(["curl", "-sf", endpoint + "/health"]))?.contains("true") ?? false
         }
     }
 
