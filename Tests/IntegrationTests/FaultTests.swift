@@ -12,7 +12,7 @@ struct FaultTests {
     }
 
     func keys(_ api: String, _ reader: EtcdReader, under prefix: String) async throws -> [String: String] {
-        api == "v3" ? try await reader.keys(under: prefix + "/") : try await reader.v2Keys(under: prefix)
+        try await reader.keys(api, under: prefix)
     }
 
     /// Fault 1: etcd is down when the agent starts and comes up 10 s later.

@@ -13,7 +13,7 @@ struct HostWideTests {
     }
 
     func keys(_ api: String, under prefix: String) async throws -> [String: String] {
-        api == "v3" ? try await etcd.keys(under: prefix + "/") : try await etcd.v2Keys(under: prefix)
+        try await etcd.keys(api, under: prefix)
     }
 
     /// Keys under `prefix` for the given containers only: `--all` also registers other tests' containers.

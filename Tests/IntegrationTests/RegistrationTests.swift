@@ -13,7 +13,7 @@ struct RegistrationTests {
     }
 
     func keys(_ api: String, under prefix: String) async throws -> [String: String] {
-        api == "v3" ? try await etcd.keys(under: prefix + "/") : try await etcd.v2Keys(under: prefix)
+        try await etcd.keys(api, under: prefix)
     }
 
     /// The README's table, key for key, with the default prefix and the original's ports.

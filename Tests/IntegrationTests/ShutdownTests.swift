@@ -12,7 +12,7 @@ struct ShutdownTests {
     }
 
     func keys(_ api: String, under prefix: String) async throws -> [String: String] {
-        api == "v3" ? try await etcd.keys(under: prefix + "/") : try await etcd.v2Keys(under: prefix)
+        try await etcd.keys(api, under: prefix)
     }
 
     @Test(arguments: ["v3", "v2"], [SIGTERM, SIGINT])
@@ -43,13 +43,13 @@ struct ShutdownTests {
         #expect(try await eventually { try await keys(api, under: prefix).count == 2 } != nil)
         agent.signal(SIGKILL)
         let killed = ContinuousClock.now
-        _ = try await agent.waitForExit()
         let right = try await keys(api, under: prefix)
         #expect(right.count == 2, "still there right after the kill: \(right)\n\(agent.log)")
         // etcd expires leases on its own clock; allow it a few seconds past the TTL.
         let expired = try await eventually(timeout: .seconds(12)) { try await keys(api, under: prefix).isEmpty }
         let gone = expired.map { _ in ContinuousClock.now - killed }
         #expect(gone != nil)
+        _ = try await agent.waitForExit()
         Reliability.record(
             "agent killed with SIGKILL (\(api), TTL 5 s)", outcome: "keys expired with the TTL", recovery: gone,
             consistency: Consistency(stale: try await keys(api, under: prefix).count, missing: 0), passed: gone != nil)

@@ -35,6 +35,11 @@ struct EtcdReader {
         return Data(bytes).base64EncodedString()
     }
 
+    /// The keys of registrations under `prefix` (a directory, without a trailing slash) through `api`.
+    func keys(_ api: String, under prefix: String) async throws -> [String: String] {
+        api == "v3" ? try await keys(under: prefix + "/") : try await v2Keys(under: prefix)
+    }
+
     /// Every v3 key under `prefix` with its value.
     func keys(under prefix: String) async throws -> [String: String] {
         try await entries(under: prefix).mapValues(\.value)

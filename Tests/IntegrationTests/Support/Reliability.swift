@@ -47,7 +47,7 @@ struct Consistency: CustomStringConvertible, Equatable {
     static func check(
         api: String, etcd: EtcdReader, expected: [String: String], prefix: String, names: [String]
     ) async throws -> Consistency {
-        let held = try await (api == "v3" ? etcd.keys(under: prefix + "/") : etcd.v2Keys(under: prefix))
+        let held = try await etcd.keys(api, under: prefix)
             .filter { key, _ in names.contains { key.hasPrefix("\(prefix)/\($0)/") } }
         return Consistency(
             stale: held.filter { expected[$0.key] != $0.value }.count,
