@@ -1,0 +1,42 @@
+import ArgumentParser
+import Presence
+
+/// The options that secure the link to etcd: TLS files as etcdctl names them, and the user to authenticate as.
+///
+/// There is deliberately no password option: a command line is visible to every user of the host in `ps`.
+struct EtcdSecurityOptions: ParsableArguments {
+    @Option(name: .customLong("etcd-cacert"), help: "CA certificate (PEM) that signed etcd's certificate. Env: ETCDCTL_CACERT.")
+    var caCertificate: String?
+
+    @Option(
+        name: .customLong("etcd-cert"),
+        help: "Client certificate (PEM) for an etcd with --client-cert-auth; needs --etcd-key. Env: ETCDCTL_CERT.")
+    var certificate: String?
+
+    @Option(name: .customLong("etcd-key"), help: "Private key (PEM) of --etcd-cert. Env: ETCDCTL_KEY.")
+    var key: String?
+
+    @Option(
+        name: .customLong("etcd-user"),
+        help: "etcd user to authenticate as; its password comes from ETCD_PASSWORD or --etcd-password-file. Env: ETCD_USERNAME.")
+    var user: String?
+
+    @Option(name: .customLong("etcd-password-file"), help: "File holding the password of --etcd-user (a final newline is ignored).")
+    var passwordFile: String?
+
+    /// The TLS files from the options, or else the environment; nil if none is given.
+    func tls(environment: (String) -> String?) throws(ConfigurationError) -> EtcdTLS? {
+        let caCertificate = caCertificate ?? environment("ETCDCTL_CACERT")
+        let certificate = certificate ?? environment("ETCDCTL_CERT")
+        let key = key ?? environment("ETCDCTL_KEY")
+        guard caCertificate != nil || certificate != nil || key != nil else { return nil }
+        return try EtcdTLS(caCertificate: caCertificate, certificate: certificate, key: key)
+    }
+
+    /// The user and password from the options, or else the environment; nil if no user is given.
+    func credentials(environment: (String) -> String?) throws(ConfigurationError) -> EtcdCredentials? {
+        try EtcdCredentials.resolve(
+            user: user ?? environment("ETCD_USERNAME"), passwordFile: passwordFile,
+            environmentPassword: environment("ETCD_PASSWORD"))
+    }
+}
