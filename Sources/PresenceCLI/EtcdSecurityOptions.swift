@@ -5,23 +5,32 @@ import Presence
 ///
 /// There is deliberately no password option: a command line is visible to every user of the host in `ps`.
 struct EtcdSecurityOptions: ParsableArguments {
-    @Option(name: .customLong("etcd-cacert"), help: "CA certificate (PEM) that signed etcd's certificate. Env: ETCDCTL_CACERT.")
+    @Option(
+        name: .customLong("etcd-cacert"),
+        help: .init("CA certificate (PEM) that signed etcd's certificate. Env: ETCDCTL_CACERT.", valueName: "path"))
     var caCertificate: String?
 
     @Option(
         name: .customLong("etcd-cert"),
-        help: "Client certificate (PEM) for an etcd with --client-cert-auth; needs --etcd-key. Env: ETCDCTL_CERT.")
+        help: .init(
+            "Client certificate (PEM) for an etcd with --client-cert-auth; needs --etcd-key. Env: ETCDCTL_CERT.",
+            valueName: "path"))
     var certificate: String?
 
-    @Option(name: .customLong("etcd-key"), help: "Private key (PEM) of --etcd-cert. Env: ETCDCTL_KEY.")
+    @Option(
+        name: .customLong("etcd-key"), help: .init("Private key (PEM) of --etcd-cert. Env: ETCDCTL_KEY.", valueName: "path"))
     var key: String?
 
     @Option(
         name: .customLong("etcd-user"),
-        help: "etcd user to authenticate as; its password comes from ETCD_PASSWORD or --etcd-password-file. Env: ETCD_USERNAME.")
+        help: .init(
+            "etcd user to authenticate as; its password comes from ETCD_PASSWORD or --etcd-password-file. "
+                + "Env: ETCD_USERNAME.", valueName: "name"))
     var user: String?
 
-    @Option(name: .customLong("etcd-password-file"), help: "File holding the password of --etcd-user (a final newline is ignored).")
+    @Option(
+        name: .customLong("etcd-password-file"),
+        help: .init("File holding the password of --etcd-user (a final newline is ignored).", valueName: "path"))
     var passwordFile: String?
 
     /// The TLS files from the options, or else the environment; nil if none is given.
