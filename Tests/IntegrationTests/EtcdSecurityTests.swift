@@ -1,0 +1,306 @@
+import Foundation
+import Testing
+
+/// The agent's link to etcd secured: TLS with etcd's CA and with client certificates, and etcd users whose role
+/// reaches only the agent's prefix, each against an etcd the test starts for itself.
+@Suite("Securing the link to etcd", .timeLimit(.minutes(3)))
+struct EtcdSecurityTests {
+    let docker: DockerCLI
+    let certificates: TestCertificates
+    let password = "pw-\(UUID().uuidString.prefix(12))"
+
+    init() throws {
+        docker = try DockerCLI()
+        certificates = try TestCertificates()
+    }
+
+    @Test func httpsTrustingEtcdsCA() async throws {
+        let server = try EtcdServer(tls: .init(certificates: certificates, server: certificates.server))
+        try await server.start()
+        try await expectRegisteredAndRemoved(
+            etcd: EtcdCtl(server), endpoint: server.endpoint, extra: ["--etcd-cacert", certificates.caCertificate])
+    }
+
+    /// etcd with `--client-cert-auth`; the files come from etcdctl's environment variables.
+    @Test func clientCertificateFromEtcdctlsEnvironment() async throws {
+        let server = try EtcdServer(
+            tls: .init(certificates: certificates, server: certificates.server, clientCertificateAuth: true))
+        try await server.start()
+        let agent = try await expectRegisteredAndRemoved(
+            etcd: EtcdCtl(server), endpoint: server.endpoint,
+            environment: [
+                "ETCDCTL_CACERT": certificates.caCertificate, "ETCDCTL_CERT": certificates.client.certificate,
+                "ETCDCTL_KEY": certificates.client.key,
+            ])
+        #expect(agent.log.contains("etcd-tls=--etcd-cacert,--etcd-cert,--etcd-key"), "\(agent.log)")
+    }
+
+    @Test func aWrongCAIsNamedAndRetried() async throws {
+        let server = try EtcdServer(tls: .init(certificates: certificates, server: certificates.server))
+        try await server.start()
+        try await expectRefusedWithoutRegistering(
+            server, extra: ["--etcd-cacert", certificates.otherCACertificate],
+            message: "\(server.endpoint): TLS handshake failed: certificate verify failed", advice: "check --etcd-cacert")
+    }
+
+    @Test func anExpiredServerCertificateFailsVerification() async throws {
+        let server = try EtcdServer(tls: .init(certificates: certificates, server: certificates.expiredServer))
+        try await server.start()
+        try await expectRefusedWithoutRegistering(
+            server, extra: ["--etcd-cacert", certificates.caCertificate],
+            message: "\(server.endpoint): TLS handshake failed: certificate verify failed", advice: "or has expired")
+    }
+
+    @Test func anExpiredClientCertificateIsNamedWithItsDate() async throws {
+        let server = try EtcdServer(
+            tls: .init(certificates: certificates, server: certificates.server, clientCertificateAuth: true))
+        try await server.start()
+        let expired = certificates.expiredClient
+        try await expectRefusedWithoutRegistering(
+            server, extra: ["--etcd-cacert", certificates.caCertificate, "--etcd-cert", expired.certificate, "--etcd-key", expired.key],
+            message: "\(server.endpoint): etcd closed the TLS connection without answering",
+            advice: "--etcd-cert '\(expired.certificate)' expired on 2020-01-02T00:00:00Z; renew it")
+    }
+
+    @Test func aMissingClientCertificateIsNamed() async throws {
+        let server = try EtcdServer(
+            tls: .init(certificates: certificates, server: certificates.server, clientCertificateAuth: true))
+        try await server.start()
+        try await expectRefusedWithoutRegistering(
+            server, extra: ["--etcd-cacert", certificates.caCertificate],
+            message: "\(server.endpoint): etcd closed the TLS connection without answering",
+            advice: "if etcd runs with --client-cert-auth, give --etcd-cert and --etcd-key")
+    }
+
+    /// The role may read and write the agent's own prefix and nothing else; every request the agent makes must
+    /// work with that: lease grant, range and deleterange of leftovers under a host-scoped prefix, the txn of a
+    /// registration, keep-alives past the TTL, deleterange of a container that stops, revoke at SIGTERM.
+    @Test func aRoleLimitedToThePrefixIsEnough() async throws {
+        let server = try EtcdServer(tls: .init(certificates: certificates, server: certificates.server))
+        try await server.start()
+        var etcd = EtcdCtl(server)
+        let base = uniquePrefix()
+        let own = base + "/h1"
+        try etcd.enableAuthentication(rootPassword: "root-\(password)")
+        try etcd.addUser("agent", password: password, readWriteUnder: own + "/")
+        try etcd.put(own + "/ghost/80/port", "1")
+        // Next to the prefix, outside the role: a sloppy range over "/h1" would also cover it, and be denied.
+        try etcd.put(base + "/h10/web/80/port", "2")
+        let (a, b) = (uniqueName("role-a"), uniqueName("role-b"))
+        try docker.start(a, ports: ["80"])
+        defer { docker.remove(a) }
+        try docker.start(b, ports: ["80"])
+        defer { docker.remove(b) }
+        let agent = try AgentProcess.start(
+            container: [a, b], prefix: base + "/{hostname}", etcd: server.endpoint, ttl: 3, interval: 1,
+            extra: ["--hostname", "h1", "--etcd-cacert", certificates.caCertificate, "--etcd-user", "agent"],
+            environment: ["ETCD_PASSWORD": password])
+        let host = try docker.expectedHostIP()
+        let both = try docker.expectedKeys(prefix: own, names: [a, b], host: host)
+        #expect(try await eventually { try etcd.keys(under: own + "/") == both } != nil, "\(agent.log)")
+        try await Task.sleep(for: .seconds(4))
+        #expect(try etcd.keys(under: own + "/") == both, "kept alive past the TTL of 3 s")
+        docker.remove(a)
+        let onlyB = try docker.expectedKeys(prefix: own, names: [b], host: host)
+        #expect(try await eventually { try etcd.keys(under: own + "/") == onlyB } != nil, "\(agent.log)")
+        #expect(try await agent.terminate().status == 0, "\(agent.log)")
+        #expect(try etcd.keys(under: own + "/").isEmpty, "the lease was revoked")
+        #expect(try etcd.keys(under: base + "/h10/") == [base + "/h10/web/80/port": "2"])
+        #expect(!agent.log.contains("permission denied"), "\(agent.log)")
+        #expect(!agent.log.contains("warning"), "\(agent.log)")
+        #expect(!agent.log.contains(password))
+    }
+
+    @Test func aWrongPasswordIsNamedButNeverShown() async throws {
+        let server = try EtcdServer(tls: .init(certificates: certificates, server: certificates.server))
+        try await server.start()
+        var etcd = EtcdCtl(server)
+        try etcd.enableAuthentication(rootPassword: "root-\(password)")
+        try etcd.addUser("agent", password: password, readWriteUnder: "/")
+        let wrong = "wrong-\(password)"
+        let name = uniqueName("wrongpw")
+        let prefix = uniquePrefix()
+        try docker.start(name, ports: ["80"])
+        defer { docker.remove(name) }
+        let agent = try AgentProcess.start(
+            container: [name], prefix: prefix, etcd: server.endpoint,
+            extra: ["--etcd-cacert", certificates.caCertificate, "--etcd-user", "agent"],
+            environment: ["ETCD_PASSWORD": wrong])
+        let message = "etcd at \(server.endpoint) refused the password of user 'agent'"
+        let warned = try await eventually(timeout: .seconds(10)) { agent.log.contains(message) }
+        #expect(warned != nil, "\(agent.log)")
+        let retried = try await eventually(timeout: .seconds(10)) {
+            agent.log.components(separatedBy: message).count > 3
+        }
+        #expect(retried != nil, "retried with backoff: \(agent.log)")
+        #expect(agent.log.contains("warning presence: [Presence] \(message)"), "\(agent.log)")
+        #expect(agent.log.contains("check ETCD_PASSWORD or --etcd-password-file"))
+        #expect(agent.isRunning)
+        #expect(try etcd.keys(under: prefix + "/").isEmpty)
+        #expect(try await agent.terminate().status == 0, "\(agent.log)")
+        #expect(!agent.log.contains(wrong), "the password is never logged")
+        #expect(!agent.log.contains(password))
+    }
+
+    /// etcd forgets a simple token after `--auth-token-ttl` seconds unused (keep-alives do not use it: etcd 3.4
+    /// does not check them). Each container event after such a pause meets an invalid token, and the agent must
+    /// authenticate again without a failed request.
+    @Test func anExpiredTokenIsRenewedTransparently() async throws {
+        let server = try EtcdServer(
+            tls: .init(certificates: certificates, server: certificates.server), flags: ["--auth-token-ttl", "1"])
+        try await server.start()
+        var etcd = EtcdCtl(server)
+        try etcd.enableAuthentication(rootPassword: "root-\(password)")
+        let prefix = uniquePrefix()
+        try etcd.addUser("agent", password: password, readWriteUnder: prefix + "/")
+        let passwordFile = certificates.directory + "/password"
+        try Data((password + "\n").utf8).write(to: URL(fileURLWithPath: passwordFile))
+        let (a, b) = (uniqueName("token-a"), uniqueName("token-b"))
+        try docker.start(a, ports: ["80"])
+        defer { docker.remove(a) }
+        defer { docker.remove(b) }
+        let agent = try AgentProcess.start(
+            container: [a, b], prefix: prefix, etcd: server.endpoint, ttl: 4, interval: 1,
+            extra: [
+                "--etcd-cacert", certificates.caCertificate, "--etcd-user", "agent", "--etcd-password-file", passwordFile,
+            ])
+        let host = try docker.expectedHostIP()
+        let renewals = { agent.log.components(separatedBy: "authenticating again").count - 1 }
+        let onlyA = try docker.expectedKeys(prefix: prefix, names: [a], host: host)
+        #expect(try await eventually { try etcd.keys(under: prefix + "/") == onlyA } != nil, "\(agent.log)")
+        #expect(renewals() == 0)
+        // etcd drops unused tokens on a one-second tick: three seconds idle is sure to outlive it.
+        try await Task.sleep(for: .seconds(3))
+        try docker.start(b, ports: ["80"])
+        let both = try docker.expectedKeys(prefix: prefix, names: [a, b], host: host)
+        #expect(try await eventually { try etcd.keys(under: prefix + "/") == both } != nil, "\(agent.log)")
+        #expect(renewals() == 1, "\(agent.log)")
+        try await Task.sleep(for: .seconds(3))
+        docker.remove(a)
+        let onlyB = try docker.expectedKeys(prefix: prefix, names: [b], host: host)
+        #expect(try await eventually { try etcd.keys(under: prefix + "/") == onlyB } != nil, "\(agent.log)")
+        #expect(renewals() == 2, "\(agent.log)")
+        #expect(agent.log.contains("etcd no longer accepts the auth token (etcdserver: invalid auth token)"))
+        #expect(!agent.log.contains("retrying"), "no request failed: \(agent.log)")
+        #expect(try await agent.terminate().status == 0, "\(agent.log)")
+        #expect(try etcd.keys(under: prefix + "/").isEmpty)
+        #expect(!agent.log.contains(password))
+    }
+
+    /// The v2 API has no tokens: every request carries HTTP basic auth, and a v2 role on the prefix suffices.
+    @Test func v2SendsBasicAuthWithEveryRequest() async throws {
+        let server = try EtcdServer()
+        try await server.start()
+        let prefix = uniquePrefix()
+        let rootPassword = "root-\(password)"
+        let etcd = EtcdCtl(server)
+        try etcd.enableV2Authentication(rootPassword: rootPassword, user: "agent", password: password, directory: prefix)
+        let name = uniqueName("v2auth")
+        try docker.start(name, ports: ["80"])
+        defer { docker.remove(name) }
+        let agent = try AgentProcess.start(
+            container: [name], prefix: prefix, api: "v2", etcd: server.endpoint, ttl: 3, interval: 1,
+            environment: ["ETCD_USERNAME": "agent", "ETCD_PASSWORD": password])
+        let expected = try docker.expectedKeys(prefix: prefix, names: [name], host: docker.expectedHostIP())
+        let keys = { try etcd.v2Keys(under: prefix, rootPassword: rootPassword) }
+        #expect(try await eventually { try keys() == expected } != nil, "\(agent.log)")
+        try await Task.sleep(for: .seconds(4))
+        #expect(try keys() == expected, "refreshed past the TTL of 3 s")
+        #expect(try await agent.terminate().status == 0, "\(agent.log)")
+        #expect(try keys().isEmpty)
+        #expect(!agent.log.contains("refused"), "\(agent.log)")
+        #expect(!agent.log.contains(password))
+    }
+
+    /// Bad TLS or authentication input: one line naming the option or file, exit 64, before anything is dialled.
+    @Test(arguments: [
+        (["--etcd-cacert", "{dir}/missing.pem"], [:], "--etcd-cacert '{dir}/missing.pem': no such file"),
+        ([], ["ETCDCTL_CACERT": "{dir}/from-env.pem"], "--etcd-cacert '{dir}/from-env.pem': no such file"),
+        (["--etcd-cacert", "{dir}/client-key.pem"], [:], "--etcd-cacert '{dir}/client-key.pem' holds no PEM certificate"),
+        (["--etcd-cert", "{dir}/client.pem"], [:], "--etcd-cert needs --etcd-key"),
+        ([], ["ETCDCTL_KEY": "{dir}/client-key.pem"], "--etcd-key needs --etcd-cert"),
+        (["--etcd-cert", "{dir}/client.pem", "--etcd-key", "{dir}/expired-client-key.pem"], [:], "is not the private key of"),
+        (["--etcd-cacert", "{dir}/ca.pem", "--etcd-endpoints", "http://127.0.0.1:1"], [:], "every --etcd-endpoints URL is http://"),
+        (["--etcd-password", "hunter2-usage"], [:], "Unknown option '--etcd-password'"),
+        (["--etcd-user", "agent"], [:], "--etcd-user 'agent' needs a password"),
+        (["--etcd-password-file", "{dir}/ca.pem"], [:], "--etcd-password-file needs --etcd-user"),
+        ([], ["ETCD_PASSWORD": "hunter2-usage"], "ETCD_PASSWORD is set but no etcd user is"),
+        (["--etcd-user", "agent", "--etcd-password-file", "{dir}/none"], [:], "--etcd-password-file '{dir}/none': no such file"),
+    ] as [([String], [String: String], String)])
+    func badSecurityInputIsAUsageError(arguments: [String], environment: [String: String], message: String) async throws {
+        let fill = { (text: String) in text.replacingOccurrences(of: "{dir}", with: certificates.directory) }
+        let endpoints = arguments.contains("--etcd-endpoints") ? [] : ["--etcd-endpoints", "https://127.0.0.1:1"]
+        let agent = try AgentProcess(
+            ["--container", "web", "--docker-host", try TestEnvironment.dockerHost()] + endpoints + arguments.map(fill),
+            environment: environment.mapValues(fill))
+        #expect(try await agent.waitForExit() == 64, "\(agent.log)")
+        #expect(agent.log.split(separator: "\n").count == 1, "one line: \(agent.log)")
+        #expect(agent.log.contains(fill(message)), "\(agent.log)")
+        #expect(!agent.log.contains("hunter2-usage"), "a password is never echoed")
+    }
+
+    @Test func helpNamesTheOptionsAndTheirVariables() async throws {
+        let help = try AgentProcess(["--help"])
+        #expect(try await help.waitForExit() == 0)
+        for text in [
+            "--etcd-cacert", "ETCDCTL_CACERT", "--etcd-cert", "ETCDCTL_CERT", "--etcd-key", "ETCDCTL_KEY",
+            "--etcd-user", "ETCD_USERNAME", "ETCD_PASSWORD", "--etcd-password-file",
+        ] {
+            #expect(help.log.contains(text), "--help names \(text)")
+        }
+        #expect(!help.log.contains("--etcd-password "), "there is no password option")
+    }
+
+    // MARK: - Helpers
+
+    /// Runs the agent for one container against `endpoint`, expects exactly the container's keys, then SIGTERM to
+    /// remove them and exit 0. Returns the agent for more checks of its log.
+    @discardableResult
+    func expectRegisteredAndRemoved(
+        etcd: EtcdCtl, endpoint: String, under prefix: String = uniquePrefix(#function), extra: [String] = [],
+        environment: [String: String] = [:]
+    ) async throws -> AgentProcess {
+        let name = uniqueName("secure")
+        try docker.start(name, ports: ["80", "53/udp"])
+        defer { docker.remove(name) }
+        let agent = try AgentProcess.start(
+            container: [name], prefix: prefix, etcd: endpoint, extra: extra, environment: environment)
+        let expected = try docker.expectedKeys(prefix: prefix, names: [name], host: docker.expectedHostIP())
+        #expect(expected.count == 4)
+        let took = try await eventually { try etcd.keys(under: prefix + "/") == expected }
+        #expect(took != nil, "\(agent.log)")
+        if let took, took > .seconds(3) { print("slow registration: \(agent.log)") }
+        let (status, _) = try await agent.terminate()
+        #expect(status == 0, "\(agent.log)")
+        #expect(try etcd.keys(under: prefix + "/").isEmpty, "SIGTERM removed every key")
+        #expect(!agent.log.contains("warning"), "\(agent.log)")
+        print("\(endpoint): registered in \(took.map { "\(milliseconds($0)) ms" } ?? "never"), removed at SIGTERM")
+        return agent
+    }
+
+    /// Runs the agent with TLS settings etcd refuses: it must log `message` and `advice` within seconds (no hang),
+    /// keep running and retrying, write nothing, and still exit 0 on SIGTERM.
+    func expectRefusedWithoutRegistering(
+        _ server: EtcdServer, extra: [String], message: String, advice: String
+    ) async throws {
+        let name = uniqueName("refused")
+        let prefix = uniquePrefix()
+        try docker.start(name, ports: ["80"])
+        defer { docker.remove(name) }
+        let agent = try AgentProcess.start(container: [name], prefix: prefix, etcd: server.endpoint, extra: extra)
+        let warned = try await eventually(timeout: .seconds(10)) { agent.log.contains(message) }
+        #expect(warned != nil, "\(agent.log)")
+        let warning = agent.log.split(separator: "\n").first { $0.contains(message) } ?? ""
+        #expect(warning.contains("warning"), "logged as a warning: \(warning)")
+        #expect(warning.contains(advice), "\(warning)")
+        // Still retrying after a while: the failure is repeated at debug level, and the agent is up.
+        let retried = try await eventually(timeout: .seconds(10)) {
+            agent.log.components(separatedBy: message).count > 3
+        }
+        #expect(retried != nil, "\(agent.log)")
+        #expect(agent.isRunning)
+        #expect(try EtcdCtl(server).keys(under: prefix + "/").isEmpty)
+        #expect(try await agent.terminate().status == 0, "\(agent.log)")
+        print("refused: warned after \(warned.map { "\(milliseconds($0)) ms" } ?? "never"): \(warning.suffix(200))")
+    }
+}
