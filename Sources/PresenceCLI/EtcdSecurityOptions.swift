@@ -18,7 +18,8 @@ struct EtcdSecurityOptions: ParsableArguments {
     var certificate: String?
 
     @Option(
-        name: .customLong("etcd-key"), help: .init("Private key (PEM) of --etcd-cert. Env: ETCDCTL_KEY.", valueName: "path"))
+        name: .customLong("etcd-key"),
+        help: .init("Private key (PEM) of --etcd-cert. Env: ETCDCTL_KEY.", valueName: "path"))
     var key: String?
 
     @Option(

@@ -40,7 +40,8 @@ struct EtcdSecurityTests {
         try await server.start()
         try await expectRefusedWithoutRegistering(
             server, extra: ["--etcd-cacert", certificates.otherCACertificate],
-            message: "\(server.endpoint): TLS handshake failed: certificate verify failed", advice: "check --etcd-cacert")
+            message: "\(server.endpoint): TLS handshake failed: certificate verify failed",
+            advice: "check --etcd-cacert")
     }
 
     @Test func anExpiredServerCertificateFailsVerification() async throws {
@@ -57,7 +58,11 @@ struct EtcdSecurityTests {
         try await server.start()
         let expired = certificates.expiredClient
         try await expectRefusedWithoutRegistering(
-            server, extra: ["--etcd-cacert", certificates.caCertificate, "--etcd-cert", expired.certificate, "--etcd-key", expired.key],
+            server,
+            extra: [
+                "--etcd-cacert", certificates.caCertificate, "--etcd-cert", expired.certificate, "--etcd-key",
+                expired.key,
+            ],
             message: "\(server.endpoint): etcd closed the TLS connection without answering",
             advice: "--etcd-cert '\(expired.certificate)' expired on 2020-01-02T00:00:00Z; renew it")
     }
@@ -162,7 +167,8 @@ struct EtcdSecurityTests {
         let agent = try AgentProcess.start(
             container: [a, b], prefix: prefix, etcd: server.endpoint, ttl: 4, interval: 1,
             extra: [
-                "--etcd-cacert", certificates.caCertificate, "--etcd-user", "agent", "--etcd-password-file", passwordFile,
+                "--etcd-cacert", certificates.caCertificate, "--etcd-user", "agent", "--etcd-password-file",
+                passwordFile,
             ])
         let host = try docker.expectedHostIP()
         let renewals = { agent.log.components(separatedBy: "authenticating again").count - 1 }
@@ -194,7 +200,8 @@ struct EtcdSecurityTests {
         let prefix = uniquePrefix()
         let rootPassword = "root-\(password)"
         let etcd = EtcdCtl(server)
-        try etcd.enableV2Authentication(rootPassword: rootPassword, user: "agent", password: password, directory: prefix)
+        try etcd.enableV2Authentication(
+            rootPassword: rootPassword, user: "agent", password: password, directory: prefix)
         let name = uniqueName("v2auth")
         try docker.start(name, ports: ["80"])
         defer { docker.remove(name) }
@@ -213,21 +220,35 @@ struct EtcdSecurityTests {
     }
 
     /// Bad TLS or authentication input: one line naming the option or file, exit 64, before anything is dialled.
-    @Test(arguments: [
-        (["--etcd-cacert", "{dir}/missing.pem"], [:], "--etcd-cacert '{dir}/missing.pem': no such file"),
-        ([], ["ETCDCTL_CACERT": "{dir}/from-env.pem"], "--etcd-cacert '{dir}/from-env.pem': no such file"),
-        (["--etcd-cacert", "{dir}/client-key.pem"], [:], "--etcd-cacert '{dir}/client-key.pem' holds no PEM certificate"),
-        (["--etcd-cert", "{dir}/client.pem"], [:], "--etcd-cert needs --etcd-key"),
-        ([], ["ETCDCTL_KEY": "{dir}/client-key.pem"], "--etcd-key needs --etcd-cert"),
-        (["--etcd-cert", "{dir}/client.pem", "--etcd-key", "{dir}/expired-client-key.pem"], [:], "is not the private key of"),
-        (["--etcd-cacert", "{dir}/ca.pem", "--etcd-endpoints", "http://127.0.0.1:1"], [:], "every --etcd-endpoints URL is http://"),
-        (["--etcd-password", "hunter2-usage"], [:], "Unknown option '--etcd-password'"),
-        (["--etcd-user", "agent"], [:], "--etcd-user 'agent' needs a password"),
-        (["--etcd-password-file", "{dir}/ca.pem"], [:], "--etcd-password-file needs --etcd-user"),
-        ([], ["ETCD_PASSWORD": "hunter2-usage"], "ETCD_PASSWORD is set but no etcd user is"),
-        (["--etcd-user", "agent", "--etcd-password-file", "{dir}/none"], [:], "--etcd-password-file '{dir}/none': no such file"),
-    ] as [([String], [String: String], String)])
-    func badSecurityInputIsAUsageError(arguments: [String], environment: [String: String], message: String) async throws {
+    @Test(
+        arguments: [
+            (["--etcd-cacert", "{dir}/missing.pem"], [:], "--etcd-cacert '{dir}/missing.pem': no such file"),
+            ([], ["ETCDCTL_CACERT": "{dir}/from-env.pem"], "--etcd-cacert '{dir}/from-env.pem': no such file"),
+            (
+                ["--etcd-cacert", "{dir}/client-key.pem"], [:],
+                "--etcd-cacert '{dir}/client-key.pem' holds no PEM certificate"
+            ),
+            (["--etcd-cert", "{dir}/client.pem"], [:], "--etcd-cert needs --etcd-key"),
+            ([], ["ETCDCTL_KEY": "{dir}/client-key.pem"], "--etcd-key needs --etcd-cert"),
+            (
+                ["--etcd-cert", "{dir}/client.pem", "--etcd-key", "{dir}/expired-client-key.pem"], [:],
+                "is not the private key of"
+            ),
+            (
+                ["--etcd-cacert", "{dir}/ca.pem", "--etcd-endpoints", "http://127.0.0.1:1"], [:],
+                "every --etcd-endpoints URL is http://"
+            ),
+            (["--etcd-password", "hunter2-usage"], [:], "Unknown option '--etcd-password'"),
+            (["--etcd-user", "agent"], [:], "--etcd-user 'agent' needs a password"),
+            (["--etcd-password-file", "{dir}/ca.pem"], [:], "--etcd-password-file needs --etcd-user"),
+            ([], ["ETCD_PASSWORD": "hunter2-usage"], "ETCD_PASSWORD is set but no etcd user is"),
+            (
+                ["--etcd-user", "agent", "--etcd-password-file", "{dir}/none"], [:],
+                "--etcd-password-file '{dir}/none': no such file"
+            ),
+        ] as [([String], [String: String], String)])
+    func badSecurityInputIsAUsageError(arguments: [String], environment: [String: String], message: String) async throws
+    {
         let fill = { (text: String) in text.replacingOccurrences(of: "{dir}", with: certificates.directory) }
         let endpoints = arguments.contains("--etcd-endpoints") ? [] : ["--etcd-endpoints", "https://127.0.0.1:1"]
         let agent = try AgentProcess(

@@ -13,7 +13,8 @@ struct EtcdSecurityOptionTests {
     }
 
     @Test func validFilesMakeAClientConfiguration() throws {
-        let tls = try EtcdTLS(caCertificate: files["ca.pem"], certificate: files["client.pem"], key: files["client-key.pem"])
+        let tls = try EtcdTLS(
+            caCertificate: files["ca.pem"], certificate: files["client.pem"], key: files["client-key.pem"])
         #expect(tls.optionNames == ["--etcd-cacert", "--etcd-cert", "--etcd-key"])
         #expect(tls.configuration.certificateChain.count == 1)
         #expect(tls.configuration.privateKey != nil)
@@ -32,8 +33,14 @@ struct EtcdSecurityOptionTests {
         (["cert": "client.pem"], "--etcd-cert needs --etcd-key, the private key of that certificate"),
         (["key": "client-key.pem"], "--etcd-key needs --etcd-cert, the certificate of that key"),
         (["cert": "garbage.pem", "key": "client-key.pem"], "--etcd-cert '{dir}/garbage.pem' holds no PEM certificate"),
-        (["cert": "client.pem", "key": "client.pem"], "--etcd-key '{dir}/client.pem' holds no unencrypted PEM private key"),
-        (["cert": "client.pem", "key": "expired-key.pem"], "--etcd-key '{dir}/expired-key.pem' is not the private key of --etcd-cert '{dir}/client.pem'"),
+        (
+            ["cert": "client.pem", "key": "client.pem"],
+            "--etcd-key '{dir}/client.pem' holds no unencrypted PEM private key"
+        ),
+        (
+            ["cert": "client.pem", "key": "expired-key.pem"],
+            "--etcd-key '{dir}/expired-key.pem' is not the private key of --etcd-cert '{dir}/client.pem'"
+        ),
     ])
     func badFilesAreRefused(paths: [String: String], message: String) throws {
         try files.write("garbage.pem", "not a certificate\n")
@@ -57,7 +64,8 @@ struct EtcdSecurityOptionTests {
         let error = #expect(throws: ConfigurationError.self) {
             try AgentConfiguration(selection: web, etcdEndpoints: [EtcdEndpoint("http://127.0.0.1:2379")], etcdTLS: tls)
         }
-        #expect(error?.message == "--etcd-cacert given, but every --etcd-endpoints URL is http://; TLS needs https:// URLs")
+        #expect(
+            error?.message == "--etcd-cacert given, but every --etcd-endpoints URL is http://; TLS needs https:// URLs")
         #expect(throws: Never.self) {
             try AgentConfiguration(
                 selection: web, etcdEndpoints: EtcdEndpoint.list("http://127.0.0.1:2379,https://127.0.0.1:2379"),
@@ -79,15 +87,16 @@ struct EtcdSecurityOptionTests {
         #expect(try EtcdCredentials.resolve(user: nil, passwordFile: nil, environmentPassword: nil) == nil)
     }
 
-    @Test(arguments: [
-        ("agent", nil, nil, "--etcd-user 'agent' needs a password: set ETCD_PASSWORD or give --etcd-password-file"),
-        (nil, "password", nil, "--etcd-password-file needs --etcd-user (or ETCD_USERNAME)"),
-        (nil, nil, "hunter2", "ETCD_PASSWORD is set but no etcd user is; give --etcd-user or ETCD_USERNAME"),
-        ("agent", "missing", nil, "--etcd-password-file '{dir}/missing': no such file"),
-        ("agent", "empty", nil, "--etcd-password-file '{dir}/empty' is empty"),
-        ("a:b", nil, "hunter2", "--etcd-user 'a:b' cannot hold ':' or control characters"),
-        ("", nil, "hunter2", "--etcd-user is empty"),
-    ] as [(String?, String?, String?, String)])
+    @Test(
+        arguments: [
+            ("agent", nil, nil, "--etcd-user 'agent' needs a password: set ETCD_PASSWORD or give --etcd-password-file"),
+            (nil, "password", nil, "--etcd-password-file needs --etcd-user (or ETCD_USERNAME)"),
+            (nil, nil, "hunter2", "ETCD_PASSWORD is set but no etcd user is; give --etcd-user or ETCD_USERNAME"),
+            ("agent", "missing", nil, "--etcd-password-file '{dir}/missing': no such file"),
+            ("agent", "empty", nil, "--etcd-password-file '{dir}/empty' is empty"),
+            ("a:b", nil, "hunter2", "--etcd-user 'a:b' cannot hold ':' or control characters"),
+            ("", nil, "hunter2", "--etcd-user is empty"),
+        ] as [(String?, String?, String?, String)])
     func badCredentialsAreRefused(user: String?, passwordFile: String?, password: String?, message: String) throws {
         try files.write("password", "hunter2\n")
         try files.write("empty", "\n")

@@ -26,12 +26,14 @@ public struct EtcdTLS: Sendable {
         caCertificatePath = caCertificate
         certificatePath = certificate
         keyPath = key
-        trustRoots = try caCertificate.map { path throws(ConfigurationError) in
-            try EtcdTLS.certificates(path, option: "--etcd-cacert")
-        } ?? []
-        certificateChain = try certificate.map { path throws(ConfigurationError) in
-            try EtcdTLS.certificates(path, option: "--etcd-cert")
-        } ?? []
+        trustRoots =
+            try caCertificate.map { path throws(ConfigurationError) in
+                try EtcdTLS.certificates(path, option: "--etcd-cacert")
+            } ?? []
+        certificateChain =
+            try certificate.map { path throws(ConfigurationError) in
+                try EtcdTLS.certificates(path, option: "--etcd-cert")
+            } ?? []
         privateKey = try key.map { path throws(ConfigurationError) in try EtcdTLS.privateKey(path) }
         if let certificate, let key {
             // BoringSSL refuses a key that is not the certificate's when it builds a context: find out now.

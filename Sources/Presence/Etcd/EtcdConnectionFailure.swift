@@ -62,7 +62,8 @@ enum EtcdConnectionFailure {
     private static func reasons(_ failure: BoringSSLError) -> [String] {
         let stack: NIOBoringSSLErrorStack
         switch failure {
-        case .sslError(let errors), .unknownError(let errors), .invalidSNIName(let errors), .failedToSetALPN(let errors):
+        case .sslError(let errors), .unknownError(let errors), .invalidSNIName(let errors),
+            .failedToSetALPN(let errors):
             stack = errors
         default:
             return ["\(failure)"]

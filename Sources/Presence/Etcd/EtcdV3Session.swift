@@ -66,7 +66,8 @@ actor EtcdV3Session {
                     + "\(failure?.text ?? String(response.bodyText.prefix(200)))")
         }
         guard let token = try? response.decode(EtcdV3.AuthenticateResponse.self).token, !token.isEmpty else {
-            throw PresenceError(.etcdRejected, "etcd at \(endpoint) authenticated user '\(credentials.user)' but sent no token")
+            throw PresenceError(
+                .etcdRejected, "etcd at \(endpoint) authenticated user '\(credentials.user)' but sent no token")
         }
         logger.debug("authenticated with etcd", metadata: ["user": "\(credentials.user)", "endpoint": "\(endpoint)"])
         self.token = token

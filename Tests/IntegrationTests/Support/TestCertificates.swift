@@ -36,9 +36,11 @@ final class TestCertificates: @unchecked Sendable {
         try Data("01\n".utf8).write(to: URL(fileURLWithPath: directory + "/serial"))
         try Data(Self.configuration(directory).utf8).write(to: URL(fileURLWithPath: directory + "/ca.cnf"))
         server = try Self.issue(directory, name: "server", subject: "127.0.0.1", profile: "server", dates: .valid)
-        expiredServer = try Self.issue(directory, name: "expired-server", subject: "127.0.0.1", profile: "server", dates: .expired)
+        expiredServer = try Self.issue(
+            directory, name: "expired-server", subject: "127.0.0.1", profile: "server", dates: .expired)
         client = try Self.issue(directory, name: "client", subject: "agent", profile: "client", dates: .valid)
-        expiredClient = try Self.issue(directory, name: "expired-client", subject: "agent", profile: "client", dates: .expired)
+        expiredClient = try Self.issue(
+            directory, name: "expired-client", subject: "agent", profile: "client", dates: .expired)
     }
 
     private enum Dates {
@@ -60,7 +62,9 @@ final class TestCertificates: @unchecked Sendable {
         ])
     }
 
-    private static func issue(_ directory: String, name: String, subject: String, profile: String, dates: Dates) throws -> Pair {
+    private static func issue(_ directory: String, name: String, subject: String, profile: String, dates: Dates) throws
+        -> Pair
+    {
         let pair = Pair(certificate: "\(directory)/\(name).pem", key: "\(directory)/\(name)-key.pem")
         try shell([
             "openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
