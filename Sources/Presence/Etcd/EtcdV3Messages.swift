@@ -69,6 +69,32 @@ enum EtcdV3 {
         var error: String?
         var message: String?
         var code: Int?
+
+        private enum CodingKeys: String, CodingKey { case error, message, code }
+
+        /// How a streaming endpoint (the lease keep-alive) reports an error, with status 200.
+        private struct StreamError: Decodable {
+            var message: String?
+            var grpc_code: Int?
+        }
+
+        init(error: String? = nil, message: String? = nil, code: Int? = nil) {
+            self.error = error
+            self.message = message
+            self.code = code
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            if let text = try? container.decodeIfPresent(String.self, forKey: .error) {
+                error = text
+            } else if let stream = try? container.decodeIfPresent(StreamError.self, forKey: .error) {
+                error = stream.message
+                code = stream.grpc_code
+            }
+            message = try? container.decodeIfPresent(String.self, forKey: .message)
+            code = code ?? (try? container.decodeIfPresent(Int.self, forKey: .code))
+        }
     }
 
     static func base64(_ text: String) -> String {

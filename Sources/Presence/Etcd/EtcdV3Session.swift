@@ -25,10 +25,11 @@ actor EtcdV3Session {
     func post(_ path: String, _ body: ByteBuffer) async throws -> HTTPExchange {
         guard let credentials else { return try await transport.send(.POST, path, body: body) }
         let response = try await transport.send(.POST, path, body: body, authorization: try await token(credentials))
-        guard response.status != .ok, let failure = try? response.decode(EtcdV3.ErrorResponse.self),
-            EtcdV3.needsNewToken(failure)
-        else { return response }
-        logger.notice(
+        // Not only non-200 answers: a streaming endpoint (the keep-alive) reports its errors with status 200.
+        guard let failure = try? response.decode(EtcdV3.ErrorResponse.self), EtcdV3.needsNewToken(failure) else {
+            return response
+        }
+        logger.info(
             "etcd no longer accepts the auth token (\(failure.text)); authenticating again",
             metadata: ["user": "\(credentials.user)"])
         token = nil

@@ -52,6 +52,12 @@ public actor EtcdV3Store: RegistrationStore {
         guard let lease else { return [] }
         let response = try await post(
             "/v3/lease/keepalive", EtcdV3.LeaseRequest(ID: lease), what: "keep-alive of lease \(lease)")
+        if let failure = try? response.decode(EtcdV3.ErrorResponse.self), !failure.text.isEmpty,
+            !EtcdV3.isLeaseNotFound(failure)
+        {
+            // Any other error in the stream comes with status 200 too; it says nothing about the lease: keep it.
+            throw PresenceError(.etcdRejected, "etcd refused the keep-alive of lease \(lease): \(failure.text)")
+        }
         let ttl = (try? response.decode(EtcdV3.KeepAliveResponse.self))?.result?.TTL.flatMap { Int($0) } ?? 0
         guard ttl <= 0 else { return [] }
         // etcd answers a keep-alive of an unknown lease without a TTL: it expired or etcd lost its data.
