@@ -17,6 +17,8 @@ struct EtcdSecurityTests {
     @Test func httpsTrustingEtcdsCA() async throws {
         let server = try EtcdServer(tls: .init(certificates: certificates, server: certificates.server))
         try await server.start()
+        // Stopped explicitly, not only on release, so that no failure path leaves an etcd running.
+        defer { server.stop() }
         try await expectRegisteredAndRemoved(
             etcd: EtcdCtl(server), endpoint: server.endpoint, extra: ["--etcd-cacert", certificates.caCertificate])
     }
@@ -26,6 +28,7 @@ struct EtcdSecurityTests {
         let server = try EtcdServer(
             tls: .init(certificates: certificates, server: certificates.server, clientCertificateAuth: true))
         try await server.start()
+        defer { server.stop() }
         let agent = try await expectRegisteredAndRemoved(
             etcd: EtcdCtl(server), endpoint: server.endpoint,
             environment: [
@@ -38,6 +41,7 @@ struct EtcdSecurityTests {
     @Test func aWrongCAIsNamedAndRetried() async throws {
         let server = try EtcdServer(tls: .init(certificates: certificates, server: certificates.server))
         try await server.start()
+        defer { server.stop() }
         try await expectRefusedWithoutRegistering(
             server, extra: ["--etcd-cacert", certificates.otherCACertificate],
             message: "\(server.endpoint): TLS handshake failed: certificate verify failed",
@@ -47,6 +51,7 @@ struct EtcdSecurityTests {
     @Test func anExpiredServerCertificateFailsVerification() async throws {
         let server = try EtcdServer(tls: .init(certificates: certificates, server: certificates.expiredServer))
         try await server.start()
+        defer { server.stop() }
         try await expectRefusedWithoutRegistering(
             server, extra: ["--etcd-cacert", certificates.caCertificate],
             message: "\(server.endpoint): TLS handshake failed: certificate verify failed", advice: "or has expired")
@@ -56,6 +61,7 @@ struct EtcdSecurityTests {
         let server = try EtcdServer(
             tls: .init(certificates: certificates, server: certificates.server, clientCertificateAuth: true))
         try await server.start()
+        defer { server.stop() }
         let expired = certificates.expiredClient
         try await expectRefusedWithoutRegistering(
             server,
@@ -71,6 +77,7 @@ struct EtcdSecurityTests {
         let server = try EtcdServer(
             tls: .init(certificates: certificates, server: certificates.server, clientCertificateAuth: true))
         try await server.start()
+        defer { server.stop() }
         try await expectRefusedWithoutRegistering(
             server, extra: ["--etcd-cacert", certificates.caCertificate],
             message: "\(server.endpoint): etcd closed the TLS connection without answering",
@@ -83,6 +90,7 @@ struct EtcdSecurityTests {
     @Test func aRoleLimitedToThePrefixIsEnough() async throws {
         let server = try EtcdServer(tls: .init(certificates: certificates, server: certificates.server))
         try await server.start()
+        defer { server.stop() }
         var etcd = EtcdCtl(server)
         let base = uniquePrefix()
         let own = base + "/h1"
@@ -119,6 +127,7 @@ struct EtcdSecurityTests {
     @Test func aWrongPasswordIsNamedButNeverShown() async throws {
         let server = try EtcdServer(tls: .init(certificates: certificates, server: certificates.server))
         try await server.start()
+        defer { server.stop() }
         var etcd = EtcdCtl(server)
         try etcd.enableAuthentication(rootPassword: "root-\(password)")
         try etcd.addUser("agent", password: password, readWriteUnder: "/")
@@ -154,6 +163,7 @@ struct EtcdSecurityTests {
         let server = try EtcdServer(
             tls: .init(certificates: certificates, server: certificates.server), flags: ["--auth-token-ttl", "1"])
         try await server.start()
+        defer { server.stop() }
         var etcd = EtcdCtl(server)
         try etcd.enableAuthentication(rootPassword: "root-\(password)")
         let prefix = uniquePrefix()
@@ -197,6 +207,7 @@ struct EtcdSecurityTests {
     @Test func v2SendsBasicAuthWithEveryRequest() async throws {
         let server = try EtcdServer()
         try await server.start()
+        defer { server.stop() }
         let prefix = uniquePrefix()
         let rootPassword = "root-\(password)"
         let etcd = EtcdCtl(server)
