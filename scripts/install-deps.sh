@@ -22,13 +22,14 @@ die() { printf '[install-deps] ERROR: %s\n' "$*" >&2; exit 1; }
 #   busybox-static           a static busybox is the whole offline test image
 #   curl                     readiness checks (etcd /health, dockerd /_ping)
 #   socat                    tests proxy TCP to the Docker socket (and kill it)
+#   openssl                  TLS tests make their CA and certificates with it
 #   ca-certificates          copied into the agent image for TLS to etcd
 #   tar                      building the test image rootfs (`docker import`)
 #   util-linux               setsid (detach servers), umount, flock
 #   libc-bin                 ldd (collect the agent's shared libraries)
 PACKAGES=(
     etcd-server etcd-client docker.io iptables busybox-static
-    curl socat ca-certificates tar util-linux libc-bin
+    curl socat openssl ca-certificates tar util-linux libc-bin
 )
 
 is_installed() {

@@ -5,14 +5,20 @@ import UnixSignals
 
 /// The whole agent, wired from a configuration: the Docker client, the etcd store for the chosen API, the
 /// reconciler, and the services that drive it.
+///
+/// Docker and etcd have a client each: etcd's carries its TLS configuration (`HTTPClient.makeEtcdClient`).
 public struct Agent: Sendable {
     public let configuration: AgentConfiguration
-    private let httpClient: HTTPClient
+    private let dockerHTTPClient: HTTPClient
+    private let etcdHTTPClient: HTTPClient
     private let logger: Logger
 
-    public init(configuration: AgentConfiguration, httpClient: HTTPClient, logger: Logger) {
+    public init(
+        configuration: AgentConfiguration, dockerHTTPClient: HTTPClient, etcdHTTPClient: HTTPClient, logger: Logger
+    ) {
         self.configuration = configuration
-        self.httpClient = httpClient
+        self.dockerHTTPClient = dockerHTTPClient
+        self.etcdHTTPClient = etcdHTTPClient
         self.logger = logger
     }
 
@@ -20,16 +26,21 @@ public struct Agent: Sendable {
     /// last: it removes the keys after the event stream has closed.
     public func makeServices() -> [any Service] {
         let transport = EtcdTransport(
-            endpoints: configuration.etcdEndpoints, httpClient: httpClient,
-            timeout: min(.seconds(5), .seconds(configuration.ttl) / 2), logger: logger)
+            endpoints: configuration.etcdEndpoints, httpClient: etcdHTTPClient,
+            timeout: min(.seconds(5), .seconds(configuration.ttl) / 2), tls: configuration.etcdTLS, logger: logger)
         let layout = configuration.layout
         let ttl = configuration.ttl
+        let credentials = configuration.etcdCredentials
         let store: any RegistrationStore =
             switch configuration.etcdAPI {
-            case .v3: EtcdV3Store(transport: transport, layout: layout, ttl: ttl, logger: logger)
-            case .v2: EtcdV2Store(transport: transport, layout: layout, ttl: ttl, logger: logger)
+            case .v3:
+                EtcdV3Store(
+                    session: EtcdV3Session(transport: transport, credentials: credentials, logger: logger),
+                    layout: layout, ttl: ttl, logger: logger)
+            case .v2:
+                EtcdV2Store(transport: transport, layout: layout, ttl: ttl, credentials: credentials, logger: logger)
             }
-        let docker = DockerClient(host: configuration.dockerHost, httpClient: httpClient)
+        let docker = DockerClient(host: configuration.dockerHost, httpClient: dockerHTTPClient)
         let heartbeat = DockerHeartbeat()
         let queue = WorkQueue()
         let reconciler = Reconciler(
@@ -76,8 +87,24 @@ public struct Agent: Sendable {
                 "prefix": "\(configuration.layout.prefix)",
                 "etcd": "\(configuration.etcdEndpoints.map(\.description).joined(separator: ","))",
                 "api": "\(configuration.etcdAPI.rawValue)",
+                "etcd-tls": "\(configuration.etcdTLS?.optionNames.joined(separator: ",") ?? "none")",
+                "etcd-user": "\(configuration.etcdCredentials?.user ?? "none")",
                 "docker": "\(configuration.dockerHost)",
             ])
+        warnAboutEtcdSecurity()
         try await group.run()
+    }
+
+    /// Problems that do not stop the agent but that the operator should hear of at start.
+    private func warnAboutEtcdSecurity() {
+        if let credentials = configuration.etcdCredentials,
+            let plain = configuration.etcdEndpoints.first(where: { $0.scheme == .http })
+        {
+            logger.warning(
+                "the password of etcd user '\(credentials.user)' travels unencrypted to \(plain); use https://")
+        }
+        if let problem = configuration.etcdTLS?.clientCertificateProblem() {
+            logger.warning("\(problem); etcd will refuse it")
+        }
     }
 }

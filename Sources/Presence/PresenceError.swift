@@ -4,8 +4,8 @@
 public struct PresenceError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
-            case dockerUnreachable, dockerResponse, etcdUnreachable, etcdRejected, leaseLost, shutdownIncomplete
-            case responseTooLarge
+            case dockerUnreachable, dockerResponse, etcdUnreachable, etcdRejected, etcdAuthenticationFailed, leaseLost
+            case shutdownIncomplete, responseTooLarge
         }
 
         private let base: Base
@@ -20,6 +20,8 @@ public struct PresenceError: Error, Sendable, CustomStringConvertible {
         public static let etcdUnreachable = Code(.etcdUnreachable)
         /// etcd answered but refused a request.
         public static let etcdRejected = Code(.etcdRejected)
+        /// etcd refused the user or password the agent authenticates with.
+        public static let etcdAuthenticationFailed = Code(.etcdAuthenticationFailed)
         /// etcd no longer knows the lease or TTL directory holding the keys; they must be written again.
         public static let leaseLost = Code(.leaseLost)
         /// A server answered with more than the agent will read; the answer was refused, not buffered.

@@ -60,6 +60,9 @@ struct PresenceCommand: AsyncParsableCommand {
         help: "Comma-separated etcd URLs, tried in turn. Env: ETCD_ENDPOINTS. (default: http://127.0.0.1:2379)")
     var etcdEndpoints: String?
 
+    @OptionGroup(title: "Securing the link to etcd")
+    var etcdSecurity: EtcdSecurityOptions
+
     @Option(help: "Seconds a registration outlives the agent if it is killed; at least 2.")
     var ttl: Int = 60
 
@@ -117,6 +120,8 @@ struct PresenceCommand: AsyncParsableCommand {
                 etcdAPI: etcdAPI,
                 etcdEndpoints: try EtcdEndpoint.list(
                     etcdEndpoints ?? environment("ETCD_ENDPOINTS") ?? "http://127.0.0.1:2379"),
+                etcdTLS: try etcdSecurity.tls(environment: environment),
+                etcdCredentials: try etcdSecurity.credentials(environment: environment),
                 ttl: ttl,
                 interval: try seconds(interval, option: "--interval"),
                 resync: try seconds(resync, option: "--resync"),
@@ -138,15 +143,21 @@ struct PresenceCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "presence")
-        let httpClient = HTTPClient(
+        let dockerHTTPClient = HTTPClient(
             eventLoopGroup: HTTPClient.defaultEventLoopGroup,
             configuration: .init(timeout: .init(connect: .seconds(2)))
         )
+        let etcdHTTPClient = HTTPClient.makeEtcdClient(tls: agentConfiguration.etcdTLS)
+        let agent = Agent(
+            configuration: agentConfiguration, dockerHTTPClient: dockerHTTPClient, etcdHTTPClient: etcdHTTPClient,
+            logger: logger)
         do {
-            try await Agent(configuration: agentConfiguration, httpClient: httpClient, logger: logger).run()
-            try await httpClient.shutdown()
+            try await agent.run()
+            try await dockerHTTPClient.shutdown()
+            try await etcdHTTPClient.shutdown()
         } catch {
-            try? await httpClient.shutdown()
+            try? await dockerHTTPClient.shutdown()
+            try? await etcdHTTPClient.shutdown()
             logger.error("\(error)")
             throw ExitCode.failure
         }
@@ -159,6 +170,10 @@ struct PresenceCommand: AsyncParsableCommand {
     }
 
     private func environment(_ name: String) -> String? {
+        Self.environment(name)
+    }
+
+    private static func environment(_ name: String) -> String? {
         guard let value = getenv(name) else { return nil }
         let text = String(cString: value)
         return text.isEmpty ? nil : text

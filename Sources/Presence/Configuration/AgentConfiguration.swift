@@ -14,6 +14,10 @@ public struct AgentConfiguration: Sendable {
     public var hostIP: String?
     public var etcdAPI: EtcdAPIVersion
     public var etcdEndpoints: [EtcdEndpoint]
+    /// The CA, client certificate and key for https endpoints; nil trusts the system's roots and sends no certificate.
+    public var etcdTLS: EtcdTLS?
+    /// The etcd user to authenticate as; nil sends requests without authentication.
+    public var etcdCredentials: EtcdCredentials?
     /// Seconds a registration lives in etcd unless refreshed.
     public var ttl: Int
     /// Time between two refreshes of the TTL.
@@ -33,6 +37,8 @@ public struct AgentConfiguration: Sendable {
         hostIP: String? = nil,
         etcdAPI: EtcdAPIVersion = .v3,
         etcdEndpoints: [EtcdEndpoint] = [EtcdEndpoint(host: "127.0.0.1")],
+        etcdTLS: EtcdTLS? = nil,
+        etcdCredentials: EtcdCredentials? = nil,
         ttl: Int = 60,
         interval: Duration = .seconds(30),
         resync: Duration = .seconds(300),
@@ -55,11 +61,19 @@ public struct AgentConfiguration: Sendable {
             throw ConfigurationError("--host-ip '\(hostIP)' is not an address")
         }
         guard !etcdEndpoints.isEmpty else { throw ConfigurationError("--etcd-endpoints needs at least one URL") }
+        if let etcdTLS, !etcdEndpoints.contains(where: { $0.scheme == .https }) {
+            // Certificates given for plain-http endpoints would be ignored, and the operator believe the link secure.
+            throw ConfigurationError(
+                "\(etcdTLS.optionNames.joined(separator: ", ")) given, but every --etcd-endpoints URL is "
+                    + "http://; TLS needs https:// URLs")
+        }
         self.selection = selection
         self.layout = try KeyLayout(template: prefix, hostname: hostname)
         self.hostIP = hostIP
         self.etcdAPI = etcdAPI
         self.etcdEndpoints = etcdEndpoints
+        self.etcdTLS = etcdTLS
+        self.etcdCredentials = etcdCredentials
         self.ttl = ttl
         self.interval = interval
         self.resync = resync

@@ -11,27 +11,35 @@ actor EtcdTransport {
     private let endpoints: [EtcdEndpoint]
     private let httpClient: HTTPClient
     private let timeout: Duration
+    private let tls: EtcdTLS?
     private let logger: Logger
     private var current = 0
 
-    init(endpoints: [EtcdEndpoint], httpClient: HTTPClient, timeout: Duration, logger: Logger) {
+    init(endpoints: [EtcdEndpoint], httpClient: HTTPClient, timeout: Duration, tls: EtcdTLS? = nil, logger: Logger) {
         precondition(!endpoints.isEmpty, "validated by AgentConfiguration")
         self.endpoints = endpoints
         self.httpClient = httpClient
         self.timeout = timeout
+        self.tls = tls
         self.logger = logger
     }
 
-    /// Sends `body` to `path` (with `query`, already encoded) on the first endpoint that answers.
+    /// The endpoint that answered last, or is tried first: for messages.
+    var currentEndpoint: EtcdEndpoint { endpoints[current] }
+
+    /// Sends `body` to `path` (with `query`, already encoded) on the first endpoint that answers, with
+    /// `authorization` as the `Authorization` header.
     func send(
         _ method: HTTPMethod,
         _ path: String,
         query: String = "",
         body: ByteBuffer? = nil,
         contentType: String = "application/json",
+        authorization: String? = nil,
         timeout requestTimeout: Duration? = nil
     ) async throws -> HTTPExchange {
         var failures: [String] = []
+        var allHaveAdvice = true
         for attempt in 0..<endpoints.count {
             let index = (current + attempt) % endpoints.count
             let endpoint = endpoints[index]
@@ -41,6 +49,7 @@ actor EtcdTransport {
                 request.body = .bytes(body)
                 request.headers.add(name: "Content-Type", value: contentType)
             }
+            if let authorization { request.headers.add(name: "Authorization", value: authorization) }
             do {
                 let response = try await httpClient.exchange(request, timeout: requestTimeout ?? timeout)
                 // A member without a leader answers 503: another member may have one.
@@ -55,12 +64,15 @@ actor EtcdTransport {
                 return response
             } catch {
                 try Task.checkCancellation()
-                failures.append("\(endpoint): \(error)")
+                let failure = EtcdConnectionFailure.explain(error, endpoint: endpoint, tls: tls)
+                failures.append("\(endpoint): \(failure.text)")
+                allHaveAdvice = allHaveAdvice && failure.hasAdvice
             }
         }
         throw PresenceError(
             .etcdUnreachable,
             "cannot reach etcd at \(endpoints.map(\.description).joined(separator: ", ")) "
-                + "(\(failures.joined(separator: "; "))); is etcd running and --etcd-endpoints right?")
+                + "(\(failures.joined(separator: "; ")))"
+                + (allHaveAdvice ? "" : "; is etcd running and --etcd-endpoints right?"))
     }
 }

@@ -8,12 +8,14 @@ public actor EtcdV2Store: RegistrationStore {
     private let transport: EtcdTransport
     private let layout: KeyLayout
     private let ttl: Int
+    private let credentials: EtcdCredentials?
     private let logger: Logger
 
-    init(transport: EtcdTransport, layout: KeyLayout, ttl: Int, logger: Logger) {
+    init(transport: EtcdTransport, layout: KeyLayout, ttl: Int, credentials: EtcdCredentials? = nil, logger: Logger) {
         self.transport = transport
         self.layout = layout
         self.ttl = ttl
+        self.credentials = credentials
         self.logger = logger
     }
 
@@ -67,7 +69,7 @@ public actor EtcdV2Store: RegistrationStore {
             let response = try await transport.send(
                 .GET, EtcdV2Store.path(layout.directory(of: container)), query: "recursive=true")
             if response.status == .notFound { continue }
-            try check(response, what: "read of \(container)")
+            try await check(response, what: "read of \(container)")
             if let node = (try? response.decode(EtcdV2Listing.self))?.node { EtcdV2Store.collect(node, into: &held) }
         }
         return held
@@ -79,9 +81,9 @@ public actor EtcdV2Store: RegistrationStore {
     }
 
     public func registeredNames() async throws -> [String] {
-        let response = try await transport.send(.GET, EtcdV2Store.path(layout.prefix.isEmpty ? "/" : layout.prefix))
+        let response = try await send(.GET, EtcdV2Store.path(layout.prefix.isEmpty ? "/" : layout.prefix))
         if response.status == .notFound { return [] }
-        try check(response, what: "read of \(layout.prefix)")
+        try await check(response, what: "read of \(layout.prefix)")
         let listing = try? response.decode(EtcdV2Listing.self)
         return (listing?.node?.nodes ?? []).compactMap { $0.key.flatMap(layout.containerName(ofKey:)) }.sorted()
     }
@@ -96,33 +98,58 @@ public actor EtcdV2Store: RegistrationStore {
 
     /// Refreshes a directory's TTL without touching its keys, so watchers do not fire. False if it is gone.
     private func refresh(_ directory: String) async throws -> Bool {
-        let response = try await transport.send(
+        let response = try await send(
             .PUT, EtcdV2Store.path(directory), query: "dir=true&ttl=\(ttl)&refresh=true&prevExist=true")
         if response.status == .notFound { return false }
-        try check(response, what: "refresh of \(directory)")
+        try await check(response, what: "refresh of \(directory)")
         return true
     }
 
     private func createDirectory(_ directory: String) async throws {
-        let response = try await transport.send(.PUT, EtcdV2Store.path(directory), query: "dir=true&ttl=\(ttl)")
-        try check(response, what: "creation of \(directory)")
+        let response = try await send(.PUT, EtcdV2Store.path(directory), query: "dir=true&ttl=\(ttl)")
+        try await check(response, what: "creation of \(directory)")
     }
 
     private func put(_ key: String, value: String) async throws {
         let body = ByteBuffer(string: "value=" + EtcdV2Store.formEncoded(value))
-        let response = try await transport.send(
+        let response = try await send(
             .PUT, EtcdV2Store.path(key), body: body, contentType: "application/x-www-form-urlencoded")
-        try check(response, what: "write of \(key)")
+        try await check(response, what: "write of \(key)")
     }
 
     private func delete(_ key: String, recursive: Bool) async throws {
-        let response = try await transport.send(
+        let response = try await send(
             .DELETE, EtcdV2Store.path(key), query: recursive ? "recursive=true" : "")
         if response.status == .notFound { return }
-        try check(response, what: "removal of \(key)")
+        try await check(response, what: "removal of \(key)")
     }
 
-    private func check(_ response: HTTPExchange, what: String) throws {
+    /// Sends a request with the user's basic auth: the v2 API has no tokens.
+    private func send(
+        _ method: HTTPMethod, _ path: String, query: String = "", body: ByteBuffer? = nil,
+        contentType: String = "application/json"
+    ) async throws -> HTTPExchange {
+        try await transport.send(
+            method, path, query: query, body: body, contentType: contentType,
+            authorization: credentials?.basicAuthorization)
+    }
+
+    private func check(_ response: HTTPExchange, what: String) async throws {
+        if response.status == .unauthorized {
+            let endpoint = await transport.currentEndpoint
+            guard let credentials else {
+                throw PresenceError(
+                    .etcdRejected,
+                    "etcd at \(endpoint) refused the \(what): it requires authentication; give --etcd-user and "
+                        + "ETCD_PASSWORD or --etcd-password-file")
+            }
+            // A v2 401 means a wrong user or password, or a role without access to the key (v2 cannot tell apart).
+            throw PresenceError(
+                .etcdAuthenticationFailed,
+                "etcd at \(endpoint) refused the \(what) for user '\(credentials.user)' (401): check ETCD_PASSWORD "
+                    + "or --etcd-password-file, and that the user's v2 role may read and write \(layout.prefix) and "
+                    + "\(layout.prefix)/*")
+        }
         guard (200..<300).contains(response.status.code) else {
             throw PresenceError(
                 .etcdRejected,

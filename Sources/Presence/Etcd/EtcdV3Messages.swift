@@ -57,11 +57,46 @@ enum EtcdV3 {
         var success: [Operation]
     }
 
+    struct AuthenticateRequest: Encodable {
+        var name: String
+        var password: String
+    }
+
+    struct AuthenticateResponse: Decodable {
+        var token: String?
+    }
+
     /// What the gateway answers when a request fails.
     struct ErrorResponse: Decodable {
         var error: String?
         var message: String?
         var code: Int?
+
+        private enum CodingKeys: String, CodingKey { case error, message, code }
+
+        /// How a streaming endpoint (the lease keep-alive) reports an error, with status 200.
+        private struct StreamError: Decodable {
+            var message: String?
+            var grpc_code: Int?
+        }
+
+        init(error: String? = nil, message: String? = nil, code: Int? = nil) {
+            self.error = error
+            self.message = message
+            self.code = code
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            if let text = try? container.decodeIfPresent(String.self, forKey: .error) {
+                error = text
+            } else if let stream = try? container.decodeIfPresent(StreamError.self, forKey: .error) {
+                error = stream.message
+                code = stream.grpc_code
+            }
+            message = try? container.decodeIfPresent(String.self, forKey: .message)
+            code = code ?? (try? container.decodeIfPresent(Int.self, forKey: .code))
+        }
     }
 
     static func base64(_ text: String) -> String {
@@ -84,11 +119,41 @@ enum EtcdV3 {
         }
         return base64("\0")
     }
-
-
     /// Marks an error response that means the lease is gone (gRPC code 5, NotFound).
     static func isLeaseNotFound(_ response: ErrorResponse) -> Bool {
-        (response.error ?? response.message ?? "").contains("lease not found")
+        response.text.contains("lease not found")
     }
+
+    /// Marks an error response that asks for a new token: the one sent expired or etcd forgot it ("invalid auth
+    /// token"), the user's roles changed since it was issued ("revision of auth store is old"), or none was sent
+    /// to an etcd that now requires one ("user name is empty").
+    static func needsNewToken(_ response: ErrorResponse) -> Bool {
+        let text = response.text
+        return ["invalid auth token", "auth store is old", "user name is empty"].contains { text.contains($0) }
+    }
+
+    /// Marks the answer to a request without a token to an etcd that requires one.
+    static func isAuthenticationRequired(_ response: ErrorResponse) -> Bool {
+        response.text.contains("user name is empty")
+    }
+
+    /// Marks the answer to an authentication with a wrong user or password.
+    static func isAuthenticationFailure(_ response: ErrorResponse) -> Bool {
+        response.text.contains("authentication failed")
+    }
+
+    /// Marks the answer to an authentication against an etcd that has authentication disabled.
+    static func isAuthenticationDisabled(_ response: ErrorResponse) -> Bool {
+        response.text.contains("authentication is not enabled")
+    }
+
+    /// Marks a request for a key the user's roles do not grant.
+    static func isPermissionDenied(_ response: ErrorResponse) -> Bool {
+        response.text.contains("permission denied")
+    }
+}
+
+extension EtcdV3.ErrorResponse {
+    var text: String { error ?? message ?? "" }
 }
 

@@ -7,14 +7,14 @@ import NIOHTTP1
 /// Every key of every container hangs on the agent's lease, so keeping them alive is one request per interval
 /// and removing them all at shutdown is one revoke.
 public actor EtcdV3Store: RegistrationStore {
-    private let transport: EtcdTransport
+    private let session: EtcdV3Session
     private let layout: KeyLayout
     private let ttl: Int
     private let logger: Logger
     private var lease: String?
 
-    init(transport: EtcdTransport, layout: KeyLayout, ttl: Int, logger: Logger) {
-        self.transport = transport
+    init(session: EtcdV3Session, layout: KeyLayout, ttl: Int, logger: Logger) {
+        self.session = session
         self.layout = layout
         self.ttl = ttl
         self.logger = logger
@@ -52,6 +52,12 @@ public actor EtcdV3Store: RegistrationStore {
         guard let lease else { return [] }
         let response = try await post(
             "/v3/lease/keepalive", EtcdV3.LeaseRequest(ID: lease), what: "keep-alive of lease \(lease)")
+        if let failure = try? response.decode(EtcdV3.ErrorResponse.self), !failure.text.isEmpty,
+            !EtcdV3.isLeaseNotFound(failure)
+        {
+            // Any other error in the stream comes with status 200 too; it says nothing about the lease: keep it.
+            throw PresenceError(.etcdRejected, "etcd refused the keep-alive of lease \(lease): \(failure.text)")
+        }
         let ttl = (try? response.decode(EtcdV3.KeepAliveResponse.self))?.result?.TTL.flatMap { Int($0) } ?? 0
         guard ttl <= 0 else { return [] }
         // etcd answers a keep-alive of an unknown lease without a TTL: it expired or etcd lost its data.
@@ -116,12 +122,24 @@ public actor EtcdV3Store: RegistrationStore {
 
     private func post(_ path: String, _ body: some Encodable, what: String) async throws -> HTTPExchange {
         let data = try JSONEncoder().encode(body)
-        let response = try await transport.send(.POST, path, body: ByteBuffer(bytes: data))
+        let response = try await session.post(path, ByteBuffer(bytes: data))
         guard response.status == .ok else {
             let failure = try? response.decode(EtcdV3.ErrorResponse.self)
             if let failure, EtcdV3.isLeaseNotFound(failure) {
                 lease = nil
                 throw PresenceError(.leaseLost, "etcd no longer knows the agent's lease (during the \(what))")
+            }
+            if let failure, EtcdV3.isPermissionDenied(failure) {
+                throw PresenceError(
+                    .etcdRejected,
+                    "etcd denied the \(what) (permission denied); the user's role needs read and write on the "
+                        + "prefix: etcdctl role grant-permission --prefix=true ROLE readwrite \(layout.prefix)/")
+            }
+            if let failure, EtcdV3.isAuthenticationRequired(failure) {
+                throw PresenceError(
+                    .etcdRejected,
+                    "etcd refused the \(what) (\(failure.text)): it requires authentication; "
+                        + "give --etcd-user and ETCD_PASSWORD or --etcd-password-file")
             }
             throw PresenceError(
                 .etcdRejected,

@@ -33,6 +33,7 @@ public actor Reconciler {
     private var lastNote: [String: String] = [:]
     private var hasCleanedUpForeignKeys = false
     private var abandoned = false
+    private var driftCheckUnavailable = false
 
     public init(
         selection: ContainerSelection,
@@ -91,7 +92,19 @@ public actor Reconciler {
     /// Compares what etcd holds of this agent's keys with what it should hold, and corrects any difference: a
     /// write that timed out but landed late, a key someone else deleted or changed.
     private func correctDrift() async throws {
-        let held = try await store.heldKeys(containers: touched.sorted())
+        let held: [String: String]
+        do {
+            held = try await store.heldKeys(containers: touched.sorted())
+        } catch let error as PresenceError where error.code != .etcdUnreachable && error.code != .leaseLost {
+            // A role may allow writing the keys but not reading a directory back (etcd's v2 recursive reads):
+            // the check is a safety net, so the agent carries on without it.
+            if !driftCheckUnavailable {
+                driftCheckUnavailable = true
+                logger.notice("cannot read the keys back to check them (\(error.code)); continuing without that check")
+                logger.debug("reading the keys back failed: \(error)")
+            }
+            return
+        }
         var expected: [String: String] = [:]
         for registration in registered.values { expected.merge(registration.keys) { first, _ in first } }
         guard held != expected else { return }

@@ -6,8 +6,8 @@ final class AgentProcess: @unchecked Sendable {
     let logPath: String
     let arguments: [String]
 
-    /// Starts `presence` with `arguments`. `ETCD_ENDPOINTS` and `DOCKER_HOST` are cleared unless given, so only
-    /// the test's own servers are ever dialled.
+    /// Starts `presence` with `arguments`. `ETCD_ENDPOINTS`, `DOCKER_HOST` and etcd's TLS and auth variables are
+    /// cleared unless given, so only the test's own servers are dialled, with only the files and users it gives.
     init(_ arguments: [String], environment: [String: String] = [:]) throws {
         self.arguments = arguments
         logPath = NSTemporaryDirectory() + "presence-agent-\(UUID().uuidString).log"
@@ -16,8 +16,7 @@ final class AgentProcess: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: try TestEnvironment.binary())
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
-        env["ETCD_ENDPOINTS"] = nil
-        env["DOCKER_HOST"] = nil
+        for name in Self.clearedEnvironment { env[name] = nil }
         process.environment = env.merging(environment) { $1 }
         process.standardOutput = log
         process.standardError = log
@@ -25,17 +24,22 @@ final class AgentProcess: @unchecked Sendable {
         try process.run()
     }
 
+    static let clearedEnvironment = [
+        "ETCD_ENDPOINTS", "DOCKER_HOST", "ETCDCTL_CACERT", "ETCDCTL_CERT", "ETCDCTL_KEY", "ETCD_USERNAME",
+        "ETCD_PASSWORD",
+    ]
+
     /// Starts the agent against the test servers with short timings, for `container` under `prefix`.
     static func start(
         container: [String], prefix: String, api: String = "v3", etcd: String? = nil,
-        ttl: Int = 4, interval: Double = 1, extra: [String] = []
+        ttl: Int = 4, interval: Double = 1, extra: [String] = [], environment: [String: String] = [:]
     ) throws -> AgentProcess {
         try AgentProcess(
             container.flatMap { ["--container", $0] } + [
                 "--prefix", prefix, "--etcd-api", api, "--etcd-endpoints", try etcd ?? TestEnvironment.etcd(),
                 "--docker-host", try TestEnvironment.dockerHost(), "--ttl", String(ttl), "--interval", String(interval),
                 "--log-level", "debug",
-            ] + extra)
+            ] + extra, environment: environment)
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }

@@ -4,16 +4,31 @@ import Foundation
 import Glibc
 #endif
 
-/// A private etcd for tests that stop, restart or wipe it, on free 127.0.0.1 ports with its own data dir.
+/// A private etcd for tests that stop, restart or wipe it, or secure it, on free 127.0.0.1 ports with its own
+/// data dir.
 final class EtcdServer: @unchecked Sendable {
+    /// How the client port is secured.
+    struct TLS {
+        var certificates: TestCertificates
+        /// etcd's certificate: `certificates.server`, or `certificates.expiredServer`.
+        var server: TestCertificates.Pair
+        /// `--client-cert-auth`: clients must present a certificate signed by the test CA.
+        var clientCertificateAuth = false
+    }
+
     let clientPort: Int
     let peerPort: Int
     let directory: String
+    let tls: TLS?
+    /// More etcd flags, such as `--auth-token-ttl 1`.
+    let flags: [String]
     private var process: Process?
 
-    var endpoint: String { "http://127.0.0.1:\(clientPort)" }
+    var endpoint: String { "\(tls == nil ? "http" : "https")://127.0.0.1:\(clientPort)" }
 
-    init() throws {
+    init(tls: TLS? = nil, flags: [String] = []) throws {
+        self.tls = tls
+        self.flags = flags
         clientPort = try freePort()
         peerPort = try freePort()
         directory = NSTemporaryDirectory() + "presence-etcd-\(UUID().uuidString.prefix(8))"
@@ -30,7 +45,7 @@ final class EtcdServer: @unchecked Sendable {
             "--listen-client-urls", endpoint, "--advertise-client-urls", endpoint,
             "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
             "--initial-cluster", "test=\(peer)", "--enable-v2",
-        ]
+        ] + tlsFlags + flags
         let log = FileHandle(forWritingAtPath: directory + "/etcd.log") ?? {
             FileManager.default.createFile(atPath: directory + "/etcd.log", contents: nil)
             return FileHandle(forWritingAtPath: directory + "/etcd.log")!
@@ -41,13 +56,28 @@ final class EtcdServer: @unchecked Sendable {
         try process.run()
         self.process = process
         let ready = try await eventually(timeout: .seconds(30)) {
-            (try? await shell(["curl", "-sf", endpoint + "/health"]))?.contains("true") ?? false
+            (try? await shell(["curl", "-sf"] + curlTLSFlags + [endpoint + "/health"]))?.contains("true") ?? false
         }
         guard ready != nil else {
             let log = (try? String(contentsOfFile: directory + "/etcd.log", encoding: .utf8)) ?? ""
             throw ShellError(
                 command: "etcd", status: -1, output: "etcd did not become healthy: \(log.suffix(1500))")
         }
+    }
+
+    private var tlsFlags: [String] {
+        guard let tls else { return [] }
+        return ["--cert-file", tls.server.certificate, "--key-file", tls.server.key]
+            + (tls.clientCertificateAuth
+                ? ["--client-cert-auth", "--trusted-ca-file", tls.certificates.caCertificate] : [])
+    }
+
+    /// Readiness only: `-k`, since the server's certificate may be the expired one.
+    private var curlTLSFlags: [String] {
+        guard let tls else { return [] }
+        return ["-k"]
+            + (tls.clientCertificateAuth
+                ? ["--cert", tls.certificates.client.certificate, "--key", tls.certificates.client.key] : [])
     }
 
     /// Stops etcd (SIGTERM) and waits for it to exit; the data stays.

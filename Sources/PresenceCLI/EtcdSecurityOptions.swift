@@ -1,0 +1,52 @@
+import ArgumentParser
+import Presence
+
+/// The options that secure the link to etcd: TLS files as etcdctl names them, and the user to authenticate as.
+///
+/// There is deliberately no password option: a command line is visible to every user of the host in `ps`.
+struct EtcdSecurityOptions: ParsableArguments {
+    @Option(
+        name: .customLong("etcd-cacert"),
+        help: .init("CA certificate (PEM) that signed etcd's certificate. Env: ETCDCTL_CACERT.", valueName: "path"))
+    var caCertificate: String?
+
+    @Option(
+        name: .customLong("etcd-cert"),
+        help: .init(
+            "Client certificate (PEM) for an etcd with --client-cert-auth; needs --etcd-key. Env: ETCDCTL_CERT.",
+            valueName: "path"))
+    var certificate: String?
+
+    @Option(
+        name: .customLong("etcd-key"),
+        help: .init("Private key (PEM) of --etcd-cert. Env: ETCDCTL_KEY.", valueName: "path"))
+    var key: String?
+
+    @Option(
+        name: .customLong("etcd-user"),
+        help: .init(
+            "etcd user to authenticate as; its password comes from ETCD_PASSWORD or --etcd-password-file. "
+                + "Env: ETCD_USERNAME.", valueName: "name"))
+    var user: String?
+
+    @Option(
+        name: .customLong("etcd-password-file"),
+        help: .init("File holding the password of --etcd-user (a final newline is ignored).", valueName: "path"))
+    var passwordFile: String?
+
+    /// The TLS files from the options, or else the environment; nil if none is given.
+    func tls(environment: (String) -> String?) throws(ConfigurationError) -> EtcdTLS? {
+        let caCertificate = caCertificate ?? environment("ETCDCTL_CACERT")
+        let certificate = certificate ?? environment("ETCDCTL_CERT")
+        let key = key ?? environment("ETCDCTL_KEY")
+        guard caCertificate != nil || certificate != nil || key != nil else { return nil }
+        return try EtcdTLS(caCertificate: caCertificate, certificate: certificate, key: key)
+    }
+
+    /// The user and password from the options, or else the environment; nil if no user is given.
+    func credentials(environment: (String) -> String?) throws(ConfigurationError) -> EtcdCredentials? {
+        try EtcdCredentials.resolve(
+            user: user ?? environment("ETCD_USERNAME"), passwordFile: passwordFile,
+            environmentPassword: environment("ETCD_PASSWORD"))
+    }
+}
