@@ -21,11 +21,13 @@ public struct DockerEventSequence: AsyncSequence, Sendable {
         var chunks: HTTPClientResponse.Body.AsyncIterator
         var splitter = JSONObjectSplitter()
         var ready: [DockerEventMessage] = []
+        /// One decoder for the whole stream: making one per event costs more than decoding the event.
+        let decoder = JSONDecoder()
 
         public mutating func next() async throws -> DockerEventMessage? {
             while ready.isEmpty {
                 guard let chunk = try await chunks.next() else { return nil }
-                ready = DockerEventDecoding.messages(from: splitter.feed(chunk.readableBytesView))
+                ready = DockerEventDecoding.messages(from: splitter.feed(chunk.readableBytesView), decoder: decoder)
             }
             return ready.removeFirst()
         }
@@ -34,14 +36,16 @@ public struct DockerEventSequence: AsyncSequence, Sendable {
 
 /// Turns split JSON objects into event messages.
 public enum DockerEventDecoding {
-    public static func messages(from outputs: [JSONObjectSplitter.Output]) -> [DockerEventMessage] {
+    public static func messages(
+        from outputs: [JSONObjectSplitter.Output], decoder: JSONDecoder = JSONDecoder()
+    ) -> [DockerEventMessage] {
         outputs.map { output in
             switch output {
             case .malformed(let reason):
                 return .malformed(reason)
             case .object(let bytes):
                 do {
-                    return .event(try JSONDecoder().decode(DockerEvent.self, from: Data(bytes)))
+                    return .event(try decoder.decode(DockerEvent.self, from: Data(bytes)))
                 } catch {
                     return .malformed("an event could not be read: \(String(decoding: bytes.prefix(200), as: UTF8.self))")
                 }
