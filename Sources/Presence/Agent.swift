@@ -83,7 +83,8 @@ public struct Agent: Sendable {
             metadata: [
                 "containers": "\(selection.names.sorted().joined(separator: ","))",
                 "all": "\(selection.all)",
-                "labels": "\(selection.labels.map { $0.key + ($0.value.map { "=" + $0 } ?? "") }.joined(separator: ","))",
+                "labels":
+                    "\(selection.labels.map { $0.key + ($0.value.map { "=" + $0 } ?? "") }.joined(separator: ","))",
                 "prefix": "\(configuration.layout.prefix)",
                 "etcd": "\(configuration.etcdEndpoints.map(\.description).joined(separator: ","))",
                 "api": "\(configuration.etcdAPI.rawValue)",

@@ -5,9 +5,9 @@ import NIOCore
 import Presence
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 @main
@@ -36,7 +36,9 @@ struct PresenceCommand: AsyncParsableCommand {
     @Flag(help: "Register every container that publishes a port.")
     var all = false
 
-    @Option(name: .customLong("label"), help: "Register containers with this label (KEY or KEY=VALUE); repeatable, all must match.")
+    @Option(
+        name: .customLong("label"),
+        help: "Register containers with this label (KEY or KEY=VALUE); repeatable, all must match.")
     var labels: [String] = []
 
     @Option(help: "Where keys go: an absolute path with no empty or '..' segments; {hostname} is replaced.")
@@ -69,7 +71,8 @@ struct PresenceCommand: AsyncParsableCommand {
     @Option(help: "Seconds between checks of the container and refreshes of the TTL; below --ttl.")
     var interval: Double = 30
 
-    @Option(help: "Seconds between full comparisons of Docker with etcd, in case an event was lost; not below --interval.")
+    @Option(
+        help: "Seconds between full comparisons of Docker with etcd, in case an event was lost; not below --interval.")
     var resync: Double = 300
 
     @Flag(name: .customLong("ignore-health"), help: "Register containers whatever their healthcheck says.")
@@ -77,7 +80,9 @@ struct PresenceCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("docker-host"),
-        help: "The Docker Engine API: unix:///path or tcp://host:port. Env: DOCKER_HOST. (default: unix:///var/run/docker.sock)")
+        help:
+            "The Docker Engine API: unix:///path or tcp://host:port. Env: DOCKER_HOST. (default: unix:///var/run/docker.sock)"
+    )
     var dockerHost: String?
 
     @Option(name: .customLong("shutdown-timeout"), help: "Seconds SIGTERM may spend removing keys before exiting 1.")

@@ -33,7 +33,8 @@ struct ExclusiveTests {
         let exact = try await eventually(timeout: .seconds(20)) { try await keys() == expected }
         let held = try await keys()
         #expect(exact != nil, "etcd \(held) vs Docker \(expected)\n\(agent.log)")
-        let consistency = try await Consistency.check(api: api, etcd: etcd, docker: docker, prefix: prefix, names: names)
+        let consistency = try await Consistency.check(
+            api: api, etcd: etcd, docker: docker, prefix: prefix, names: names)
         Reliability.record(
             "dockerd restarted; one container back by policy, one not, one new (\(api))",
             outcome: "stream reconnected, replayed and resynced", recovery: exact, consistency: consistency,
@@ -65,8 +66,9 @@ struct ExclusiveTests {
         func consistency() async throws -> Consistency {
             try await Consistency.check(api: "v3", etcd: etcd, docker: docker, prefix: prefix, names: names)
         }
-        #expect(try await Consistency.waitExact(
-            api: "v3", etcd: etcd, docker: docker, prefix: prefix, names: names, timeout: .seconds(30)) != nil)
+        #expect(
+            try await Consistency.waitExact(
+                api: "v3", etcd: etcd, docker: docker, prefix: prefix, names: names, timeout: .seconds(30)) != nil)
         var state = Dictionary(uniqueKeysWithValues: names.map { ($0, "running") })
         var operations = 0
         var largestGap = Consistency(stale: 0, missing: 0)
@@ -79,14 +81,28 @@ struct ExclusiveTests {
             var commands: [(name: String, arguments: [String])] = []
             for name in Set((0..<3).map { _ in names.randomElement(using: &generator)! }) {
                 switch (state[name]!, Int.random(in: 0..<4, using: &generator)) {
-                case ("running", 0): commands.append((name, ["stop", "-t", "0", name])); state[name] = "stopped"
-                case ("running", 1): commands.append((name, ["pause", name])); state[name] = "paused"
-                case ("running", 2): commands.append((name, ["rm", "-f", name])); state[name] = "removed"
+                case ("running", 0):
+                    commands.append((name, ["stop", "-t", "0", name]))
+                    state[name] = "stopped"
+                case ("running", 1):
+                    commands.append((name, ["pause", name]))
+                    state[name] = "paused"
+                case ("running", 2):
+                    commands.append((name, ["rm", "-f", name]))
+                    state[name] = "removed"
                 case ("running", _): commands.append((name, ["restart", "-t", "0", name]))
-                case ("paused", _): commands.append((name, ["unpause", name])); state[name] = "running"
-                case ("stopped", 3): commands.append((name, ["rm", "-f", name])); state[name] = "removed"
-                case ("stopped", _): commands.append((name, ["start", name])); state[name] = "running"
-                default: commands.append((name, [])); state[name] = "running"
+                case ("paused", _):
+                    commands.append((name, ["unpause", name]))
+                    state[name] = "running"
+                case ("stopped", 3):
+                    commands.append((name, ["rm", "-f", name]))
+                    state[name] = "removed"
+                case ("stopped", _):
+                    commands.append((name, ["start", name]))
+                    state[name] = "running"
+                default:
+                    commands.append((name, []))
+                    state[name] = "running"
                 }
             }
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -122,7 +138,8 @@ struct ExclusiveTests {
         Reliability.record(
             "churn: 100 containers, \(operations) random start/stop/pause/restart/remove in \(milliseconds(elapsed) / 1000) s"
                 + String(format: " (%.1f ops/s)", rate),
-            outcome: "largest gap seen at a 10 s mark: \(largestGap); exact again within \(milliseconds(longestSettle)) ms",
+            outcome:
+                "largest gap seen at a 10 s mark: \(largestGap); exact again within \(milliseconds(longestSettle)) ms",
             recovery: settled, consistency: final, passed: settled != nil && final.isExact)
         #expect(try await agent.terminate().status == 0)
     }

@@ -23,7 +23,8 @@ struct FaultTests {
         let server = try EtcdServer()
         try await docker.start(name, ports: ["80"])
         defer { docker.remove(name) }
-        let agent = try AgentProcess.start(container: [name], prefix: prefix, api: api, etcd: server.endpoint, interval: 2)
+        let agent = try AgentProcess.start(
+            container: [name], prefix: prefix, api: api, etcd: server.endpoint, interval: 2)
         try await eventually { agent.log.contains("cannot reach etcd at \(server.endpoint)") }
         #expect(agent.log.contains("cannot reach etcd at \(server.endpoint)"), "the warning names the endpoint")
         try await Task.sleep(for: .seconds(10))
@@ -34,7 +35,8 @@ struct FaultTests {
         #expect(registered != nil, "\(agent.log)")
         // Backoff is capped at the interval (2 s here): registered within an interval of etcd answering.
         #expect(registered.map { $0 < .seconds(4) } == true)
-        let consistency = try await Consistency.check(api: api, etcd: reader, docker: docker, prefix: prefix, names: [name])
+        let consistency = try await Consistency.check(
+            api: api, etcd: reader, docker: docker, prefix: prefix, names: [name])
         #expect(consistency.isExact)
         Reliability.record(
             "etcd down at start, up 10 s later (\(api))", outcome: "registered once etcd answered",
@@ -51,7 +53,8 @@ struct FaultTests {
         try await server.start()
         for name in names { try await docker.start(name, ports: ["80", "53/udp"]) }
         defer { for name in names { docker.remove(name) } }
-        let agent = try AgentProcess.start(container: names, prefix: prefix, api: api, etcd: server.endpoint, ttl: 6, interval: 2)
+        let agent = try AgentProcess.start(
+            container: names, prefix: prefix, api: api, etcd: server.endpoint, ttl: 6, interval: 2)
         let reader = EtcdReader(endpoint: server.endpoint)
         #expect(try await eventually { try await keys(api, reader, under: prefix).count == 8 } != nil)
         server.stop()
@@ -67,7 +70,8 @@ struct FaultTests {
             let leases = Set(try await reader.entries(under: prefix + "/").values.map(\.lease))
             #expect(leases.count == 1, "one lease, not one per restart: \(leases)")
         }
-        let consistency = try await Consistency.check(api: api, etcd: reader, docker: docker, prefix: prefix, names: names)
+        let consistency = try await Consistency.check(
+            api: api, etcd: reader, docker: docker, prefix: prefix, names: names)
         #expect(consistency.isExact)
         Reliability.record(
             "etcd stopped 2 s and restarted with its data (\(api))", outcome: "keys kept, none duplicated",
@@ -85,7 +89,8 @@ struct FaultTests {
         try await server.start()
         try await docker.start(name, ports: ["80"])
         defer { docker.remove(name) }
-        let agent = try AgentProcess.start(container: [name], prefix: prefix, api: api, etcd: server.endpoint, ttl: 6, interval: 2)
+        let agent = try AgentProcess.start(
+            container: [name], prefix: prefix, api: api, etcd: server.endpoint, ttl: 6, interval: 2)
         let reader = EtcdReader(endpoint: server.endpoint)
         #expect(try await eventually { try await keys(api, reader, under: prefix).count == 2 } != nil)
         server.stop()
@@ -93,7 +98,8 @@ struct FaultTests {
         try await server.start()
         let back = try await eventually { try await keys(api, reader, under: prefix).count == 2 }
         #expect(back != nil, "\(agent.log)")
-        let consistency = try await Consistency.check(api: api, etcd: reader, docker: docker, prefix: prefix, names: [name])
+        let consistency = try await Consistency.check(
+            api: api, etcd: reader, docker: docker, prefix: prefix, names: [name])
         #expect(consistency.isExact)
         Reliability.record(
             "etcd replaced by an empty one (\(api), interval 2 s)", outcome: "new lease, every key written again",
@@ -113,12 +119,15 @@ struct FaultTests {
         let names = [first, second, third]
         defer { for name in names { docker.remove(name) } }
         try await docker.start(first, ports: ["80"])
-        let agent = try AgentProcess.start(container: names, prefix: prefix, etcd: cluster.endpoints, ttl: 6, interval: 2)
+        let agent = try AgentProcess.start(
+            container: names, prefix: prefix, etcd: cluster.endpoints, ttl: 6, interval: 2)
         let readers = cluster.members.map { EtcdReader(endpoint: $0.endpoint) }
         func consistency(_ reader: EtcdReader) async throws -> Consistency {
             try await Consistency.check(api: "v3", etcd: reader, docker: docker, prefix: prefix, names: names)
         }
-        #expect(try await Consistency.waitExact(api: "v3", etcd: readers[0], docker: docker, prefix: prefix, names: names) != nil)
+        #expect(
+            try await Consistency.waitExact(api: "v3", etcd: readers[0], docker: docker, prefix: prefix, names: names)
+                != nil)
         // The agent talks to the first endpoint it reached: the first member.
         cluster.kill(cluster.members[0])
         let killed = ContinuousClock.now
@@ -161,7 +170,9 @@ struct FaultTests {
         func consistency() async throws -> Consistency {
             try await Consistency.check(api: "v3", etcd: reader, docker: docker, prefix: prefix, names: names)
         }
-        #expect(try await Consistency.waitExact(api: "v3", etcd: reader, docker: docker, prefix: prefix, names: names) != nil)
+        #expect(
+            try await Consistency.waitExact(api: "v3", etcd: reader, docker: docker, prefix: prefix, names: names)
+                != nil)
         try proxy.setDelay(7)
         try await docker.run("stop", "-t", "0", names[0])
         try await docker.start(names[2], ports: ["80"])

@@ -56,7 +56,8 @@ struct HostWideTests {
         let label = ["--label", selector]
         try await docker.start(plain, ports: ["80"], extra: label)
         try await docker.start(ignored, ports: ["80"], extra: label + ["--label", "presence.ignore=true"])
-        try await docker.start(filtered, ports: ["80", "443", "53/udp"], extra: label + ["--label", "presence.ports=443,53/udp"])
+        try await docker.start(
+            filtered, ports: ["80", "443", "53/udp"], extra: label + ["--label", "presence.ports=443,53/udp"])
         try await docker.start(renamed, ports: ["80"], extra: label + ["--label", "presence.name=\(alias)"])
         try await docker.start(evil, ports: ["80"], extra: label + ["--label", "presence.name=../../etc"])
         try await docker.start(unselected, ports: ["80"])
@@ -88,7 +89,8 @@ struct HostWideTests {
             docker.remove(name)
             docker.remove(renamed)
         }
-        let agent = try AgentProcess.start(container: [name, renamed], prefix: prefix, api: api, ttl: 600, interval: 300)
+        let agent = try AgentProcess.start(
+            container: [name, renamed], prefix: prefix, api: api, ttl: 600, interval: 300)
         try await eventually { agent.log.contains("waiting for the container to appear") }
         var timings: [String] = []
         func expect(_ step: String, under container: String, count: Int) async throws {
@@ -181,7 +183,9 @@ struct HostWideTests {
         let name = uniqueName("scoped")
         try await docker.start(name, ports: ["80"])
         defer { docker.remove(name) }
-        for (key, value) in [("node-1/ghost/80/port", "1"), ("node-1/\(name)/99/port", "2"), ("shared/ghost/80/port", "3")] {
+        for (key, value) in [
+            ("node-1/ghost/80/port", "1"), ("node-1/\(name)/99/port", "2"), ("shared/ghost/80/port", "3"),
+        ] {
             if api == "v3" {
                 try await etcd.put("\(base)/\(key)", value)
             } else {

@@ -18,7 +18,9 @@ struct HostileDockerTests {
             kill(server.processIdentifier, SIGKILL)
             server.waitUntilExit()
         }
-        #expect(try await eventually { (try? await shell(["curl", "-sf", "http://127.0.0.1:\(port)/_ping"])) == "OK" } != nil)
+        #expect(
+            try await eventually { (try? await shell(["curl", "-sf", "http://127.0.0.1:\(port)/_ping"])) == "OK" }
+                != nil)
         let prefix = uniquePrefix()
         let etcd = try EtcdReader()
         let agent = try AgentProcess([
@@ -26,7 +28,8 @@ struct HostileDockerTests {
             "--docker-host", "tcp://127.0.0.1:\(port)", "--ttl", "4", "--interval", "1",
         ])
         let refused = try await eventually(timeout: .seconds(20)) {
-            agent.log.contains("larger than 8 MiB; refused") && agent.log.contains("skipped part of Docker's event stream")
+            agent.log.contains("larger than 8 MiB; refused")
+                && agent.log.contains("skipped part of Docker's event stream")
         }
         #expect(refused != nil, "\(agent.log.suffix(3000))")
         try await Task.sleep(for: .seconds(3))

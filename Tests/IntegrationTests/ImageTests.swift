@@ -25,7 +25,8 @@ struct ImageTests {
         let registered = try await eventually { try await etcd.keys(under: prefix + "/").count == 4 }
         let logs = try await docker.docker(["logs", agentName])
         #expect(registered != nil, "agent logs: \(logs)")
-        #expect(try await etcd.keys(under: prefix + "/")["\(prefix)/\(name)/80/port"] == docker.hostPort(name, "80/tcp"))
+        #expect(
+            try await etcd.keys(under: prefix + "/")["\(prefix)/\(name)/80/port"] == docker.hostPort(name, "80/tcp"))
         try await docker.run("stop", agentName)
         #expect(try await etcd.keys(under: prefix + "/").isEmpty, "docker stop (SIGTERM) removed the keys")
         #expect(try await docker.run("inspect", "--format", "{{.State.ExitCode}}", agentName) == "0")

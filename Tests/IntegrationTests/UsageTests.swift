@@ -42,7 +42,9 @@ struct UsageTests {
     @Test func theEnvironmentSuppliesEndpointsAndDockerHost() async throws {
         let agent = try AgentProcess(
             ["--container", "web", "--prefix", uniquePrefix(), "--ttl", "4", "--interval", "1"],
-            environment: ["ETCD_ENDPOINTS": try TestEnvironment.etcd(), "DOCKER_HOST": try TestEnvironment.dockerHost()])
+            environment: [
+                "ETCD_ENDPOINTS": try TestEnvironment.etcd(), "DOCKER_HOST": try TestEnvironment.dockerHost(),
+            ])
         try await eventually { agent.log.contains("waiting for the container") }
         #expect(agent.log.contains("etcd=\(try TestEnvironment.etcd())"), "\(agent.log)")
         #expect(agent.log.contains("docker=\(try TestEnvironment.dockerHost())"))
@@ -52,9 +54,11 @@ struct UsageTests {
     @Test func helpAndVersion() async throws {
         let help = try AgentProcess(["--help"])
         #expect(try await help.waitForExit() == 0)
-        for option in ["--container", "--etcd-api", "--etcd-endpoints", "ETCD_ENDPOINTS", "--ttl", "--interval",
-                       "--docker-host", "DOCKER_HOST", "--shutdown-timeout", "--prefix", "--host-ip",
-                       "--all", "--label", "--hostname", "--resync", "--ignore-health", "presence.ignore"] {
+        for option in [
+            "--container", "--etcd-api", "--etcd-endpoints", "ETCD_ENDPOINTS", "--ttl", "--interval",
+            "--docker-host", "DOCKER_HOST", "--shutdown-timeout", "--prefix", "--host-ip",
+            "--all", "--label", "--hostname", "--resync", "--ignore-health", "presence.ignore",
+        ] {
             #expect(help.log.contains(option), "--help explains \(option)")
         }
         let version = try AgentProcess(["--version"])

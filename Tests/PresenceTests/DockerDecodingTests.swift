@@ -52,9 +52,11 @@ struct DockerDecodingTests {
     }
 
     @Test func containerSummaries() throws {
-        let json = #"[{"Id":"abc","Names":["/other/alias","/web"],"Labels":{"a":"b"},"State":"running"},{"Id":"d","Names":null}]"#
+        let json =
+            #"[{"Id":"abc","Names":["/other/alias","/web"],"Labels":{"a":"b"},"State":"running"},{"Id":"d","Names":null}]"#
         let list = try JSONDecoder().decode([ContainerSummary].self, from: Data(json.utf8))
-        #expect(list == [ContainerSummary(id: "abc", name: "web", labels: ["a": "b"]), ContainerSummary(id: "d", name: "")])
+        #expect(
+            list == [ContainerSummary(id: "abc", name: "web", labels: ["a": "b"]), ContainerSummary(id: "d", name: "")])
     }
 
     @Test func malformedBindingsAreDropped() throws {
@@ -68,15 +70,18 @@ struct DockerDecodingTests {
     }
 
     @Test func bridgeGateway() throws {
-        let current = #"{"IPAM":{"Config":[{"Subnet":"fd00::/64","Gateway":"fd00::1"},{"Subnet":"172.17.0.0/16","Gateway":"172.17.0.1"}]}}"#
+        let current =
+            #"{"IPAM":{"Config":[{"Subnet":"fd00::/64","Gateway":"fd00::1"},{"Subnet":"172.17.0.0/16","Gateway":"172.17.0.1"}]}}"#
         let old = #"{"IPAM":{"Config":[{"Subnet":"172.17.0.0/16"}]}}"#
-        #expect(try JSONDecoder().decode(DockerNetworkResponse.self, from: Data(current.utf8)).ipv4Gateway == "172.17.0.1")
+        #expect(
+            try JSONDecoder().decode(DockerNetworkResponse.self, from: Data(current.utf8)).ipv4Gateway == "172.17.0.1")
         #expect(try JSONDecoder().decode(DockerNetworkResponse.self, from: Data(old.utf8)).ipv4Gateway == nil)
     }
 
-    @Test(arguments: [
-        ("1.41", "1.41"), ("1.51", "1.51"), ("1.52", "1.51"), ("2.0", "1.51"), (nil, "1.24"), ("garbage", "1.24"),
-    ] as [(String?, String)])
+    @Test(
+        arguments: [
+            ("1.41", "1.41"), ("1.51", "1.51"), ("1.52", "1.51"), ("2.0", "1.51"), (nil, "1.24"), ("garbage", "1.24"),
+        ] as [(String?, String)])
     func apiVersionNegotiation(server: String?, expected: String) {
         #expect(DockerAPIVersion.negotiated(server: server).description == expected)
     }

@@ -4,10 +4,14 @@ import Testing
 
 @Suite("Parsing Docker's event stream")
 struct EventStreamTests {
-    static let start = #"{"status":"start","id":"abc","Type":"container","Action":"start","Actor":{"ID":"abc","Attributes":{"name":"web","image":"x"}},"scope":"local","time":1700000000,"timeNano":1700000000123456789}"#
-    static let health = #"{"Type":"container","Action":"health_status: healthy","Actor":{"ID":"def","Attributes":{"name":"db"}},"time":1700000001,"timeNano":1700000001000000005}"#
-    static let connect = #"{"Type":"network","Action":"connect","Actor":{"ID":"net1","Attributes":{"container":"abc","name":"bridge","type":"bridge"}},"time":1700000002,"timeNano":1700000002000000000}"#
-    static let exec = #"{"Type":"container","Action":"exec_start: sh -c \"echo {\"","Actor":{"ID":"abc","Attributes":{}},"time":1,"timeNano":1000000000}"#
+    static let start =
+        #"{"status":"start","id":"abc","Type":"container","Action":"start","Actor":{"ID":"abc","Attributes":{"name":"web","image":"x"}},"scope":"local","time":1700000000,"timeNano":1700000000123456789}"#
+    static let health =
+        #"{"Type":"container","Action":"health_status: healthy","Actor":{"ID":"def","Attributes":{"name":"db"}},"time":1700000001,"timeNano":1700000001000000005}"#
+    static let connect =
+        #"{"Type":"network","Action":"connect","Actor":{"ID":"net1","Attributes":{"container":"abc","name":"bridge","type":"bridge"}},"time":1700000002,"timeNano":1700000002000000000}"#
+    static let exec =
+        #"{"Type":"container","Action":"exec_start: sh -c \"echo {\"","Actor":{"ID":"abc","Attributes":{}},"time":1,"timeNano":1000000000}"#
 
     func events(_ chunks: [String]) -> [DockerEventMessage] {
         var splitter = JSONObjectSplitter()
@@ -17,7 +21,10 @@ struct EventStreamTests {
     @Test func oneObjectPerChunk() {
         let messages = events([Self.start + "\n", Self.health + "\n"])
         #expect(messages.count == 2)
-        guard case .event(let first) = messages.first else { Issue.record("\(messages)"); return }
+        guard case .event(let first) = messages.first else {
+            Issue.record("\(messages)")
+            return
+        }
         #expect(first.affectedContainer == "abc")
         #expect(first.timeNano == 1_700_000_000_123_456_789)
     }

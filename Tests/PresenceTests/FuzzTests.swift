@@ -24,7 +24,8 @@ struct FuzzTests {
         String(repeating: "a", count: 5000), "ünïcødé", "\u{202E}rtl", "{}", "\"quoted\"", "back\\slash",
     ]
 
-    static func inspectJSON(name: String, labels: [String: String], ports: String, using rng: inout SplitMix) -> String {
+    static func inspectJSON(name: String, labels: [String: String], ports: String, using rng: inout SplitMix) -> String
+    {
         func quoted(_ text: String) -> String {
             var escaped = ""
             for scalar in text.unicodeScalars {
@@ -66,7 +67,8 @@ struct FuzzTests {
         guard case .register(let name, let ports) = decision else { return }
         for key in layout.keys(container: name, ports: ports).keys {
             #expect(key.hasPrefix(layout.prefix + "/"))
-            let segments = key.dropFirst(layout.prefix.count + 1).split(separator: "/", omittingEmptySubsequences: false)
+            let segments = key.dropFirst(layout.prefix.count + 1).split(
+                separator: "/", omittingEmptySubsequences: false)
             #expect(segments.count == 3, "\(key)")
             #expect(segments.allSatisfy { KeyLayout.isValidSegment($0) }, "\(key)")
         }
@@ -84,11 +86,16 @@ struct FuzzTests {
             iterations += 1
             var labels: [String: String] = [:]
             if Bool.random(using: &rng) { labels["presence.name"] = Self.hostile.randomElement(using: &rng)! }
-            if Bool.random(using: &rng) { labels["presence.ports"] = ["80", "80,53/udp", "x", "", "../1"].randomElement(using: &rng)! }
-            if Bool.random(using: &rng) { labels["presence.ignore"] = ["true", "TRUE", "no"].randomElement(using: &rng)! }
+            if Bool.random(using: &rng) {
+                labels["presence.ports"] = ["80", "80,53/udp", "x", "", "../1"].randomElement(using: &rng)!
+            }
+            if Bool.random(using: &rng) {
+                labels["presence.ignore"] = ["true", "TRUE", "no"].randomElement(using: &rng)!
+            }
             var bytes = Array(
                 Self.inspectJSON(
-                    name: Self.hostile.randomElement(using: &rng)!, labels: labels, ports: Self.randomPorts(using: &rng),
+                    name: Self.hostile.randomElement(using: &rng)!, labels: labels,
+                    ports: Self.randomPorts(using: &rng),
                     using: &rng
                 ).utf8)
             switch Int.random(in: 0..<4, using: &rng) {
@@ -99,7 +106,9 @@ struct FuzzTests {
                 }
             default: break
             }
-            guard let response = try? JSONDecoder().decode(DockerInspectResponse.self, from: Data(bytes)) else { continue }
+            guard let response = try? JSONDecoder().decode(DockerInspectResponse.self, from: Data(bytes)) else {
+                continue
+            }
             decoded += 1
             Self.checkKeys(of: response.snapshot, layout: layout)
         }
@@ -120,7 +129,8 @@ struct FuzzTests {
             var splitter = JSONObjectSplitter(maximumObjectSize: 4096)
             var stream: [UInt8]
             switch Int.random(in: 0..<3, using: &rng) {
-            case 0: stream = (0..<Int.random(in: 0...2000, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            case 0:
+                stream = (0..<Int.random(in: 0...2000, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
             case 1: stream = Array(valid.utf8.prefix(Int.random(in: 0...valid.utf8.count, using: &rng)))
             default:
                 stream = Array(valid.utf8)

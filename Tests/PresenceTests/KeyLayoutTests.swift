@@ -41,7 +41,9 @@ struct KeyLayoutTests {
         #expect(try !KeyLayout(template: "/containers", hostname: "node-1").isHostScoped)
     }
 
-    @Test(arguments: [("/hosts/{host}", "n"), ("/hosts/{hostname", "n"), ("/hosts/{hostname}", "a/b"), ("/hosts/{hostname}", "..")])
+    @Test(arguments: [
+        ("/hosts/{host}", "n"), ("/hosts/{hostname", "n"), ("/hosts/{hostname}", "a/b"), ("/hosts/{hostname}", ".."),
+    ])
     func badTemplatesAreRefused(template: String, hostname: String) {
         #expect(throws: ConfigurationError.self) { try KeyLayout(template: template, hostname: hostname) }
     }

@@ -26,7 +26,9 @@ actor FakeDocker: DockerAPI {
 
     func listContainers() async throws -> [ContainerSummary] {
         guard reachable else { throw PresenceError(.dockerUnreachable, "docker is down") }
-        return containers.values.filter(\.isRunning).map { ContainerSummary(id: $0.id, name: $0.name, labels: $0.labels) }
+        return containers.values.filter(\.isRunning).map {
+            ContainerSummary(id: $0.id, name: $0.name, labels: $0.labels)
+        }
     }
 
     func bridgeGateway() async throws -> String? {
@@ -58,7 +60,9 @@ actor FakeStore: RegistrationStore {
     func failNextWrite() { failNextWriteWithLeaseLost = true }
     func clearCalls() { calls = [] }
 
-    func write(container: String, keys desired: [String: String], plan: RegistrationPlan, isFirstWrite: Bool) async throws {
+    func write(container: String, keys desired: [String: String], plan: RegistrationPlan, isFirstWrite: Bool)
+        async throws
+    {
         if failNextWriteWithLeaseLost {
             failNextWriteWithLeaseLost = false
             keys = [:]

@@ -17,7 +17,9 @@ struct SelectionTests {
             ], labels: labels)
     }
 
-    func decide(_ snapshot: ContainerSnapshot?, _ selection: ContainerSelection, health: Bool = true) -> RegistrationDecision {
+    func decide(_ snapshot: ContainerSnapshot?, _ selection: ContainerSelection, health: Bool = true)
+        -> RegistrationDecision
+    {
         RegistrationDecision.decide(snapshot, selection: selection, hostIP: "h", respectingHealth: health)
     }
 
@@ -47,14 +49,21 @@ struct SelectionTests {
     }
 
     @Test func presencePortsRegistersOnlyThosePorts() throws {
-        let decision = decide(Self.container(labels: ["presence.ports": "80, 53/udp"]), try ContainerSelection(all: true))
-        guard case .register(_, let ports) = decision else { Issue.record("\(decision)"); return }
+        let decision = decide(
+            Self.container(labels: ["presence.ports": "80, 53/udp"]), try ContainerSelection(all: true))
+        guard case .register(_, let ports) = decision else {
+            Issue.record("\(decision)")
+            return
+        }
         #expect(ports.map(\.segment) == ["53-udp", "80"])
     }
 
     @Test func presenceNameRenamesTheRegistration() throws {
         let decision = decide(Self.container(labels: ["presence.name": "api"]), try ContainerSelection(all: true))
-        guard case .register(let name, _) = decision else { Issue.record("\(decision)"); return }
+        guard case .register(let name, _) = decision else {
+            Issue.record("\(decision)")
+            return
+        }
         #expect(name == "api")
     }
 
@@ -65,7 +74,10 @@ struct SelectionTests {
     ])
     func invalidLabelValuesAreRefusedWithAWarning(labels: [String: String]) throws {
         let decision = decide(Self.container(labels: labels), try ContainerSelection(all: true))
-        guard case .refuse(let warning) = decision else { Issue.record("\(decision)"); return }
+        guard case .refuse(let warning) = decision else {
+            Issue.record("\(decision)")
+            return
+        }
         #expect(warning.contains("presence."))
     }
 
@@ -73,7 +85,9 @@ struct SelectionTests {
     func healthchecksGateRegistration(health: String?, registered: Bool) throws {
         let decision = decide(Self.container(health: health), try ContainerSelection(names: ["web"]))
         if case .register = decision { #expect(registered) } else { #expect(!registered) }
-        if case .register = decide(Self.container(health: health), try ContainerSelection(names: ["web"]), health: false) {
+        if case .register = decide(
+            Self.container(health: health), try ContainerSelection(names: ["web"]), health: false)
+        {
         } else {
             Issue.record("--ignore-health registers it regardless")
         }

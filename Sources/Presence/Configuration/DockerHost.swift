@@ -11,7 +11,8 @@ public enum DockerHost: Sendable, Hashable, CustomStringConvertible {
         if text.hasPrefix("unix://") {
             let path = String(text.dropFirst("unix://".count))
             guard path.hasPrefix("/") else {
-                throw ConfigurationError("Docker host '\(text)' needs an absolute socket path: unix:///path/docker.sock")
+                throw ConfigurationError(
+                    "Docker host '\(text)' needs an absolute socket path: unix:///path/docker.sock")
             }
             self = .unix(path: path)
             return

@@ -26,7 +26,9 @@ public struct ContainerSummary: Sendable, Equatable, Decodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id = "Id", names = "Names", labels = "Labels"
+        case id = "Id"
+        case names = "Names"
+        case labels = "Labels"
     }
 
     public init(from decoder: any Decoder) throws {

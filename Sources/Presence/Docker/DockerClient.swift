@@ -4,9 +4,9 @@ import NIOCore
 import NIOHTTP1
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A read-only client of the Docker Engine API over a unix socket or TCP.
@@ -61,7 +61,8 @@ public actor DockerClient: DockerAPI {
         }
         guard response.status == .ok else {
             let body = try await response.body.collect(upTo: 64 * 1024)
-            throw unexpected(HTTPExchange(status: response.status, headers: response.headers, body: body), what: "event stream")
+            throw unexpected(
+                HTTPExchange(status: response.status, headers: response.headers, body: body), what: "event stream")
         }
         return DockerEventSequence(body: response.body)
     }
@@ -73,7 +74,8 @@ public actor DockerClient: DockerAPI {
             do {
                 return try response.decode(DockerInspectResponse.self).snapshot
             } catch {
-                throw PresenceError(.dockerResponse, "Docker's inspect of container '\(name)' could not be read: \(error)")
+                throw PresenceError(
+                    .dockerResponse, "Docker's inspect of container '\(name)' could not be read: \(error)")
             }
         case .notFound:
             return nil
@@ -135,7 +137,8 @@ public actor DockerClient: DockerAPI {
 
     private func unreachable(_ error: any Error) -> PresenceError {
         guard case .unix(let socket) = host else {
-            return PresenceError(.dockerUnreachable, "cannot reach Docker at \(host): \(error); is dockerd running there?")
+            return PresenceError(
+                .dockerUnreachable, "cannot reach Docker at \(host): \(error); is dockerd running there?")
         }
         if access(socket, F_OK) != 0 {
             return PresenceError(

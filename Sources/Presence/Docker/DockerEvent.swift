@@ -19,12 +19,16 @@ public struct DockerEvent: Sendable, Equatable, Decodable {
         var id: String?
         var attributes: [String: String]?
         enum CodingKeys: String, CodingKey {
-            case id = "ID", attributes = "Attributes"
+            case id = "ID"
+            case attributes = "Attributes"
         }
     }
 
     enum CodingKeys: String, CodingKey {
-        case type = "Type", action = "Action", actor = "Actor", time, timeNano
+        case type = "Type"
+        case action = "Action"
+        case actor = "Actor"
+        case time, timeNano
     }
 
     public init(from decoder: any Decoder) throws {
@@ -68,7 +72,9 @@ public struct DockerEvent: Sendable, Equatable, Decodable {
         guard type == "container" else { return false }
         guard let name = attributes["name"] else { return true }
         // A rename's attributes carry the new name; the old one may have been the selected one.
-        if let oldName = attributes["oldName"], selection.selects(name: oldName.trimmingCharacters(in: "/"), labels: attributes) {
+        if let oldName = attributes["oldName"],
+            selection.selects(name: oldName.trimmingCharacters(in: "/"), labels: attributes)
+        {
             return true
         }
         return selection.selects(name: name, labels: attributes)

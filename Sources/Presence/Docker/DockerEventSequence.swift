@@ -47,7 +47,8 @@ public enum DockerEventDecoding {
                 do {
                     return .event(try decoder.decode(DockerEvent.self, from: Data(bytes)))
                 } catch {
-                    return .malformed("an event could not be read: \(String(decoding: bytes.prefix(200), as: UTF8.self))")
+                    return .malformed(
+                        "an event could not be read: \(String(decoding: bytes.prefix(200), as: UTF8.self))")
                 }
             }
         }

@@ -12,7 +12,9 @@ struct DockerInspectResponse: Decodable {
         var paused: Bool?
         var health: Health?
         enum CodingKeys: String, CodingKey {
-            case running = "Running", paused = "Paused", health = "Health"
+            case running = "Running"
+            case paused = "Paused"
+            case health = "Health"
         }
     }
 
@@ -20,7 +22,8 @@ struct DockerInspectResponse: Decodable {
         var hostIP: String?
         var hostPort: String?
         enum CodingKeys: String, CodingKey {
-            case hostIP = "HostIp", hostPort = "HostPort"
+            case hostIP = "HostIp"
+            case hostPort = "HostPort"
         }
     }
 
@@ -45,7 +48,11 @@ struct DockerInspectResponse: Decodable {
     var config: Config?
 
     enum CodingKeys: String, CodingKey {
-        case id = "Id", name = "Name", state = "State", networkSettings = "NetworkSettings", config = "Config"
+        case id = "Id"
+        case name = "Name"
+        case state = "State"
+        case networkSettings = "NetworkSettings"
+        case config = "Config"
     }
 
     var snapshot: ContainerSnapshot {

@@ -156,4 +156,3 @@ enum EtcdV3 {
 extension EtcdV3.ErrorResponse {
     var text: String { error ?? message ?? "" }
 }
-

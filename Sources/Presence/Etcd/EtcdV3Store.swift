@@ -61,7 +61,8 @@ public actor EtcdV3Store: RegistrationStore {
         let ttl = (try? response.decode(EtcdV3.KeepAliveResponse.self))?.result?.TTL.flatMap { Int($0) } ?? 0
         guard ttl <= 0 else { return [] }
         // etcd answers a keep-alive of an unknown lease without a TTL: it expired or etcd lost its data.
-        logger.warning("etcd lost the lease; granting a new one and writing every key again", metadata: ["lease": "\(lease)"])
+        logger.warning(
+            "etcd lost the lease; granting a new one and writing every key again", metadata: ["lease": "\(lease)"])
         self.lease = nil
         return containers
     }
@@ -84,7 +85,8 @@ public actor EtcdV3Store: RegistrationStore {
         let request = EtcdV3.RangeRequest(key: EtcdV3.base64(prefix), range_end: EtcdV3.rangeEnd(ofPrefix: prefix))
         let response = try await post("/v3/kv/range", request, what: "read of \(layout.prefix)")
         let keys = (try? response.decode(EtcdV3.RangeResponse.self))?.kvs ?? []
-        return Array(Set(keys.compactMap { EtcdV3.decodeBase64($0.key).flatMap(layout.containerName(ofKey:)) })).sorted()
+        return Array(Set(keys.compactMap { EtcdV3.decodeBase64($0.key).flatMap(layout.containerName(ofKey:)) }))
+            .sorted()
     }
 
     public func abandon() {
@@ -114,7 +116,8 @@ public actor EtcdV3Store: RegistrationStore {
 
     private func existingKeys(of container: String) async throws -> [String] {
         let directory = layout.directory(of: container) + "/"
-        let request = EtcdV3.RangeRequest(key: EtcdV3.base64(directory), range_end: EtcdV3.rangeEnd(ofPrefix: directory))
+        let request = EtcdV3.RangeRequest(
+            key: EtcdV3.base64(directory), range_end: EtcdV3.rangeEnd(ofPrefix: directory))
         let response = try await post("/v3/kv/range", request, what: "read of \(container)")
         let kvs = (try? response.decode(EtcdV3.RangeResponse.self))?.kvs ?? []
         return kvs.compactMap { EtcdV3.decodeBase64($0.key) }

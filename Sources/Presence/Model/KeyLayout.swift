@@ -21,7 +21,8 @@ public struct KeyLayout: Sendable, Equatable {
             }
             let name = rest[rest.index(after: open)..<close]
             guard name == "hostname" else {
-                throw ConfigurationError("--prefix '\(template)' has an unknown placeholder {\(name)}; only {hostname} is known")
+                throw ConfigurationError(
+                    "--prefix '\(template)' has an unknown placeholder {\(name)}; only {hostname} is known")
             }
             guard KeyLayout.isValidSegment(hostname) else {
                 throw ConfigurationError("the host name '\(hostname)' cannot stand in a key; give --hostname")

@@ -26,7 +26,8 @@ public enum RegistrationDecision: Sendable, Equatable {
         var name = snapshot.name
         if let label = snapshot.labels[ContainerLabels.name] {
             guard KeyLayout.isValidSegment(label) else {
-                return .refuse(warning: "label \(ContainerLabels.name)='\(label)' is not a valid key segment; not registering it")
+                return .refuse(
+                    warning: "label \(ContainerLabels.name)='\(label)' is not a valid key segment; not registering it")
             }
             name = label
         }
@@ -36,7 +37,8 @@ public enum RegistrationDecision: Sendable, Equatable {
         var ports = PublishedPort.from(snapshot.bindings, defaultHost: hostIP)
         if let label = snapshot.labels[ContainerLabels.ports] {
             guard let wanted = ContainerLabels.parsePorts(label) else {
-                return .refuse(warning: "label \(ContainerLabels.ports)='\(label)' is not like 80,443/udp; not registering it")
+                return .refuse(
+                    warning: "label \(ContainerLabels.ports)='\(label)' is not like 80,443/udp; not registering it")
             }
             ports = ports.filter { wanted.contains("\($0.containerPort)/\($0.transport)") }
         }

@@ -142,7 +142,8 @@ public actor Reconciler {
             let snapshot = try await docker.container(named: id)
             heartbeat.beat()
             let key = snapshot?.id ?? id
-            try await apply(id: key, containerName: snapshot?.name ?? registered[key]?.name ?? id, decide(snapshot, host: host))
+            try await apply(
+                id: key, containerName: snapshot?.name ?? registered[key]?.name ?? id, decide(snapshot, host: host))
         }
     }
 
@@ -154,7 +155,8 @@ public actor Reconciler {
             if !abandoned {
                 abandoned = true
                 logger.warning(
-                    "Docker has not answered for \(ttl.seconds) s; no longer keeping keys alive, they expire within the TTL")
+                    "Docker has not answered for \(ttl.seconds) s; no longer keeping keys alive, they expire within the TTL"
+                )
                 await store.abandon()
                 registered.removeAll()
             }
@@ -192,7 +194,10 @@ public actor Reconciler {
         switch decision {
         case .register(let name, let ports):
             if let holder = registered.first(where: { $0.value.name == name && $0.key != id }) {
-                note(containerName, "conflict", "another container is registered as '\(name)' (\(holder.key.prefix(12))); not registering this one", level: .warning)
+                note(
+                    containerName, "conflict",
+                    "another container is registered as '\(name)' (\(holder.key.prefix(12))); not registering this one",
+                    level: .warning)
             } else if ports.isEmpty {
                 note(containerName, "unpublished", "container runs but publishes no selected port; nothing to register")
             } else {
@@ -210,7 +215,8 @@ public actor Reconciler {
             try await store.remove(container: current.name)
             registered[id] = nil
             touched.remove(current.name)
-            logger.info("container deregistered", metadata: ["container": "\(containerName)", "name": "\(current.name)"])
+            logger.info(
+                "container deregistered", metadata: ["container": "\(containerName)", "name": "\(current.name)"])
         }
         guard let desired else { return }
         let previous = registered[id]?.keys
@@ -218,21 +224,25 @@ public actor Reconciler {
         if previous != nil && plan.isEmpty { return }
         touched.insert(desired.name)
         do {
-            try await store.write(container: desired.name, keys: desired.keys, plan: plan, isFirstWrite: previous == nil)
+            try await store.write(
+                container: desired.name, keys: desired.keys, plan: plan, isFirstWrite: previous == nil)
         } catch let error as PresenceError where error.code == .leaseLost {
             // Every registration hung on the lost lease: the resync that follows writes them all again.
             registered.removeAll()
             throw error
         }
         registered[id] = desired
-        note(containerName, "registered:\(desired.keys.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\($0.value)" })",
-             previous == nil ? "container registered" : "registration changed",
-             ports: desired.keys.count / 2, name: desired.name)
+        note(
+            containerName, "registered:\(desired.keys.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\($0.value)" })",
+            previous == nil ? "container registered" : "registration changed",
+            ports: desired.keys.count / 2, name: desired.name)
     }
 
     /// With a prefix of this host's own, keys of containers that are not running here are leftovers of an
     /// earlier run: remove them before registering anything.
-    private func removeForeignKeys(keeping decisions: some Collection<(name: String, decision: RegistrationDecision)>) async throws {
+    private func removeForeignKeys(keeping decisions: some Collection<(name: String, decision: RegistrationDecision)>)
+        async throws
+    {
         var keep = Set<String>()
         for entry in decisions {
             if case .register(let name, _) = entry.decision { keep.insert(name) }

@@ -22,7 +22,8 @@ struct DockerCLI {
     /// Starts a detached container from the test image with `ports` (`-p` values) and returns its id.
     @discardableResult
     func start(_ name: String, ports: [String], extra: [String] = []) async throws -> String {
-        try await docker(["run", "-d", "--init", "--name", name] + ports.flatMap { ["-p", $0] } + extra + [TestEnvironment.image()])
+        try await docker(
+            ["run", "-d", "--init", "--name", name] + ports.flatMap { ["-p", $0] } + extra + [TestEnvironment.image()])
     }
 
     /// Removes a container, waiting for it: usable in a `defer`.
@@ -37,14 +38,18 @@ struct DockerCLI {
 
     /// The gateway the agent should write for wildcard bindings: the bridge network's, as Docker reports it.
     func expectedHostIP() async throws -> String {
-        let gateway = try await docker(["network", "inspect", "bridge", "--format", "{{range .IPAM.Config}}{{.Gateway}} {{end}}"])
-            .split(separator: " ").first { !$0.contains(":") }
+        let gateway = try await docker([
+            "network", "inspect", "bridge", "--format", "{{range .IPAM.Config}}{{.Gateway}} {{end}}",
+        ])
+        .split(separator: " ").first { !$0.contains(":") }
         return gateway.map(String.init) ?? "172.17.42.1"
     }
 
     /// The host port Docker chose for `containerPort` (such as `80/tcp`) of a container.
     func hostPort(_ name: String, _ containerPort: String) async throws -> String {
-        try await docker(["inspect", "--format", "{{(index (index .NetworkSettings.Ports \"\(containerPort)\") 0).HostPort}}", name])
+        try await docker([
+            "inspect", "--format", "{{(index (index .NetworkSettings.Ports \"\(containerPort)\") 0).HostPort}}", name,
+        ])
     }
 
     /// The keys etcd should hold for running containers `names` under `prefix`, worked out from one

@@ -19,9 +19,10 @@ final class DockerProxy: @unchecked Sendable {
     func start() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["socat"] + (recordPath == nil ? [] : ["-v"]) + [
-            "TCP-LISTEN:\(port),bind=127.0.0.1,fork,reuseaddr", "UNIX-CONNECT:\(socket)",
-        ]
+        process.arguments =
+            ["socat"] + (recordPath == nil ? [] : ["-v"]) + [
+                "TCP-LISTEN:\(port),bind=127.0.0.1,fork,reuseaddr", "UNIX-CONNECT:\(socket)",
+            ]
         process.standardOutput = FileHandle.nullDevice
         if let recordPath {
             if !FileManager.default.fileExists(atPath: recordPath) {

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A private etcd for tests that stop, restart or wipe it, or secure it, on free 127.0.0.1 ports with its own
@@ -40,16 +40,19 @@ final class EtcdServer: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         let peer = "http://127.0.0.1:\(peerPort)"
-        process.arguments = [
-            "etcd", "--name", "test", "--data-dir", directory + "/data",
-            "--listen-client-urls", endpoint, "--advertise-client-urls", endpoint,
-            "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-            "--initial-cluster", "test=\(peer)", "--enable-v2",
-        ] + tlsFlags + flags
-        let log = FileHandle(forWritingAtPath: directory + "/etcd.log") ?? {
-            FileManager.default.createFile(atPath: directory + "/etcd.log", contents: nil)
-            return FileHandle(forWritingAtPath: directory + "/etcd.log")!
-        }()
+        process.arguments =
+            [
+                "etcd", "--name", "test", "--data-dir", directory + "/data",
+                "--listen-client-urls", endpoint, "--advertise-client-urls", endpoint,
+                "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+                "--initial-cluster", "test=\(peer)", "--enable-v2",
+            ] + tlsFlags + flags
+        let log =
+            FileHandle(forWritingAtPath: directory + "/etcd.log")
+            ?? {
+                FileManager.default.createFile(atPath: directory + "/etcd.log", contents: nil)
+                return FileHandle(forWritingAtPath: directory + "/etcd.log")!
+            }()
         log.seekToEndOfFile()
         process.standardOutput = log
         process.standardError = log

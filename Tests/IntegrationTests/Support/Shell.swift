@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs a command to completion and returns its standard output; throws with its output if it fails.
@@ -23,7 +23,8 @@ func shell(_ arguments: [String], environment: [String: String] = [:], allowFail
     posix_spawn_file_actions_addopen(&actions, 1, base + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     posix_spawn_file_actions_addopen(&actions, 2, base + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     let argv = (["/usr/bin/env"] + arguments).map { strdup($0) } + [nil]
-    let env = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    let env =
+        ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { strdup("\($0.key)=\($0.value)") } + [nil]
     defer {
         for pointer in argv { free(pointer) }
         for pointer in env { free(pointer) }
@@ -47,10 +48,13 @@ func shell(_ arguments: [String], environment: [String: String] = [:], allowFail
 /// `shell` off Swift's cooperative threads: a test waiting on a command must not hold one of the few threads
 /// that every other test and the servers' clients need.
 @discardableResult
-func shell(_ arguments: [String], environment: [String: String] = [:], allowFailure: Bool = false) async throws -> String {
+func shell(_ arguments: [String], environment: [String: String] = [:], allowFailure: Bool = false) async throws
+    -> String
+{
     try await withCheckedThrowingContinuation { continuation in
         DispatchQueue.global().async {
-            continuation.resume(with: Result { try shell(arguments, environment: environment, allowFailure: allowFailure) })
+            continuation.resume(
+                with: Result { try shell(arguments, environment: environment, allowFailure: allowFailure) })
         }
     }
 }

@@ -16,7 +16,8 @@ final class SlowProxy: @unchecked Sendable {
             .deletingLastPathComponent().deletingLastPathComponent()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
-            "python3", root.appendingPathComponent("scripts/slow-proxy.py").path, String(port), String(target), delayFile,
+            "python3", root.appendingPathComponent("scripts/slow-proxy.py").path, String(port), String(target),
+            delayFile,
         ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
