@@ -86,4 +86,9 @@ struct EventStreamTests {
         #expect(event([:]).mightSelect(web), "no name in the event: inspect to find out")
         #expect(!event(["container": "x"], type: "network").mightSelect(web))
     }
+
+    @Test(arguments: [("die", true), ("pause", true), ("destroy", true), ("kill", false), ("stop", false), ("start", false)])
+    func eventsThatProveAContainerStoppedServing(action: String, proves: Bool) {
+        #expect(DockerEvent(type: "container", action: action, actorID: "a", timeNano: 0).provesNotServing == proves)
+    }
 }

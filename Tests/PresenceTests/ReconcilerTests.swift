@@ -257,6 +257,17 @@ struct ReconcilerTests {
         #expect(await store.keys.isEmpty, "web is registered: inspected and deregistered")
     }
 
+    @Test func aDieEventDeregistersWithoutAskingDocker() async throws {
+        await docker.set(Self.web(), named: "web")
+        let reconciler = try reconciler()
+        try await reconciler.resync()
+        let before = await docker.inspections
+        try await reconciler.deregister(["1", "unknown"])
+        #expect(await store.keys.isEmpty)
+        #expect(await docker.inspections == before)
+        #expect(await store.calls.last == .remove("web"))
+    }
+
     @Test func aLongPassServesTheKeepAliveBetweenContainers() async throws {
         for index in 0..<5 {
             await docker.set(Self.web(name: "c\(index)", id: "\(index)", port: 1000 + index), named: "c\(index)")

@@ -65,6 +65,12 @@ public struct DockerEvent: Sendable, Equatable, Decodable {
         }
     }
 
+    /// True when the event alone proves the container no longer serves (it died, was paused or destroyed):
+    /// its keys can go at once, without waiting for an inspect that Docker answers only once the stop is over.
+    public var provesNotServing: Bool {
+        type == "container" && ["die", "pause", "destroy"].contains(action)
+    }
+
     /// Whether the container this event names may be selected, judged from the event alone: container events
     /// carry the container's name and labels, so most events of unselected containers cost no inspect.
     /// Events that do not carry them (network events) may still matter to a registered container.

@@ -45,7 +45,11 @@ public struct DockerEventWatcher: Service {
                     case .event(let event):
                         since = event.resumeToken
                         if let id = event.affectedContainer {
-                            queue.add(container: id, onlyIfRegistered: !event.mightSelect(selection))
+                            if event.provesNotServing {
+                                queue.add(notServing: id)
+                            } else {
+                                queue.add(container: id, onlyIfRegistered: !event.mightSelect(selection))
+                            }
                         }
                     case .malformed(let reason):
                         logger.warning("skipped part of Docker's event stream: \(reason); resyncing")

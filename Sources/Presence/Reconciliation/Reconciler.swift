@@ -147,6 +147,14 @@ public actor Reconciler {
         }
     }
 
+    /// Deregisters containers whose events proved they no longer serve, without asking Docker.
+    public func deregister(_ ids: Set<String>) async throws {
+        for id in ids.sorted() {
+            guard let registration = registered[id] else { continue }
+            try await apply(id: id, containerName: registration.name, .skip(reason: "container stopped serving"))
+        }
+    }
+
     /// Refreshes the TTL of every registration while Docker has been heard from within the TTL; rewrites any
     /// registration etcd lost. After a TTL of silence it lets the keys expire and throws, so the caller resyncs.
     public func keepAlive() async throws {

@@ -46,6 +46,7 @@ public struct RegistrationService: Service {
         for await _ in queue.signals {
             let work = queue.take()
             do {
+                if !work.notServing.isEmpty { try await reconciler.deregister(work.notServing) }
                 if work.keepAlive { try await reconciler.keepAlive() }
                 let keepAliveDue = { queue.takeKeepAlive() }
                 if work.resync {

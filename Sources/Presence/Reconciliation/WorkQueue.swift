@@ -8,12 +8,17 @@ public final class WorkQueue: Sendable {
         public var containers: Set<String> = []
         /// Container ids that matter only if they are registered: events whose attributes do not select them.
         public var ifRegistered: Set<String> = []
+        /// Container ids whose events prove they no longer serve: deregistered without an inspect, before the
+        /// others are looked at (a later start in the same batch is in `containers` and registers it again).
+        public var notServing: Set<String> = []
         /// List every container and compare with what is registered.
         public var resync = false
         /// Refresh the TTL of what is registered.
         public var keepAlive = false
 
-        public var isEmpty: Bool { containers.isEmpty && ifRegistered.isEmpty && !resync && !keepAlive }
+        public var isEmpty: Bool {
+            containers.isEmpty && ifRegistered.isEmpty && notServing.isEmpty && !resync && !keepAlive
+        }
     }
 
     private let pending = Mutex(Work())
@@ -34,6 +39,12 @@ public final class WorkQueue: Sendable {
                 $0.containers.insert(id)
             }
         }
+        continuation.yield()
+    }
+
+    /// Queues a container whose event proves it no longer serves.
+    public func add(notServing id: String) {
+        pending.withLock { _ = $0.notServing.insert(id) }
         continuation.yield()
     }
 
