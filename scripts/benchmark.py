@@ -572,12 +572,37 @@ class Agent:
                 self.exited.wait(5)
         return self.proc.returncode
 
-    def rss_bytes(self):
+    def memory(self):
+        """VmRSS and its parts (RssAnon: heap and stacks; RssFile: the mapped binary and libraries), in bytes."""
+        values = {}
         with open(f"/proc/{self.proc.pid}/status") as f:
             for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-        raise BenchError("no VmRSS for the agent")
+                name = line.split(":", 1)[0]
+                if name in ("VmRSS", "RssAnon", "RssFile", "RssShmem"):
+                    values[name] = int(line.split()[1]) * 1024
+        if "VmRSS" not in values:
+            raise BenchError("no VmRSS for the agent")
+        return values
+
+    def rss_bytes(self):
+        return self.memory()["VmRSS"]
+
+    def rss_by_file(self, top=4):
+        """The file mappings holding the most resident memory: [(basename, bytes)]."""
+        sizes = collections.Counter()
+        current = None
+        try:
+            with open(f"/proc/{self.proc.pid}/smaps") as f:
+                for line in f:
+                    first = line.split(None, 1)[0]
+                    if "-" in first and not first.endswith(":"):
+                        parts = line.split()
+                        current = os.path.basename(parts[5]) if len(parts) > 5 and parts[5].startswith("/") else None
+                    elif first == "Rss:" and current:
+                        sizes[current] += int(line.split()[1]) * 1024
+        except OSError:
+            return []
+        return sizes.most_common(top)
 
     def cpu_ticks(self):
         with open(f"/proc/{self.proc.pid}/stat") as f:
@@ -713,11 +738,14 @@ class Bench:
                 raise BenchError(f"the agent exited during a steady-state window; log:\n{agent.log_tail()}")
             rss.append(agent.rss_bytes())
         ticks_after = agent.cpu_ticks()
+        memory = agent.memory()
         t1 = time.time_ns()
         after = self.etcd.metrics()
         with self.observed.cond:
             arrivals = self.observed.docker_arrivals[docker_before:]
         changes = sum(1 for _, ours in arrivals if ours)
+        if changes:
+            self.notes.append(f"{changes} Docker event(s) of this run's containers fell in a steady-state window")
         started = after["started"] - before["started"]
         handled = after["handled"] - before["handled"]
         return {
@@ -728,6 +756,8 @@ class Bench:
             "per_interval": sum(started.values()) / intervals,
             "rss_max": max(rss),
             "rss_end": rss[-1],
+            "rss_anon": memory.get("RssAnon", 0),
+            "rss_file": memory.get("RssFile", 0),
             "cpu_ticks": ticks_after - ticks_before,
             "seconds": (t1 - t0) / 1e9,
             "cpu_pct": (ticks_after - ticks_before) / CLK_TCK / ((t1 - t0) / 1e9) * 100,
@@ -825,6 +855,7 @@ class Bench:
         agent = Agent(self, interval=5, ttl=15, resync=3600)
         zero = self.grpc_window(agent, 1, offset_intervals=1)  # from 1.5 to 2.5 intervals after exec
         zero["n"] = 0
+        zero["by_file"] = agent.rss_by_file()
         self.results["steady0"] = zero
         log(f"0 containers: RSS {zero['rss_end'] / 1e6:.1f} MB, {zero['requests']:.0f} etcd requests in 1 interval")
         first = self.lat_names[0]
@@ -979,8 +1010,11 @@ class Bench:
                            and [obs.docker_event(self.ids[nm], "start", t0) for nm in self.bulk_names], 30,
                            "Docker's start events of the bulk containers")
         starts = [e[1] for e in events]
+        with obs.cond:
+            own = [ms(obs.last_put[nm] - e[1]) for nm, e in zip(self.bulk_names, events)]
         self.results["bulk"] = {
             "n": n,
+            "each": own,
             "total": ms(last_put - min(starts)),
             "docker_span": ms(max(starts) - min(starts)),
             "after_last_start": ms(last_put - max(starts)),
@@ -1152,9 +1186,9 @@ def build_rows(r):
         rows.append((f"{label} p99", f"{fmt_ms(p99)} ({p99 / floor:.1f}x floor)", "<= 50 ms", verdict(p99 <= 50)))
 
     c = r["cycles"]
-    lat("docker start -> all keys on the watch", c["start"], f"n={len(c['start'])}")
-    lat("docker stop -> all keys gone", c["stop"], f"n={len(c['stop'])}")
-    lat("docker kill -> all keys gone", c["kill"], f"n={len(c['kill'])}")
+    lat("docker start -> all keys on the watch (from the `start` event)", c["start"], f"n={len(c['start'])}")
+    lat("docker stop -> all keys gone (from the `die` event)", c["stop"], f"n={len(c['stop'])}")
+    lat("docker kill -> all keys gone (from the `die` event)", c["kill"], f"n={len(c['kill'])}")
     b = r["bulk"]
     rows.append((f"{b['n']} containers started at once -> all registered", f"{fmt_ms(b['total'])} "
                  f"({b['total'] / floor:.0f}x floor)", "<= 1 s", verdict(b["total"] <= 1000)))
@@ -1282,7 +1316,8 @@ def report(r, bench, args):
         f"{fmt_ms(percentile(c['delivery'], 99), 2)}.")
     add(f"- etcd requests per start/stop cycle (from the private etcd's metrics): {methods(per_cycle)}.")
     add(f"- {b['n']} at once: Docker's own start events spanned {fmt_ms(b['docker_span'])} (first to last); the last "
-        f"PUT came {fmt_ms(b['after_last_start'])} after the last start event.")
+        f"PUT came {fmt_ms(b['after_last_start'])} after the last start event. Each container's own start event "
+        f"to its keys during the burst: {dist(b['each'])}.")
     add(f"- Agent start with {r['restart']['n']} running: " + ", ".join(fmt_ms(x) for x in r["restart"]["runs"])
         + f" (etcd requests of one start: {methods(r['restart']['requests'])}); SIGTERM with them "
         + f"({2 * r['restart']['n']} ports): keys gone " + ", ".join(fmt_ms(x[0]) for x in r["restart"]["sigterm"])
@@ -1300,7 +1335,10 @@ def report(r, bench, args):
         f"of the shared dockerd (the agent reads them all) and {s100['own_docker_events']} of this run's.")
     add(f"- RSS: 0 containers {s0['rss_max'] / 1e6:.1f} MB, 1 container {s1['rss_max'] / 1e6:.1f} MB, "
         f"{r['restart']['n']} {s100['rss_max'] / 1e6:.1f} MB, {s500['n']} {s500['rss_max'] / 1e6:.1f} MB "
-        f"(the largest of the samples taken every interval of each window).")
+        f"(the largest of the samples taken every interval of each window). At the end of the windows, RssAnon "
+        f"(heap, stacks) / RssFile (the mapped binary and libraries): 0 containers "
+        f"{s0['rss_anon'] / 1e6:.1f} / {s0['rss_file'] / 1e6:.1f} MB, {s500['n']} containers "
+        f"{s500['rss_anon'] / 1e6:.1f} / {s500['rss_file'] / 1e6:.1f} MB.")
     add(f"- Floor: etcd PUT median {fmt_ms(f['put'], 2)} (p99 {fmt_ms(f['put_p99'], 2)}), on the watch "
         f"{fmt_ms(f['put_visible'], 2)} after the request was sent; Docker inspect median {fmt_ms(f['inspect'], 2)} "
         f"(p99 {fmt_ms(f['inspect_p99'], 2)}). etcd's WAL fsync averaged {fsync:.2f} ms and its backend commit "
@@ -1405,11 +1443,12 @@ def limits(r, floor, fsync, delivery, per_cycle):
     parts.append(
         f"- **{b['n']} at once** ({fmt_ms(b['total'])}): Docker's start throughput on this machine. Its start "
         f"events alone spanned {fmt_ms(b['docker_span'])}; the last PUT followed the last start event by "
-        f"{fmt_ms(b['after_last_start'])}.")
+        f"{fmt_ms(b['after_last_start'])}, and each container was registered a median "
+        f"{fmt_ms(median(b['each']))} after its own start event, so the agent kept up with the burst.")
     rs = r["restart"]
     parts.append(
         f"- **Agent start with {rs['n']} running** ({fmt_ms(median(rs['runs']))}): process start, a container "
-        f"list and one inspect and one write per container, one after another; etcd saw "
+        f"list, then per container one inspect, one read and one transaction, one container after another; etcd saw "
         f"{methods(rs['requests'])} for one start. At the floor's speed the inspects and requests alone are "
         f"about {fmt_ms(rs['n'] * f['inspect'] + sum(rs['requests'].values()) * f['put'])}.")
     parts.append(
@@ -1429,8 +1468,12 @@ def limits(r, floor, fsync, delivery, per_cycle):
     growth = (s500["rss_max"] - s0["rss_max"]) / 1e6
     parts.append(
         f"- **RSS**: {s0['rss_max'] / 1e6:.1f} MB before the agent holds any registration, and "
-        f"{growth:+.1f} MB more with {s500['n']} containers: the baseline is the process itself (Swift runtime, "
-        f"SwiftNIO, AsyncHTTPClient), not the registrations.")
+        f"{growth:+.1f} MB with {s500['n']} containers: the figure is the process's baseline, not its "
+        f"registrations. Of the baseline, {s0['rss_file'] / 1e6:.1f} MB are file-backed pages (the mapped "
+        f"binary and shared libraries) and {s0['rss_anon'] / 1e6:.1f} MB anonymous memory (heap, thread "
+        f"stacks, the runtime's and SwiftNIO's allocations). The largest file mappings: "
+        + ", ".join(f"`{name}` {size / 1e6:.1f} MB" for name, size in s0.get("by_file", []))
+        + ".")
     return "\n".join(parts)
 
 
