@@ -100,6 +100,9 @@ trap 'exit 143' TERM
 
 # --- 1. tools ----------------------------------------------------------------------------------------------
 
+# A new machine gets etcd, Docker and the rest from Debian first (a no-op when they are there).
+bash "$SCRIPT_DIR/install-deps.sh"
+
 if ! command -v swift >/dev/null && [[ -x /opt/swift/usr/bin/swift ]]; then
     export PATH="/opt/swift/usr/bin:$PATH"
 fi

@@ -91,4 +91,9 @@ struct EventStreamTests {
     func eventsThatProveAContainerStoppedServing(action: String, proves: Bool) {
         #expect(DockerEvent(type: "container", action: action, actorID: "a", timeNano: 0).provesNotServing == proves)
     }
+
+    @Test(arguments: ["kill", "stop", "oom", "exec_start: sh", "create"])
+    func eventsFollowedByADieOrChangingNothingAreNotReconciled(action: String) {
+        #expect(DockerEvent(type: "container", action: action, actorID: "a", timeNano: 0).affectedContainer == nil)
+    }
 }

@@ -45,9 +45,11 @@ public struct DockerEvent: Sendable, Equatable, Decodable {
         }
     }
 
-    /// Container actions after which a container's registration may differ.
+    /// Container actions after which a container's registration may differ. `kill`, `stop` and `oom` are not
+    /// among them: a `die` follows whenever they end the container, and an inspect sent on them would wait
+    /// for Docker to finish stopping it, holding up every event behind it.
     static let containerActions: Set<String> = [
-        "start", "restart", "die", "stop", "kill", "pause", "unpause", "rename", "destroy", "health_status", "oom",
+        "start", "restart", "die", "pause", "unpause", "rename", "destroy", "health_status",
     ]
 
     /// The container whose registration this event may change, or `nil` for an event that changes none.
