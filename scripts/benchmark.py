@@ -1432,14 +1432,12 @@ def limits(r, floor, fsync, delivery, per_cycle):
         f"Docker's delivery alone has a p99 of {fmt_ms(percentile(c['delivery'], 99), 2)}.")
     parts.append(
         f"- **stop/kill -> keys gone** (median {fmt_ms(median(c['stop']))} / {fmt_ms(median(c['kill']))} from "
-        f"`die`): Docker. It does not answer an inspect of a container that is stopping until it has finished "
-        f"with it (dockerd holds the container while it cleans up after the exit: network, the docker-proxy of "
-        f"each published port, mounts). In {p['n']} extra cycles an inspect sent the moment `die` arrived was "
-        f"answered {fmt_ms(median(p['inspect_answered']))} after the `die` timestamp (median), and the stop or "
-        f"kill API call itself returned after {fmt_ms(median(p['api_returned']))}; the agent's single "
-        f"DeleteRange landed at {fmt_ms(median(p['gone']))}. The agent inspects on every event before it "
-        f"writes, so this figure is Docker's clean-up time plus one write; deleting on the `die` event without "
-        f"waiting for the inspect would bring it to about the event delivery plus one write.")
+        f"`die`): Docker's event delivery plus one etcd DeleteRange. The agent deletes on the `die` event itself, "
+        f"without an inspect: Docker does not answer an inspect of a container that is stopping until it has "
+        f"finished with it (network, the docker-proxy of each published port, mounts). In {p['n']} extra cycles "
+        f"an inspect sent the moment `die` arrived was answered {fmt_ms(median(p['inspect_answered']))} after the "
+        f"`die` timestamp (median), and the stop or kill API call itself returned after "
+        f"{fmt_ms(median(p['api_returned']))}, while the keys were gone at {fmt_ms(median(p['gone']))}.")
     parts.append(
         f"- **{b['n']} at once** ({fmt_ms(b['total'])}): Docker's start throughput on this machine. Its start "
         f"events alone spanned {fmt_ms(b['docker_span'])}; the last PUT followed the last start event by "
