@@ -12,13 +12,9 @@ struct HostWideTests {
         etcd = try EtcdReader()
     }
 
-    func keys(_ api: String, under prefix: String) async throws -> [String: String] {
-        try await etcd.keys(api, under: prefix)
-    }
-
     /// Keys under `prefix` for the given containers only: `--all` also registers other tests' containers.
     func keys(_ api: String, under prefix: String, of names: [String]) async throws -> [String: String] {
-        try await keys(api, under: prefix).filter { key, _ in names.contains { key.hasPrefix("\(prefix)/\($0)/") } }
+        try await etcd.keys(api, under: prefix).filter { key, _ in names.contains { key.hasPrefix("\(prefix)/\($0)/") } }
     }
 
     @Test func allRegistersTwentyContainersOnOneLease() async throws {
@@ -37,7 +33,7 @@ struct HostWideTests {
         try await docker.docker(["stop", "-t", "0"] + names)
         #expect(try await eventually { try await keys("v3", under: prefix, of: names).isEmpty } != nil)
         #expect(try await agent.terminate().status == 0)
-        #expect(try await keys("v3", under: prefix).isEmpty)
+        #expect(try await etcd.keys("v3", under: prefix).isEmpty)
     }
 
     @Test func labelsSelectAndRefine() async throws {
@@ -67,8 +63,8 @@ struct HostWideTests {
             "\(prefix)/\(filtered)/53-udp/host", "\(prefix)/\(filtered)/53-udp/port",
             "\(prefix)/\(alias)/80/host", "\(prefix)/\(alias)/80/port",
         ]
-        let registered = try await eventually { Set(try await keys("v3", under: prefix).keys) == expected }
-        let held = try await keys("v3", under: prefix)
+        let registered = try await eventually { Set(try await etcd.keys("v3", under: prefix).keys) == expected }
+        let held = try await etcd.keys("v3", under: prefix)
         #expect(registered != nil, "\(held) \(agent.log)")
         #expect(held["\(prefix)/\(alias)/80/port"] == (try await docker.hostPort(renamed, "80/tcp")))
         try await eventually { agent.log.contains("container=\(evil)") }
@@ -95,11 +91,11 @@ struct HostWideTests {
         var timings: [String] = []
         func expect(_ step: String, under container: String, count: Int) async throws {
             let took = try await eventually(timeout: .seconds(10), every: .milliseconds(20)) {
-                let held = try await keys(api, under: prefix)
+                let held = try await etcd.keys(api, under: prefix)
                 return held.filter { $0.key.hasPrefix("\(prefix)/\(container)/") }.count == count
                     && (count > 0 || held.isEmpty)
             }
-            let held = try await keys(api, under: prefix)
+            let held = try await etcd.keys(api, under: prefix)
             #expect(took != nil, "\(step): \(held) \(agent.log)")
             timings.append("\(step) \(took.map { "\(milliseconds($0)) ms" } ?? "never")")
         }
@@ -134,11 +130,11 @@ struct HostWideTests {
             name, ports: ["80"],
             extra: ["--health-cmd", "test -f /ok", "--health-interval", "1s", "--health-retries", "1"])
         try await Task.sleep(for: .seconds(3))
-        #expect(try await keys("v3", under: prefix).isEmpty, "not registered while starting or unhealthy")
+        #expect(try await etcd.keys("v3", under: prefix).isEmpty, "not registered while starting or unhealthy")
         try await docker.run("exec", name, "sh", "-c", "echo > /ok")
-        #expect(try await eventually { try await keys("v3", under: prefix).count == 2 } != nil, "\(agent.log)")
+        #expect(try await eventually { try await etcd.keys("v3", under: prefix).count == 2 } != nil, "\(agent.log)")
         try await docker.run("exec", name, "sh", "-c", "rm /ok")
-        #expect(try await eventually { try await keys("v3", under: prefix).isEmpty } != nil, "\(agent.log)")
+        #expect(try await eventually { try await etcd.keys("v3", under: prefix).isEmpty } != nil, "\(agent.log)")
         #expect(try await agent.terminate().status == 0)
     }
 
@@ -148,7 +144,7 @@ struct HostWideTests {
         defer { docker.remove(name) }
         try await docker.start(name, ports: ["80"], extra: ["--health-cmd", "false", "--health-interval", "1s"])
         let agent = try AgentProcess.start(container: [name], prefix: prefix, extra: ["--ignore-health"])
-        #expect(try await eventually { try await keys("v3", under: prefix).count == 2 } != nil, "\(agent.log)")
+        #expect(try await eventually { try await etcd.keys("v3", under: prefix).count == 2 } != nil, "\(agent.log)")
         #expect(try await agent.terminate().status == 0)
     }
 
@@ -165,14 +161,14 @@ struct HostWideTests {
                 "--container", name, "--prefix", prefix, "--etcd-endpoints", try TestEnvironment.etcd(),
                 "--docker-host", proxy.dockerHost, "--ttl", "3", "--interval", "1",
             ])
-        #expect(try await eventually { try await keys("v3", under: prefix).count == 2 } != nil, "\(agent.log)")
+        #expect(try await eventually { try await etcd.keys("v3", under: prefix).count == 2 } != nil, "\(agent.log)")
         proxy.stop()
-        let expired = try await eventually(timeout: .seconds(15)) { try await keys("v3", under: prefix).isEmpty }
+        let expired = try await eventually(timeout: .seconds(15)) { try await etcd.keys("v3", under: prefix).isEmpty }
         #expect(expired != nil, "\(agent.log)")
         print("Docker cut: keys expired after \(expired.map { "\($0)" } ?? "never") (TTL 3 s)")
         #expect(agent.log.contains("no longer keeping keys alive"))
         try await proxy.start()
-        #expect(try await eventually { try await keys("v3", under: prefix).count == 2 } != nil, "\(agent.log)")
+        #expect(try await eventually { try await etcd.keys("v3", under: prefix).count == 2 } != nil, "\(agent.log)")
         #expect(try await agent.terminate().status == 0)
     }
 
@@ -195,12 +191,12 @@ struct HostWideTests {
         let scoped = try AgentProcess.start(
             container: [name], prefix: "\(base)/{hostname}", api: api, extra: ["--hostname", "node-1"])
         let expected: Set = ["\(base)/node-1/\(name)/80/host", "\(base)/node-1/\(name)/80/port"]
-        let cleaned = try await eventually { Set(try await keys(api, under: "\(base)/node-1").keys) == expected }
-        let held = try await keys(api, under: "\(base)/node-1")
+        let cleaned = try await eventually { Set(try await etcd.keys(api, under: "\(base)/node-1").keys) == expected }
+        let held = try await etcd.keys(api, under: "\(base)/node-1")
         #expect(cleaned != nil, "\(held) \(scoped.log)")
         let shared = try AgentProcess.start(container: [name], prefix: "\(base)/shared", api: api)
-        try await eventually { try await keys(api, under: "\(base)/shared").count == 3 }
-        let sharedKeys = try await keys(api, under: "\(base)/shared")
+        try await eventually { try await etcd.keys(api, under: "\(base)/shared").count == 3 }
+        let sharedKeys = try await etcd.keys(api, under: "\(base)/shared")
         #expect(sharedKeys["\(base)/shared/ghost/80/port"] == "3")
         #expect(try await scoped.terminate().status == 0)
         #expect(try await shared.terminate().status == 0)

@@ -12,10 +12,6 @@ struct RegistrationTests {
         etcd = try EtcdReader()
     }
 
-    func keys(_ api: String, under prefix: String) async throws -> [String: String] {
-        try await etcd.keys(api, under: prefix)
-    }
-
     /// The README's table, key for key, with the default prefix and the original's ports.
     @Test(.serialized, arguments: ["v3", "v2"])
     func theDocumentedTable(api: String) async throws {
@@ -32,12 +28,12 @@ struct RegistrationTests {
             "/containers/web/53-udp/host": host,
             "/containers/web/53-udp/port": "5353",
         ]
-        let registered = try await eventually { try await keys(api, under: "/containers/web") == expected }
-        let held = try await keys(api, under: "/containers/web")
+        let registered = try await eventually { try await etcd.keys(api, under: "/containers/web") == expected }
+        let held = try await etcd.keys(api, under: "/containers/web")
         #expect(registered != nil, "etcd holds \(held); log: \(agent.log)")
         let (status, _) = try await agent.terminate()
         #expect(status == 0)
-        #expect(try await keys(api, under: "/containers/web").isEmpty)
+        #expect(try await etcd.keys(api, under: "/containers/web").isEmpty)
     }
 
     @Test func v3KeysHangOnALeaseOfTheTTL() async throws {
@@ -82,21 +78,21 @@ struct RegistrationTests {
         try await docker.start(name, ports: ["80", "53/udp"])
         defer { docker.remove(name) }
         let agent = try AgentProcess.start(container: [name], prefix: prefix, api: api, ttl: 3, interval: 1)
-        #expect(try await eventually { try await keys(api, under: prefix).count == 4 } != nil, "\(agent.log)")
+        #expect(try await eventually { try await etcd.keys(api, under: prefix).count == 4 } != nil, "\(agent.log)")
         // Three TTLs later the keys are still there: the agent refreshed them.
         for _ in 0..<9 {
             try await Task.sleep(for: .seconds(1))
-            #expect(try await keys(api, under: prefix).count == 4)
+            #expect(try await etcd.keys(api, under: prefix).count == 4)
         }
         try await docker.run("stop", "-t", "0", name)
-        let gone = try await eventually { try await keys(api, under: prefix).isEmpty }
+        let gone = try await eventually { try await etcd.keys(api, under: prefix).isEmpty }
         #expect(gone != nil)
         print("\(api): keys gone \(gone.map { "\($0)" } ?? "never") after docker stop (interval 1 s)")
         try await docker.run("start", name)
-        #expect(try await eventually { try await keys(api, under: prefix).count == 4 } != nil)
+        #expect(try await eventually { try await etcd.keys(api, under: prefix).count == 4 } != nil)
         let (status, took) = try await agent.terminate()
         #expect(status == 0)
-        #expect(try await keys(api, under: prefix).isEmpty)
+        #expect(try await etcd.keys(api, under: prefix).isEmpty)
         print("\(api): SIGTERM to exit took \(took)")
     }
 
@@ -120,15 +116,15 @@ struct RegistrationTests {
         try await docker.start(name, ports: ["80"])
         defer { docker.remove(name) }
         let agent = try AgentProcess.start(container: [name], prefix: prefix, api: api)
-        try await eventually { try await keys(api, under: prefix).keys.contains("\(prefix)/\(name)/80/port") }
+        try await eventually { try await etcd.keys(api, under: prefix).keys.contains("\(prefix)/\(name)/80/port") }
         docker.remove(name)
         try await docker.start(name, ports: ["443", "53/udp"])
         let expected: Set = [
             "\(prefix)/\(name)/443/host", "\(prefix)/\(name)/443/port",
             "\(prefix)/\(name)/53-udp/host", "\(prefix)/\(name)/53-udp/port",
         ]
-        let changed = try await eventually { Set(try await keys(api, under: prefix).keys) == expected }
-        let held = try await keys(api, under: prefix)
+        let changed = try await eventually { Set(try await etcd.keys(api, under: prefix).keys) == expected }
+        let held = try await etcd.keys(api, under: prefix)
         #expect(changed != nil, "\(held) \(agent.log)")
         #expect(held["\(prefix)/\(name)/443/port"] == (try await docker.hostPort(name, "443/tcp")))
         _ = try await agent.terminate()

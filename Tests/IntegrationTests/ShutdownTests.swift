@@ -11,10 +11,6 @@ struct ShutdownTests {
         etcd = try EtcdReader()
     }
 
-    func keys(_ api: String, under prefix: String) async throws -> [String: String] {
-        try await etcd.keys(api, under: prefix)
-    }
-
     @Test(arguments: ["v3", "v2"], [SIGTERM, SIGINT])
     func aSignalRemovesEveryKeyAndExitsZero(api: String, signal: Int32) async throws {
         let name = uniqueName("term")
@@ -22,13 +18,13 @@ struct ShutdownTests {
         try await docker.start(name, ports: ["80", "81", "82/udp"])
         defer { docker.remove(name) }
         let agent = try AgentProcess.start(container: [name], prefix: prefix, api: api, ttl: 60, interval: 30)
-        #expect(try await eventually { try await keys(api, under: prefix).count == 6 } != nil, "\(agent.log)")
+        #expect(try await eventually { try await etcd.keys(api, under: prefix).count == 6 } != nil, "\(agent.log)")
         let start = ContinuousClock.now
         agent.signal(signal)
         let status = try await agent.waitForExit()
         let took = ContinuousClock.now - start
         #expect(status == 0, "\(agent.log)")
-        #expect(try await keys(api, under: prefix).isEmpty)
+        #expect(try await etcd.keys(api, under: prefix).isEmpty)
         print("\(api) signal \(signal): exited \(status.map(String.init) ?? "-") after \(took), keys gone")
     }
 
@@ -40,19 +36,19 @@ struct ShutdownTests {
         try await docker.start(name, ports: ["80"])
         defer { docker.remove(name) }
         let agent = try AgentProcess.start(container: [name], prefix: prefix, api: api, ttl: 5, interval: 1)
-        #expect(try await eventually { try await keys(api, under: prefix).count == 2 } != nil)
+        #expect(try await eventually { try await etcd.keys(api, under: prefix).count == 2 } != nil)
         agent.signal(SIGKILL)
         let killed = ContinuousClock.now
-        let right = try await keys(api, under: prefix)
+        let right = try await etcd.keys(api, under: prefix)
         #expect(right.count == 2, "still there right after the kill: \(right)\n\(agent.log)")
         // etcd expires leases on its own clock; allow it a few seconds past the TTL.
-        let expired = try await eventually(timeout: .seconds(12)) { try await keys(api, under: prefix).isEmpty }
+        let expired = try await eventually(timeout: .seconds(12)) { try await etcd.keys(api, under: prefix).isEmpty }
         let gone = expired.map { _ in ContinuousClock.now - killed }
         #expect(gone != nil)
         _ = try await agent.waitForExit()
         Reliability.record(
             "agent killed with SIGKILL (\(api), TTL 5 s)", outcome: "keys expired with the TTL", recovery: gone,
-            consistency: Consistency(stale: try await keys(api, under: prefix).count, missing: 0), passed: gone != nil)
+            consistency: Consistency(stale: try await etcd.keys(api, under: prefix).count, missing: 0), passed: gone != nil)
     }
 
     @Test func sigtermWithEtcdUnreachableExitsOneWithinTheShutdownTimeout() async throws {
