@@ -86,6 +86,7 @@ public struct Agent: Sendable {
                 "labels":
                     "\(selection.labels.map { $0.key + ($0.value.map { "=" + $0 } ?? "") }.joined(separator: ","))",
                 "prefix": "\(configuration.layout.prefix)",
+                "formats": "\(configuration.layout.formats.map(\.description).joined(separator: ","))",
                 "etcd": "\(configuration.etcdEndpoints.map(\.description).joined(separator: ","))",
                 "api": "\(configuration.etcdAPI.rawValue)",
                 "etcd-tls": "\(configuration.etcdTLS?.optionNames.joined(separator: ",") ?? "none")",

@@ -44,7 +44,20 @@ struct PresenceCommand: AsyncParsableCommand {
     @Option(help: "Where keys go: an absolute path with no empty or '..' segments; {hostname} is replaced.")
     var prefix: String = KeyLayout.defaultPrefix
 
-    @Option(help: "The name {hostname} in --prefix stands for. (default: this host's name)")
+    @Option(
+        name: .customLong("format"),
+        help: .init(
+            "What consumers read: keys (the layout above), json (one key per port holding JSON) or skydns "
+                + "(CoreDNS records, needs --domain); repeatable. (default: keys)", valueName: "format"))
+    var formats: [RegistrationFormat.Name] = []
+
+    @Option(
+        help: .init(
+            "The DNS zone of --format skydns (e.g. containers.example.org); {hostname} is replaced.",
+            valueName: "domain"))
+    var domain: String?
+
+    @Option(help: "The name {hostname} in --prefix and --domain stands for. (default: this host's name)")
     var hostname: String?
 
     @Option(
@@ -120,6 +133,8 @@ struct PresenceCommand: AsyncParsableCommand {
                 selection: ContainerSelection(
                     names: containers, all: all, labels: labels.map(ContainerSelection.LabelRequirement.init)),
                 prefix: prefix,
+                formats: formats,
+                domain: domain,
                 hostname: hostname ?? Self.systemHostname(),
                 hostIP: hostIP,
                 etcdAPI: etcdAPI,
@@ -193,4 +208,5 @@ struct PresenceCommand: AsyncParsableCommand {
 }
 
 extension EtcdAPIVersion: ExpressibleByArgument {}
+extension RegistrationFormat.Name: ExpressibleByArgument {}
 extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -60,16 +60,20 @@ struct FuzzTests {
         }.joined(separator: ",")
     }
 
-    /// Every key a decision could write stays under the prefix, as exactly `{name}/{port}/{field}`.
+    /// Every key a decision could write stays in one of the container's directories, as exactly
+    /// `{prefix}/{name}/{port}/{field}` or `/skydns/…/{label}/{port}`.
     static func checkKeys(of snapshot: ContainerSnapshot, layout: KeyLayout) {
         let selection = try! ContainerSelection(all: true)
         let decision = RegistrationDecision.decide(snapshot, selection: selection, hostIP: "172.17.0.1")
         guard case .register(let name, let ports) = decision else { return }
-        for key in layout.keys(container: name, ports: ports).keys {
-            #expect(key.hasPrefix(layout.prefix + "/"))
-            let segments = key.dropFirst(layout.prefix.count + 1).split(
-                separator: "/", omittingEmptySubsequences: false)
-            #expect(segments.count == 3, "\(key)")
+        for key in layout.keys(container: name, id: "1", ports: ports).keys {
+            guard let directory = layout.directory(containing: key) else {
+                Issue.record("\(key) is outside every root")
+                continue
+            }
+            #expect(layout.directories(of: name).contains(directory), "\(key)")
+            let segments = key.dropFirst(directory.count + 1).split(separator: "/", omittingEmptySubsequences: false)
+            #expect(segments.count == (directory.hasPrefix(SkyDNSDomain.root + "/") ? 1 : 2), "\(key)")
             #expect(segments.allSatisfy { KeyLayout.isValidSegment($0) }, "\(key)")
         }
     }
@@ -77,7 +81,9 @@ struct FuzzTests {
     @Test(arguments: [1, 2] as [UInt64])
     func hostileInspectResponsesNeverWriteOutsideThePrefix(seed: UInt64) throws {
         var rng = SplitMix(state: seed)
-        let layout = try KeyLayout(prefix: "/containers")
+        let layout = try KeyLayout(
+            template: "/containers", hostname: "h1",
+            formats: [.keys, .skydns(try SkyDNSDomain(template: "containers.example.org", hostname: "h1"))])
         let clock = ContinuousClock()
         let start = clock.now
         var decoded = 0

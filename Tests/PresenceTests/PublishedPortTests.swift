@@ -15,7 +15,7 @@ struct PublishedPortTests {
 
     @Test func theDocumentedTable() throws {
         let ports = PublishedPort.from(Self.webBindings, defaultHost: "172.17.0.1")
-        let keys = try KeyLayout(prefix: "/containers").keys(container: "web", ports: ports)
+        let keys = try KeyLayout(prefix: "/containers").keys(container: "web", id: "1", ports: ports)
         #expect(
             keys == [
                 "/containers/web/80/host": "172.17.0.1",

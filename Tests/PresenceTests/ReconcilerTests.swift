@@ -42,16 +42,17 @@ actor FakeStore: RegistrationStore {
     enum Call: Equatable {
         case write(String, first: Bool, puts: Int, deletes: Int)
         case remove(String)
+        case removeDirectory(String)
         case keepAlive([String])
         case removeAll([String])
     }
 
-    let prefix: String
+    let layout: KeyLayout
     var keys: [String: String] = [:]
     var calls: [Call] = []
 
-    init(prefix: String = "/containers") {
-        self.prefix = prefix
+    init(prefix: String = "/containers", formats: [RegistrationFormat] = [.keys]) {
+        self.layout = try! KeyLayout(template: prefix, hostname: "h1", formats: formats)
     }
     var lose: [String] = []
     var failNextWriteWithLeaseLost = false
@@ -59,6 +60,10 @@ actor FakeStore: RegistrationStore {
     func loseOnNextKeepAlive(_ containers: [String]) { lose = containers }
     func failNextWrite() { failNextWriteWithLeaseLost = true }
     func clearCalls() { calls = [] }
+
+    private func isKey(_ key: String, of container: String) -> Bool {
+        layout.directories(of: container).contains { key.hasPrefix($0 + "/") }
+    }
 
     func write(container: String, keys desired: [String: String], plan: RegistrationPlan, isFirstWrite: Bool)
         async throws
@@ -69,28 +74,34 @@ actor FakeStore: RegistrationStore {
             throw PresenceError(.leaseLost, "lease lost")
         }
         calls.append(.write(container, first: isFirstWrite, puts: plan.puts.count, deletes: plan.deletes.count))
-        let directory = "\(prefix)/\(container)/"
-        keys = keys.filter { !$0.key.hasPrefix(directory) }.merging(desired) { $1 }
+        keys = keys.filter { !isKey($0.key, of: container) }.merging(desired) { $1 }
     }
 
     func remove(container: String) async throws {
         calls.append(.remove(container))
-        keys = keys.filter { !$0.key.hasPrefix("\(prefix)/\(container)/") }
+        keys = keys.filter { !isKey($0.key, of: container) }
+    }
+
+    func removeDirectory(_ directory: String) async throws {
+        calls.append(.removeDirectory(directory))
+        keys = keys.filter { !$0.key.hasPrefix(directory + "/") }
     }
 
     func keepAlive(containers: [String]) async throws -> [String] {
         calls.append(.keepAlive(containers))
         defer { lose = [] }
-        for name in lose { keys = keys.filter { !$0.key.hasPrefix("\(prefix)/\(name)/") } }
+        for name in lose { keys = keys.filter { !isKey($0.key, of: name) } }
         return lose
     }
 
     func heldKeys(containers: [String]) async throws -> [String: String] {
-        keys.filter { key, _ in containers.contains { key.hasPrefix("\(prefix)/\($0)/") } }
+        keys.filter { key, _ in containers.contains { isKey(key, of: $0) } }
     }
 
-    func registeredNames() async throws -> [String] {
-        Set(keys.keys.compactMap { try? KeyLayout(prefix: prefix).containerName(ofKey: $0) }).sorted()
+    func registeredDirectories() async throws -> [String] {
+        Set(keys.keys.compactMap { key in
+            layout.hostScopedRoots.contains { key.hasPrefix($0 + "/") } ? layout.directory(containing: key) : nil
+        }).sorted()
     }
 
     var abandoned = false
@@ -334,7 +345,7 @@ struct ReconcilerTests {
     }
 
     @Test func aHostScopedPrefixRemovesKeysOfContainersNotRunningHere() async throws {
-        let store = FakeStore(prefix: "/hosts/h1")
+        let store = FakeStore(prefix: "/hosts/{hostname}")
         await docker.set(Self.web(), named: "web")
         await store.seed(["/hosts/h1/old/80/port": "1", "/hosts/h1/web/81/port": "2"])
         let reconciler = Reconciler(
@@ -343,7 +354,7 @@ struct ReconcilerTests {
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         try await reconciler.resync()
         #expect(await store.keys == ["/hosts/h1/web/80/host": "172.17.0.1", "/hosts/h1/web/80/port": "8080"])
-        #expect(await store.calls.first == .remove("old"))
+        #expect(await store.calls.first == .removeDirectory("/hosts/h1/old"))
     }
 
     @Test func shutdownRemovesEverythingItWrote() async throws {

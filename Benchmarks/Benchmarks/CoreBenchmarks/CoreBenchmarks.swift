@@ -26,14 +26,14 @@ let benchmarks: @Sendable () -> Void = {
             guard case .register(let name, let ports) = RegistrationDecision.decide(
                 snapshot, selection: selection, hostIP: "172.17.0.1")
             else { fatalError() }
-            blackHole(layout.keys(container: name, ports: ports))
+            blackHole(layout.keys(container: name, id: "1", ports: ports))
         }
     }
 
-    let before = (0..<500).map { layout.keys(container: "web-\($0)", ports: PublishedPort.from(container($0).bindings, defaultHost: "h")) }
+    let before = (0..<500).map { layout.keys(container: "web-\($0)", id: "\($0)", ports: PublishedPort.from(container($0).bindings, defaultHost: "h")) }
     let after = (0..<500).map { index in
         layout.keys(
-            container: "web-\(index)",
+            container: "web-\(index)", id: "\(index)",
             ports: PublishedPort.from(container(index, ports: index % 10 == 0 ? 2 : 3).bindings, defaultHost: "h"))
     }
     Benchmark("diff for 500 containers (one in ten changed)") { benchmark in

@@ -33,6 +33,8 @@ public struct AgentConfiguration: Sendable {
     public init(
         selection: ContainerSelection,
         prefix: String = KeyLayout.defaultPrefix,
+        formats: [RegistrationFormat.Name] = [.keys],
+        domain: String? = nil,
         hostname: String = "localhost",
         hostIP: String? = nil,
         etcdAPI: EtcdAPIVersion = .v3,
@@ -68,7 +70,8 @@ public struct AgentConfiguration: Sendable {
                     + "http://; TLS needs https:// URLs")
         }
         self.selection = selection
-        self.layout = try KeyLayout(template: prefix, hostname: hostname)
+        let formats = try RegistrationFormat.resolve(formats, domain: domain, hostname: hostname)
+        self.layout = try KeyLayout(template: prefix, hostname: hostname, formats: formats)
         self.hostIP = hostIP
         self.etcdAPI = etcdAPI
         self.etcdEndpoints = etcdEndpoints

@@ -22,27 +22,33 @@ public actor EtcdV2Store: RegistrationStore {
     public func write(
         container: String, keys: [String: String], plan: RegistrationPlan, isFirstWrite: Bool
     ) async throws {
-        let directory = layout.directory(of: container)
-        var rewriteAll = isFirstWrite
-        if isFirstWrite {
-            // Leftovers of an earlier run must not survive next to the new keys.
-            try await delete(directory, recursive: true)
-            try await createDirectory(directory)
-        } else if try await !refresh(directory) {
-            // The directory expired: keys put now would create parents without a TTL, so recreate it first.
-            try await createDirectory(directory)
-            rewriteAll = true
+        let directories = layout.directories(of: container)
+        var recreated: [String] = []
+        for directory in directories {
+            if isFirstWrite {
+                // Leftovers of an earlier run must not survive next to the new keys.
+                try await delete(directory, recursive: true)
+                try await createDirectory(directory)
+                recreated.append(directory)
+            } else if try await !refresh(directory) {
+                // The directory expired: keys put now would create parents without a TTL, so recreate it first.
+                try await createDirectory(directory)
+                recreated.append(directory)
+            }
         }
-        for (key, value) in (rewriteAll ? keys : plan.puts).sorted(by: { $0.key < $1.key }) {
+        let isInRecreated = { (key: String) in recreated.contains { key.hasPrefix($0 + "/") } }
+        let puts = keys.filter { isInRecreated($0.key) }.merging(plan.puts) { $1 }
+        for (key, value) in puts.sorted(by: { $0.key < $1.key }) {
             try await put(key, value: value)
         }
-        guard !rewriteAll else { return }
-        for key in plan.deletes {
+        let deletes = plan.deletes.filter { !isInRecreated($0) }
+        for key in deletes {
             try await delete(key, recursive: false)
         }
-        // A port that is gone leaves its directory behind; remove those that no longer hold a key.
-        let emptied = Set(plan.deletes.map(EtcdV2Store.parent)).filter { port in
-            !keys.keys.contains { $0.hasPrefix(port + "/") }
+        // A port that is gone from the keys format leaves its directory behind; remove those that no longer hold
+        // a key (never a container's own directory).
+        let emptied = Set(deletes.map(EtcdV2Store.parent)).filter { port in
+            !directories.contains(port) && !keys.keys.contains { $0.hasPrefix(port + "/") }
         }
         for port in emptied.sorted() {
             try await delete(port, recursive: true)
@@ -50,12 +56,23 @@ public actor EtcdV2Store: RegistrationStore {
     }
 
     public func remove(container: String) async throws {
-        try await delete(layout.directory(of: container), recursive: true)
+        for directory in layout.directories(of: container) {
+            try await delete(directory, recursive: true)
+        }
+    }
+
+    public func removeDirectory(_ directory: String) async throws {
+        try await delete(directory, recursive: true)
     }
 
     public func keepAlive(containers: [String]) async throws -> [String] {
         var lost: [String] = []
-        for container in containers where try await !refresh(layout.directory(of: container)) {
+        for container in containers {
+            var isComplete = true
+            for directory in layout.directories(of: container) where try await !refresh(directory) {
+                isComplete = false
+            }
+            guard !isComplete else { continue }
             logger.warning(
                 "etcd lost the container's directory; writing its keys again", metadata: ["container": "\(container)"])
             lost.append(container)
@@ -66,11 +83,15 @@ public actor EtcdV2Store: RegistrationStore {
     public func heldKeys(containers: [String]) async throws -> [String: String] {
         var held: [String: String] = [:]
         for container in containers {
-            let response = try await transport.send(
-                .GET, EtcdV2Store.path(layout.directory(of: container)), query: "recursive=true")
-            if response.status == .notFound { continue }
-            try await check(response, what: "read of \(container)")
-            if let node = (try? response.decode(EtcdV2Listing.self))?.node { EtcdV2Store.collect(node, into: &held) }
+            for directory in layout.directories(of: container) {
+                let response = try await transport.send(
+                    .GET, EtcdV2Store.path(directory), query: "recursive=true")
+                if response.status == .notFound { continue }
+                try await check(response, what: "read of \(directory)")
+                if let node = (try? response.decode(EtcdV2Listing.self))?.node {
+                    EtcdV2Store.collect(node, into: &held)
+                }
+            }
         }
         return held
     }
@@ -80,12 +101,16 @@ public actor EtcdV2Store: RegistrationStore {
         for child in node.nodes ?? [] { collect(child, into: &held) }
     }
 
-    public func registeredNames() async throws -> [String] {
-        let response = try await send(.GET, EtcdV2Store.path(layout.prefix.isEmpty ? "/" : layout.prefix))
-        if response.status == .notFound { return [] }
-        try await check(response, what: "read of \(layout.prefix)")
-        let listing = try? response.decode(EtcdV2Listing.self)
-        return (listing?.node?.nodes ?? []).compactMap { $0.key.flatMap(layout.containerName(ofKey:)) }.sorted()
+    public func registeredDirectories() async throws -> [String] {
+        var directories: [String] = []
+        for root in layout.hostScopedRoots {
+            let response = try await send(.GET, EtcdV2Store.path(root.isEmpty ? "/" : root))
+            if response.status == .notFound { continue }
+            try await check(response, what: "read of \(root)")
+            let listing = try? response.decode(EtcdV2Listing.self)
+            directories += (listing?.node?.nodes ?? []).compactMap { $0.key.flatMap(layout.directory(containing:)) }
+        }
+        return directories.sorted()
     }
 
     public func abandon() {}
@@ -147,8 +172,8 @@ public actor EtcdV2Store: RegistrationStore {
             throw PresenceError(
                 .etcdAuthenticationFailed,
                 "etcd at \(endpoint) refused the \(what) for user '\(credentials.user)' (401): check ETCD_PASSWORD "
-                    + "or --etcd-password-file, and that the user's v2 role may read and write \(layout.prefix) and "
-                    + "\(layout.prefix)/*")
+                    + "or --etcd-password-file, and that the user's v2 role may read and write "
+                    + layout.roots.map { "\($0) and \($0)/*" }.joined(separator: ", "))
         }
         guard (200..<300).contains(response.status.code) else {
             throw PresenceError(

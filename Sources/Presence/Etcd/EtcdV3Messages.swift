@@ -49,6 +49,8 @@ enum EtcdV3 {
         }
         struct Delete: Encodable {
             var key: String
+            /// Set to delete every key from `key` up to it: a whole directory.
+            var range_end: String?
         }
         struct Operation: Encodable {
             var requestPut: Put?

@@ -42,10 +42,18 @@ public actor EtcdV3Store: RegistrationStore {
     }
 
     public func remove(container: String) async throws {
-        let directory = layout.directory(of: container) + "/"
+        // One transaction: a consumer never sees a container in one format and gone from another.
+        let operations = layout.directories(of: container).map {
+            EtcdV3.TxnRequest.Operation(
+                requestDeleteRange: .init(key: EtcdV3.base64($0 + "/"), range_end: EtcdV3.rangeEnd(ofPrefix: $0 + "/")))
+        }
+        _ = try await post("/v3/kv/txn", EtcdV3.TxnRequest(success: operations), what: "removal of \(container)")
+    }
+
+    public func removeDirectory(_ directory: String) async throws {
         let request = EtcdV3.DeleteRangeRequest(
-            key: EtcdV3.base64(directory), range_end: EtcdV3.rangeEnd(ofPrefix: directory))
-        _ = try await post("/v3/kv/deleterange", request, what: "removal of \(container)")
+            key: EtcdV3.base64(directory + "/"), range_end: EtcdV3.rangeEnd(ofPrefix: directory + "/"))
+        _ = try await post("/v3/kv/deleterange", request, what: "removal of \(directory)")
     }
 
     public func keepAlive(containers: [String]) async throws -> [String] {
@@ -69,24 +77,25 @@ public actor EtcdV3Store: RegistrationStore {
 
     public func heldKeys(containers: [String]) async throws -> [String: String] {
         guard let lease else { return [:] }
-        let prefix = layout.prefix + "/"
-        let request = EtcdV3.RangeRequest(
-            key: EtcdV3.base64(prefix), range_end: EtcdV3.rangeEnd(ofPrefix: prefix), keys_only: false)
-        let response = try await post("/v3/kv/range", request, what: "read of \(layout.prefix)")
         var held: [String: String] = [:]
-        for kv in (try? response.decode(EtcdV3.RangeResponse.self))?.kvs ?? [] where kv.lease == lease {
-            if let key = EtcdV3.decodeBase64(kv.key) { held[key] = kv.value.flatMap(EtcdV3.decodeBase64) ?? "" }
+        for root in layout.roots {
+            for kv in try await range(under: root + "/", keysOnly: false, what: "read of \(root)") where kv.lease == lease {
+                if let key = EtcdV3.decodeBase64(kv.key) { held[key] = kv.value.flatMap(EtcdV3.decodeBase64) ?? "" }
+            }
         }
         return held
     }
 
-    public func registeredNames() async throws -> [String] {
-        let prefix = layout.prefix + "/"
-        let request = EtcdV3.RangeRequest(key: EtcdV3.base64(prefix), range_end: EtcdV3.rangeEnd(ofPrefix: prefix))
-        let response = try await post("/v3/kv/range", request, what: "read of \(layout.prefix)")
-        let keys = (try? response.decode(EtcdV3.RangeResponse.self))?.kvs ?? []
-        return Array(Set(keys.compactMap { EtcdV3.decodeBase64($0.key).flatMap(layout.containerName(ofKey:)) }))
-            .sorted()
+    public func registeredDirectories() async throws -> [String] {
+        var directories = Set<String>()
+        for root in layout.hostScopedRoots {
+            for kv in try await range(under: root + "/", keysOnly: true, what: "read of \(root)") {
+                if let directory = EtcdV3.decodeBase64(kv.key).flatMap(layout.directory(containing:)) {
+                    directories.insert(directory)
+                }
+            }
+        }
+        return directories.sorted()
     }
 
     public func abandon() {
@@ -115,12 +124,21 @@ public actor EtcdV3Store: RegistrationStore {
     }
 
     private func existingKeys(of container: String) async throws -> [String] {
-        let directory = layout.directory(of: container) + "/"
+        var keys: [String] = []
+        for directory in layout.directories(of: container) {
+            keys += try await range(under: directory + "/", keysOnly: true, what: "read of \(container)")
+                .compactMap { EtcdV3.decodeBase64($0.key) }
+        }
+        return keys
+    }
+
+    private func range(under prefix: String, keysOnly: Bool, what: String) async throws
+        -> [EtcdV3.RangeResponse.KeyValue]
+    {
         let request = EtcdV3.RangeRequest(
-            key: EtcdV3.base64(directory), range_end: EtcdV3.rangeEnd(ofPrefix: directory))
-        let response = try await post("/v3/kv/range", request, what: "read of \(container)")
-        let kvs = (try? response.decode(EtcdV3.RangeResponse.self))?.kvs ?? []
-        return kvs.compactMap { EtcdV3.decodeBase64($0.key) }
+            key: EtcdV3.base64(prefix), range_end: EtcdV3.rangeEnd(ofPrefix: prefix), keys_only: keysOnly)
+        let response = try await post("/v3/kv/range", request, what: what)
+        return (try? response.decode(EtcdV3.RangeResponse.self))?.kvs ?? []
     }
 
     private func post(_ path: String, _ body: some Encodable, what: String) async throws -> HTTPExchange {
@@ -136,7 +154,8 @@ public actor EtcdV3Store: RegistrationStore {
                 throw PresenceError(
                     .etcdRejected,
                     "etcd denied the \(what) (permission denied); the user's role needs read and write on the "
-                        + "prefix: etcdctl role grant-permission --prefix=true ROLE readwrite \(layout.prefix)/")
+                        + "prefix: etcdctl role grant-permission --prefix=true ROLE readwrite "
+                        + layout.roots.map { $0 + "/" }.joined(separator: " (and) "))
             }
             if let failure, EtcdV3.isAuthenticationRequired(failure) {
                 throw PresenceError(

@@ -8,18 +8,22 @@ public protocol RegistrationStore: Sendable {
     /// registration was lost: etcd may hold leftovers of an earlier run, which must go.
     func write(container: String, keys: [String: String], plan: RegistrationPlan, isFirstWrite: Bool) async throws
 
-    /// Deletes every key of `container`.
+    /// Deletes every key of `container`, in each of its directories.
     func remove(container: String) async throws
+
+    /// Deletes a directory of the layout and every key in it, whoever wrote them.
+    func removeDirectory(_ directory: String) async throws
 
     /// Refreshes the TTL of the registrations of `containers`, and returns those etcd no longer holds.
     func keepAlive(containers: [String]) async throws -> [String]
 
-    /// The keys etcd holds that this agent wrote: v3, every key on its lease; v2, the keys under the
+    /// The keys etcd holds that this agent wrote: v3, every key on its lease; v2, the keys in the
     /// directories of `containers`. What a resync compares with what should be there.
     func heldKeys(containers: [String]) async throws -> [String: String]
 
-    /// The container names that have keys under the prefix, whoever wrote them.
-    func registeredNames() async throws -> [String]
+    /// The container directories in the layout's host-scoped roots, whoever wrote them: what an earlier run of
+    /// this host's agent may have left.
+    func registeredDirectories() async throws -> [String]
 
     /// Stops keeping the current registrations alive and lets them expire: the next write starts afresh.
     func abandon() async

@@ -1,4 +1,8 @@
-/// Names the keys of a registration: `{prefix}/{container}/{port}/host` and `.../port`.
+/// Names the keys of a registration in every format written: by default `{prefix}/{container}/{port}/host`
+/// and `.../port`.
+///
+/// Each format keeps a container's keys in one directory of its own (`{prefix}/{container}`, or the record's
+/// directory under `/skydns`): what a container's removal deletes and, with etcd's v2 API, what carries the TTL.
 public struct KeyLayout: Sendable, Equatable {
     /// The validated prefix: absolute, without a trailing slash (empty for the root).
     public let prefix: String
@@ -6,8 +10,18 @@ public struct KeyLayout: Sendable, Equatable {
     /// True when the prefix named this host (`{hostname}`): then every key under it is this agent's own.
     public private(set) var isHostScoped: Bool
 
+    /// The formats written, without repeats; `keys` unless told otherwise.
+    public private(set) var formats: [RegistrationFormat] = [.keys]
+
     /// The original agent's prefix.
     public static let defaultPrefix = "/containers"
+
+    /// Fills the placeholders of a `--prefix` template (only `{hostname}` is known) and validates the result.
+    public init(template: String, hostname: String, formats: [RegistrationFormat]) throws {
+        try self.init(template: template, hostname: hostname)
+        precondition(!formats.isEmpty, "RegistrationFormat.resolve gives at least one format")
+        self.formats = formats
+    }
 
     /// Fills the placeholders of a `--prefix` template (only `{hostname}` is known) and validates the result.
     public init(template: String, hostname: String) throws {
@@ -70,18 +84,85 @@ public struct KeyLayout: Sendable, Equatable {
         return name.isEmpty ? nil : String(name)
     }
 
-    /// The directory holding every key of one container, without a trailing slash.
+    /// The directory under the prefix holding every key of one container, without a trailing slash.
     public func directory(of container: String) -> String {
         "\(prefix)/\(container)"
     }
 
-    /// The keys and values etcd should hold for a container publishing `ports`.
-    public func keys(container: String, ports: [PublishedPort]) -> [String: String] {
+    /// The directories holding a container's keys, one per format (`keys` and `json` share theirs).
+    public func directories(of container: String) -> [String] {
+        var directories: [String] = []
+        for format in formats {
+            let directory =
+                switch format {
+                case .keys, .json: directory(of: container)
+                case .skydns(let domain): domain.directory + "/" + SkyDNSDomain.label(for: container)
+                }
+            if !directories.contains(directory) { directories.append(directory) }
+        }
+        return directories
+    }
+
+    /// The directories the containers' directories are in: the prefix and the zones' directories.
+    public var roots: [String] {
+        var roots: [String] = []
+        for format in formats {
+            let root =
+                switch format {
+                case .keys, .json: prefix
+                case .skydns(let domain): domain.directory
+                }
+            if !roots.contains(root) { roots.append(root) }
+        }
+        return roots
+    }
+
+    /// The roots that name this host, where every container directory is this agent's: what it may clean up.
+    public var hostScopedRoots: [String] {
+        var roots: [String] = []
+        for format in formats {
+            switch format {
+            case .keys, .json:
+                if isHostScoped && !roots.contains(prefix) { roots.append(prefix) }
+            case .skydns(let domain):
+                if domain.isHostScoped { roots.append(domain.directory) }
+            }
+        }
+        return roots
+    }
+
+    /// The container directory (in any root) that `key` is in, or nil for a key outside every root.
+    public func directory(containing key: String) -> String? {
+        // The innermost root wins: with the prefix `/`, a record under /skydns is still the zone's.
+        guard let root = roots.filter({ key.hasPrefix($0 + "/") }).max(by: { $0.count < $1.count }) else { return nil }
+        let name = key.dropFirst(root.count + 1).prefix { $0 != "/" }
+        return name.isEmpty ? nil : root + "/" + name
+    }
+
+    /// The keys and values etcd should hold for container `id`, registered as `container`, publishing `ports`.
+    public func keys(container: String, id: String, ports: [PublishedPort]) -> [String: String] {
         var keys: [String: String] = [:]
-        for port in ports {
-            let base = "\(directory(of: container))/\(port.segment)"
-            keys["\(base)/host"] = port.host
-            keys["\(base)/port"] = String(port.hostPort)
+        for format in formats {
+            switch format {
+            case .keys:
+                for port in ports {
+                    let base = "\(directory(of: container))/\(port.segment)"
+                    keys["\(base)/host"] = port.host
+                    keys["\(base)/port"] = String(port.hostPort)
+                }
+            case .json:
+                for port in ports {
+                    keys["\(directory(of: container))/\(port.segment)"] = RegistrationRecord.json(
+                        RegistrationRecord(
+                            host: port.host, port: port.hostPort, protocol: port.transport, container: container, id: id))
+                }
+            case .skydns(let domain):
+                let directory = domain.directory + "/" + SkyDNSDomain.label(for: container)
+                for port in ports {
+                    keys["\(directory)/\(port.segment)"] = RegistrationRecord.json(
+                        SkyDNSRecord(host: port.host, port: port.hostPort))
+                }
+            }
         }
         return keys
     }

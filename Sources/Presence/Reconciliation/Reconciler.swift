@@ -113,20 +113,29 @@ public actor Reconciler {
         logger.warning(
             "etcd differed from what the agent wrote; correcting",
             metadata: ["stale": "\(stale.count)", "missing_or_changed": "\(wrong.count)"])
-        var namesToRewrite = Set<String>()
+        var directories = Set<String>()
         for key in Array(stale) + Array(wrong.keys) {
-            if let name = layout.containerName(ofKey: key) { namesToRewrite.insert(name) }
+            if let directory = layout.directory(containing: key) { directories.insert(directory) }
         }
-        for name in namesToRewrite.sorted() {
-            if let (id, registration) = registered.first(where: { $0.value.name == name }) {
-                // A first write puts every key and deletes whatever else is in the container's directory.
+        var rewritten = Set<String>()
+        for directory in directories.sorted() {
+            if let (id, registration) = registered.first(where: {
+                layout.directories(of: $0.value.name).contains(directory)
+            }) {
+                guard !rewritten.contains(id) else { continue }
+                rewritten.insert(id)
+                // A first write puts every key and deletes whatever else is in the container's directories.
                 try await store.write(
-                    container: name, keys: registration.keys, plan: RegistrationPlan(puts: registration.keys),
-                    isFirstWrite: true)
+                    container: registration.name, keys: registration.keys,
+                    plan: RegistrationPlan(puts: registration.keys), isFirstWrite: true)
                 registered[id] = registration
             } else {
-                try await store.remove(container: name)
-                touched.remove(name)
+                try await store.removeDirectory(directory)
+                if let name = touched.first(where: { layout.directories(of: $0).contains(directory) }),
+                    !registered.values.contains(where: { $0.name == name })
+                {
+                    touched.remove(name)
+                }
             }
         }
     }
@@ -201,7 +210,7 @@ public actor Reconciler {
         var desired: Registration?
         switch decision {
         case .register(let name, let ports):
-            if let holder = registered.first(where: { $0.value.name == name && $0.key != id }) {
+            if let holder = registered.first(where: { $0.key != id && overlaps($0.value.name, name) }) {
                 note(
                     containerName, "conflict",
                     "another container is registered as '\(name)' (\(holder.key.prefix(12))); not registering this one",
@@ -209,7 +218,7 @@ public actor Reconciler {
             } else if ports.isEmpty {
                 note(containerName, "unpublished", "container runs but publishes no selected port; nothing to register")
             } else {
-                desired = Registration(name: name, keys: layout.keys(container: name, ports: ports))
+                desired = Registration(name: name, keys: layout.keys(container: name, id: id, ports: ports))
             }
         case .skip(let reason):
             if selection.names.contains(containerName) || registered[id] != nil {
@@ -243,7 +252,18 @@ public actor Reconciler {
         note(
             containerName, "registered:\(desired.keys.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\($0.value)" })",
             previous == nil ? "container registered" : "registration changed",
-            ports: desired.keys.count / 2, name: desired.name)
+            ports: portCount(desired), name: desired.name)
+    }
+
+    /// True when two names would share a directory in some format: `Web` and `web` are one DNS label.
+    private func overlaps(_ first: String, _ second: String) -> Bool {
+        first == second || !Set(layout.directories(of: first)).isDisjoint(with: layout.directories(of: second))
+    }
+
+    /// The number of ports in a registration, whatever the formats.
+    private func portCount(_ registration: Registration) -> Int {
+        let perPort = layout.formats.reduce(0) { $0 + ($1 == .keys ? 2 : 1) }
+        return perPort == 0 ? 0 : registration.keys.count / perPort
     }
 
     /// With a prefix of this host's own, keys of containers that are not running here are leftovers of an
@@ -253,11 +273,13 @@ public actor Reconciler {
     {
         var keep = Set<String>()
         for entry in decisions {
-            if case .register(let name, _) = entry.decision { keep.insert(name) }
+            if case .register(let name, _) = entry.decision { keep.formUnion(layout.directories(of: name)) }
         }
-        for name in try await store.registeredNames() where !keep.contains(name) {
-            try await store.remove(container: name)
-            logger.notice("removed keys left by an earlier run", metadata: ["container": "\(name)"])
+        for directory in try await store.registeredDirectories() where !keep.contains(directory) {
+            try await store.removeDirectory(directory)
+            logger.notice(
+                "removed keys left by an earlier run",
+                metadata: ["container": "\(directory.split(separator: "/").last ?? "")", "directory": "\(directory)"])
         }
         hasCleanedUpForeignKeys = true
     }

@@ -1,0 +1,41 @@
+/// The value of one port in the `json` format.
+public struct RegistrationRecord: Codable, Sendable, Equatable {
+    /// The address to dial.
+    public var host: String
+    /// The host port.
+    public var port: Int
+    /// `tcp`, `udp` or `sctp`.
+    public var `protocol`: String
+    /// The name the container is registered under.
+    public var container: String
+    /// Docker's full container id.
+    public var id: String
+
+    public init(host: String, port: Int, protocol: String, container: String, id: String) {
+        self.host = host
+        self.port = port
+        self.protocol = `protocol`
+        self.container = container
+        self.id = id
+    }
+
+    /// Compact JSON with sorted keys: the same registration always gives the same bytes, so an unchanged
+    /// container costs no write.
+    static func json(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding strings and integers cannot fail.
+        return String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self)
+    }
+}
+
+/// The value of one port in the `skydns` format: the fields CoreDNS's etcd plugin reads for A and SRV records.
+public struct SkyDNSRecord: Codable, Sendable, Equatable {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+}
