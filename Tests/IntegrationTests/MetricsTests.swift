@@ -10,12 +10,13 @@ struct MetricsTests {
         docker = try DockerCLI()
     }
 
-    @Test func theMetricsFollowAContainer() async throws {
+    @Test(arguments: ["v3", "v2"])
+    func theMetricsFollowAContainer(api: String) async throws {
         let name = uniqueName("metrics")
         let endpoint = MetricsEndpoint(port: try freePort())
         defer { docker.remove(name) }
         let agent = try AgentProcess.start(
-            container: [name], prefix: uniquePrefix(), extra: ["--metrics-address", endpoint.address])
+            container: [name], prefix: uniquePrefix(), api: api, extra: ["--metrics-address", endpoint.address])
         var readyz: (status: Int, body: String)?
         let ready = try await eventually {
             readyz = try await endpoint.get("/readyz")
@@ -36,14 +37,19 @@ struct MetricsTests {
         #expect(scrape["presence_registrations_total"] == 1)
         // Other tests start containers on the same engine: their events count too.
         #expect((scrape["presence_docker_events_total", ["action": "start"]] ?? 0) >= 1, "\(scrape)")
-        #expect((scrape["presence_etcd_requests_total", ["kind": "txn", "outcome": "ok"]] ?? 0) >= 1, "\(scrape)")
-        #expect((scrape["presence_etcd_request_duration_seconds_count", ["kind": "txn"]] ?? 0) >= 1)
+        let write = api == "v3" ? "txn" : "v2_put"
+        #expect((scrape["presence_etcd_requests_total", ["kind": write, "outcome": "ok"]] ?? 0) >= 1, "\(scrape)")
+        #expect((scrape["presence_etcd_request_duration_seconds_count", ["kind": write]] ?? 0) >= 1)
         let lastSync = try await eventually {
             scrape = try await endpoint.scrape()
             return (scrape["presence_last_sync_timestamp_seconds"] ?? 0) > Date().timeIntervalSince1970 - 60
         }
         #expect(lastSync != nil, "\(scrape)")
-        #expect((scrape["presence_lease_keepalives_total"] ?? 0) >= 0)
+        let keptAlive = try await eventually {
+            scrape = try await endpoint.scrape()
+            return (scrape["presence_lease_keepalives_total"] ?? 0) >= 1
+        }
+        #expect(keptAlive != nil, "\(scrape)")
         #expect(try await endpoint.get("/readyz")?.status == 200)
 
         try await docker.run("stop", "-t", "1", name)
@@ -80,6 +86,25 @@ struct MetricsTests {
         #expect((scrape["presence_etcd_requests_total", ["outcome": "unreachable"]] ?? 0) >= 1, "\(scrape)")
         #expect(scrape["presence_etcd_requests_total", ["outcome": "ok"]] == nil, "\(scrape)")
         #expect(scrape["presence_containers_registered"] == 0)
+        #expect(try await agent.terminate().status == 0)
+    }
+
+    @Test func aMissingDockerSocketMakesTheAgentUnready() async throws {
+        let socket = NSTemporaryDirectory() + "no-docker-\(UUID().uuidString.prefix(6)).sock"
+        let endpoint = MetricsEndpoint(port: try freePort())
+        let agent = try AgentProcess([
+            "--container", "web", "--prefix", uniquePrefix(), "--etcd-endpoints", try TestEnvironment.etcd(),
+            "--docker-host", "unix://\(socket)", "--ttl", "4", "--interval", "1",
+            "--metrics-address", endpoint.address,
+        ])
+        var readyz: (status: Int, body: String)?
+        let unready = try await eventually {
+            readyz = try await endpoint.get("/readyz")
+            return readyz?.status == 503 && readyz?.body.contains("Docker has not answered") == true
+        }
+        #expect(unready != nil, "readyz: \(String(describing: readyz)); log: \(agent.log)")
+        #expect(readyz?.body.contains("cannot reach Docker at unix://\(socket): no such file") == true)
+        #expect(try await endpoint.get("/healthz")?.status == 200)
         #expect(try await agent.terminate().status == 0)
     }
 
