@@ -119,6 +119,13 @@ struct MetricsTests {
         #expect(agent.log.contains("--metrics-address '\(address)' is not HOST:PORT"), "\(agent.log)")
     }
 
+    @Test func theHelpExplainsTheOption() async throws {
+        let help = try AgentProcess(["--help"])
+        #expect(try await help.waitForExit() == 0)
+        #expect(help.log.contains("--metrics-address"), "\(help.log)")
+        #expect(help.log.contains("/readyz"))
+    }
+
     @Test func anAddressInUseStopsTheAgentWithOneClearLine() async throws {
         let endpoint = MetricsEndpoint(port: try freePort())
         let first = try AgentProcess.start(

@@ -32,6 +32,7 @@ public struct MetricsServer: Service {
         self.logger = logger
     }
 
+    /// Listens until graceful shutdown; throws at once if the address cannot be bound.
     public func run() async throws {
         let listening = ListeningFlag()
         let application = Application(
@@ -42,9 +43,11 @@ public struct MetricsServer: Service {
             logger: logger)
         do {
             try await application.run()
-        } catch  where !listening.isSet {
-            throw PresenceError(
-                .metricsUnavailable, "cannot serve metrics on \(address): \(Self.explain(error))")
+        } catch {
+            guard listening.isSet else {
+                throw PresenceError(.metricsUnavailable, "cannot serve metrics on \(address): \(Self.explain(error))")
+            }
+            throw error
         }
     }
 

@@ -19,6 +19,8 @@ public struct PresenceMetrics: Sendable {
     private let leaseLosses: Counter
     private let lastSync: Gauge
 
+    /// Makes every handle from `factory`: a `PrometheusMetricsFactory` over the registry `/metrics` shows, or a
+    /// test's own.
     public init(factory: any MetricsFactory) {
         self.factory = factory
         containersRegistered = Gauge(label: "presence_containers_registered", factory: factory)
