@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Logging
+import Prometheus
 import ServiceLifecycle
 import UnixSignals
 
@@ -12,6 +13,9 @@ public struct Agent: Sendable {
     private let dockerHTTPClient: HTTPClient
     private let etcdHTTPClient: HTTPClient
     private let logger: Logger
+    /// What `/metrics` shows; empty when no `--metrics-address` is given.
+    private let registry = PrometheusCollectorRegistry()
+    private let readiness = Readiness()
 
     public init(
         configuration: AgentConfiguration, dockerHTTPClient: HTTPClient, etcdHTTPClient: HTTPClient, logger: Logger
@@ -25,9 +29,13 @@ public struct Agent: Sendable {
     /// The long-running services, in start order. The registration service comes first so that it stops
     /// last: it removes the keys after the event stream has closed.
     public func makeServices() -> [any Service] {
+        let metrics =
+            configuration.metricsAddress == nil
+            ? PresenceMetrics.disabled : PresenceMetrics(factory: PrometheusMetricsFactory(registry: registry))
         let transport = EtcdTransport(
             endpoints: configuration.etcdEndpoints, httpClient: etcdHTTPClient,
-            timeout: min(.seconds(5), .seconds(configuration.ttl) / 2), tls: configuration.etcdTLS, logger: logger)
+            timeout: min(.seconds(5), .seconds(configuration.ttl) / 2), tls: configuration.etcdTLS, logger: logger,
+            metrics: metrics, readiness: readiness)
         let layout = configuration.layout
         let ttl = configuration.ttl
         let credentials = configuration.etcdCredentials
@@ -36,11 +44,13 @@ public struct Agent: Sendable {
             case .v3:
                 EtcdV3Store(
                     session: EtcdV3Session(transport: transport, credentials: credentials, logger: logger),
-                    layout: layout, ttl: ttl, logger: logger)
+                    layout: layout, ttl: ttl, logger: logger, metrics: metrics)
             case .v2:
-                EtcdV2Store(transport: transport, layout: layout, ttl: ttl, credentials: credentials, logger: logger)
+                EtcdV2Store(
+                    transport: transport, layout: layout, ttl: ttl, credentials: credentials, logger: logger,
+                    metrics: metrics)
             }
-        let docker = DockerClient(host: configuration.dockerHost, httpClient: dockerHTTPClient)
+        let docker = DockerClient(host: configuration.dockerHost, httpClient: dockerHTTPClient, readiness: readiness)
         let heartbeat = DockerHeartbeat()
         let queue = WorkQueue()
         let reconciler = Reconciler(
@@ -52,15 +62,23 @@ public struct Agent: Sendable {
             respectingHealth: !configuration.ignoreHealth,
             ttl: .seconds(ttl),
             heartbeat: heartbeat,
-            logger: logger
+            logger: logger,
+            metrics: metrics
         )
-        return [
+        let services: [any Service] = [
             RegistrationService(
                 reconciler: reconciler, queue: queue, interval: configuration.interval,
                 resyncPeriod: configuration.resync, shutdownTimeout: configuration.shutdownTimeout, ttl: ttl,
-                logger: logger),
+                logger: logger, metrics: metrics, readiness: readiness),
             DockerEventWatcher(
-                docker: docker, selection: configuration.selection, queue: queue, heartbeat: heartbeat, logger: logger),
+                docker: docker, selection: configuration.selection, queue: queue, heartbeat: heartbeat, logger: logger,
+                metrics: metrics),
+        ]
+        guard let address = configuration.metricsAddress else { return services }
+        // Last, so it stops first: it holds no state worth serving once the agent is shutting down.
+        return services + [
+            MetricsServer(
+                address: address, registry: registry, readiness: readiness, ttl: .seconds(ttl), logger: logger)
         ]
     }
 
@@ -92,6 +110,7 @@ public struct Agent: Sendable {
                 "etcd-tls": "\(configuration.etcdTLS?.optionNames.joined(separator: ",") ?? "none")",
                 "etcd-user": "\(configuration.etcdCredentials?.user ?? "none")",
                 "docker": "\(configuration.dockerHost)",
+                "metrics": "\(configuration.metricsAddress?.description ?? "off")",
             ])
         warnAboutEtcdSecurity()
         try await group.run()

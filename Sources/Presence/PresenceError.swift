@@ -5,7 +5,7 @@ public struct PresenceError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
             case dockerUnreachable, dockerResponse, etcdUnreachable, etcdRejected, etcdAuthenticationFailed, leaseLost
-            case shutdownIncomplete, responseTooLarge
+            case shutdownIncomplete, responseTooLarge, metricsUnavailable
         }
 
         private let base: Base
@@ -28,6 +28,8 @@ public struct PresenceError: Error, Sendable, CustomStringConvertible {
         public static let responseTooLarge = Code(.responseTooLarge)
         /// SIGTERM could not remove the keys before `--shutdown-timeout`.
         public static let shutdownIncomplete = Code(.shutdownIncomplete)
+        /// The metrics endpoint could not listen on `--metrics-address`.
+        public static let metricsUnavailable = Code(.metricsUnavailable)
 
         public var description: String { base.rawValue }
     }

@@ -101,6 +101,11 @@ struct PresenceCommand: AsyncParsableCommand {
     @Option(name: .customLong("shutdown-timeout"), help: "Seconds SIGTERM may spend removing keys before exiting 1.")
     var shutdownTimeout: Double = 5
 
+    @Option(
+        name: .customLong("metrics-address"),
+        help: "Serve /metrics, /healthz and /readyz on HOST:PORT (e.g. 127.0.0.1:9180); off by default.")
+    var metricsAddress: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
@@ -147,7 +152,8 @@ struct PresenceCommand: AsyncParsableCommand {
                 resync: try seconds(resync, option: "--resync"),
                 ignoreHealth: ignoreHealth,
                 dockerHost: try DockerHost(dockerHost ?? environment("DOCKER_HOST") ?? "unix:///var/run/docker.sock"),
-                shutdownTimeout: try seconds(shutdownTimeout, option: "--shutdown-timeout")
+                shutdownTimeout: try seconds(shutdownTimeout, option: "--shutdown-timeout"),
+                metricsAddress: metricsAddress
             )
         } catch let error as ConfigurationError {
             throw ValidationError(error.message)

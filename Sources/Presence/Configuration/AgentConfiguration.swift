@@ -29,6 +29,8 @@ public struct AgentConfiguration: Sendable {
     public var dockerHost: DockerHost
     /// How long SIGTERM may spend removing keys before the agent gives up and exits 1.
     public var shutdownTimeout: Duration
+    /// Where to serve `/metrics`, `/healthz` and `/readyz`; nil serves nothing.
+    public var metricsAddress: MetricsAddress?
 
     public init(
         selection: ContainerSelection,
@@ -46,7 +48,8 @@ public struct AgentConfiguration: Sendable {
         resync: Duration = .seconds(300),
         ignoreHealth: Bool = false,
         dockerHost: DockerHost = .defaultValue,
-        shutdownTimeout: Duration = .seconds(5)
+        shutdownTimeout: Duration = .seconds(5),
+        metricsAddress: String? = nil
     ) throws {
         guard ttl >= 2 else { throw ConfigurationError("--ttl must be at least 2 seconds, not \(ttl)") }
         guard interval > .zero else { throw ConfigurationError("--interval must be above 0 seconds") }
@@ -83,6 +86,7 @@ public struct AgentConfiguration: Sendable {
         self.ignoreHealth = ignoreHealth
         self.dockerHost = dockerHost
         self.shutdownTimeout = shutdownTimeout
+        self.metricsAddress = try metricsAddress.map(MetricsAddress.init)
     }
 }
 

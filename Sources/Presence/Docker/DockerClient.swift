@@ -17,12 +17,17 @@ public actor DockerClient: DockerAPI {
     private let host: DockerHost
     private let httpClient: HTTPClient
     private let timeout: Duration
+    private let readiness: Readiness?
     private var version: DockerAPIVersion?
 
-    public init(host: DockerHost, httpClient: HTTPClient, timeout: Duration = .seconds(10)) {
+    /// - Parameter readiness: told of every answer and failure, for `/readyz`.
+    public init(
+        host: DockerHost, httpClient: HTTPClient, timeout: Duration = .seconds(10), readiness: Readiness? = nil
+    ) {
         self.host = host
         self.httpClient = httpClient
         self.timeout = timeout
+        self.readiness = readiness
     }
 
     public func ping() async throws {
@@ -57,8 +62,9 @@ public actor DockerClient: DockerAPI {
             response = try await httpClient.execute(request, deadline: .distantFuture)
         } catch {
             self.version = nil
-            throw unreachable(error)
+            throw failed(unreachable(error))
         }
+        readiness?.answered(.docker)
         guard response.status == .ok else {
             let body = try await response.body.collect(upTo: 64 * 1024)
             throw unexpected(
@@ -114,13 +120,25 @@ public actor DockerClient: DockerAPI {
         // Docker rejects HTTP/1.1 without a Host header, which AsyncHTTPClient leaves out on a unix socket.
         request.headers.replaceOrAdd(name: "Host", value: "docker")
         do {
-            return try await httpClient.exchange(request, timeout: timeout)
+            let response = try await httpClient.exchange(request, timeout: timeout)
+            if response.status.code < 500 {
+                readiness?.answered(.docker)
+            } else {
+                readiness?.failed(.docker, "Docker answered \(response.status.code) to GET \(path)")
+            }
+            return response
         } catch let error as PresenceError {
-            throw error
+            throw failed(error)
         } catch {
             version = nil
-            throw unreachable(error)
+            throw failed(unreachable(error))
         }
+    }
+
+    /// Records `error` for `/readyz` and returns it.
+    private func failed(_ error: PresenceError) -> PresenceError {
+        readiness?.failed(.docker, error.message)
+        return error
     }
 
     private func url(_ path: String) -> String {

@@ -11,16 +11,18 @@ public struct DockerEventWatcher: Service {
     private let queue: WorkQueue
     private let heartbeat: DockerHeartbeat
     private let logger: Logger
+    private let metrics: PresenceMetrics
 
     public init(
         docker: DockerClient, selection: ContainerSelection, queue: WorkQueue, heartbeat: DockerHeartbeat,
-        logger: Logger
+        logger: Logger, metrics: PresenceMetrics = .disabled
     ) {
         self.docker = docker
         self.selection = selection
         self.queue = queue
         self.heartbeat = heartbeat
         self.logger = logger
+        self.metrics = metrics
     }
 
     public func run() async throws {
@@ -35,7 +37,10 @@ public struct DockerEventWatcher: Service {
             do {
                 let events = try await docker.events(since: since)
                 heartbeat.beat()
-                if lastFailure != nil { logger.notice("Docker's event stream is back; resyncing") }
+                if lastFailure != nil {
+                    logger.notice("Docker's event stream is back; resyncing")
+                    metrics.eventStreamReconnected()
+                }
                 lastFailure = nil
                 backoff.reset()
                 queue.requestResync()
@@ -43,6 +48,7 @@ public struct DockerEventWatcher: Service {
                     heartbeat.beat()
                     switch message {
                     case .event(let event):
+                        metrics.dockerEvent(action: event.action)
                         since = event.resumeToken
                         if let id = event.affectedContainer {
                             if event.provesNotServing {

@@ -13,15 +13,54 @@ actor EtcdTransport {
     private let timeout: Duration
     private let tls: EtcdTLS?
     private let logger: Logger
+    private let metrics: PresenceMetrics
+    private let readiness: Readiness?
     private var current = 0
 
-    init(endpoints: [EtcdEndpoint], httpClient: HTTPClient, timeout: Duration, tls: EtcdTLS? = nil, logger: Logger) {
+    init(
+        endpoints: [EtcdEndpoint], httpClient: HTTPClient, timeout: Duration, tls: EtcdTLS? = nil, logger: Logger,
+        metrics: PresenceMetrics = .disabled, readiness: Readiness? = nil
+    ) {
         precondition(!endpoints.isEmpty, "validated by AgentConfiguration")
         self.endpoints = endpoints
         self.httpClient = httpClient
         self.timeout = timeout
         self.tls = tls
         self.logger = logger
+        self.metrics = metrics
+        self.readiness = readiness
+    }
+
+    /// Sends a request (see ``attempt(_:_:query:body:contentType:authorization:timeout:)``), counting it, timing it
+    /// and recording whether etcd answered.
+    func send(
+        _ method: HTTPMethod,
+        _ path: String,
+        query: String = "",
+        body: ByteBuffer? = nil,
+        contentType: String = "application/json",
+        authorization: String? = nil,
+        timeout requestTimeout: Duration? = nil
+    ) async throws -> HTTPExchange {
+        let kind = EtcdRequestKind(method: method, path: path)
+        let start = ContinuousClock.now
+        do {
+            let response = try await attempt(
+                method, path, query: query, body: body, contentType: contentType, authorization: authorization,
+                timeout: requestTimeout)
+            let outcome = EtcdRequestOutcome(status: response.status)
+            metrics.etcdRequest(kind, outcome, duration: .now - start)
+            if outcome == .ok {
+                readiness?.answered(.etcd)
+            } else {
+                readiness?.failed(.etcd, "etcd answered \(response.status.code) to a \(kind.rawValue) request")
+            }
+            return response
+        } catch let error as PresenceError where error.code == .etcdUnreachable {
+            metrics.etcdRequest(kind, .unreachable, duration: .now - start)
+            readiness?.failed(.etcd, error.message)
+            throw error
+        }
     }
 
     /// The endpoint that answered last, or is tried first: for messages.
@@ -29,7 +68,7 @@ actor EtcdTransport {
 
     /// Sends `body` to `path` (with `query`, already encoded) on the first endpoint that answers, with
     /// `authorization` as the `Authorization` header.
-    func send(
+    private func attempt(
         _ method: HTTPMethod,
         _ path: String,
         query: String = "",

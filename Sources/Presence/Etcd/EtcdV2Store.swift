@@ -10,13 +10,18 @@ public actor EtcdV2Store: RegistrationStore {
     private let ttl: Int
     private let credentials: EtcdCredentials?
     private let logger: Logger
+    private let metrics: PresenceMetrics
 
-    init(transport: EtcdTransport, layout: KeyLayout, ttl: Int, credentials: EtcdCredentials? = nil, logger: Logger) {
+    init(
+        transport: EtcdTransport, layout: KeyLayout, ttl: Int, credentials: EtcdCredentials? = nil, logger: Logger,
+        metrics: PresenceMetrics = .disabled
+    ) {
         self.transport = transport
         self.layout = layout
         self.ttl = ttl
         self.credentials = credentials
         self.logger = logger
+        self.metrics = metrics
     }
 
     public func write(
@@ -77,6 +82,8 @@ public actor EtcdV2Store: RegistrationStore {
                 "etcd lost the container's directory; writing its keys again", metadata: ["container": "\(container)"])
             lost.append(container)
         }
+        // A directory's TTL is what v2 has for a lease: one keep-alive per container.
+        for container in containers { metrics.leaseKeepAlive(renewed: !lost.contains(container)) }
         return lost
     }
 

@@ -11,13 +11,15 @@ public actor EtcdV3Store: RegistrationStore {
     private let layout: KeyLayout
     private let ttl: Int
     private let logger: Logger
+    private let metrics: PresenceMetrics
     private var lease: String?
 
-    init(session: EtcdV3Session, layout: KeyLayout, ttl: Int, logger: Logger) {
+    init(session: EtcdV3Session, layout: KeyLayout, ttl: Int, logger: Logger, metrics: PresenceMetrics = .disabled) {
         self.session = session
         self.layout = layout
         self.ttl = ttl
         self.logger = logger
+        self.metrics = metrics
     }
 
     public func write(
@@ -67,6 +69,7 @@ public actor EtcdV3Store: RegistrationStore {
             throw PresenceError(.etcdRejected, "etcd refused the keep-alive of lease \(lease): \(failure.text)")
         }
         let ttl = (try? response.decode(EtcdV3.KeepAliveResponse.self))?.result?.TTL.flatMap { Int($0) } ?? 0
+        metrics.leaseKeepAlive(renewed: ttl > 0)
         guard ttl <= 0 else { return [] }
         // etcd answers a keep-alive of an unknown lease without a TTL: it expired or etcd lost its data.
         logger.warning(
@@ -148,6 +151,7 @@ public actor EtcdV3Store: RegistrationStore {
             let failure = try? response.decode(EtcdV3.ErrorResponse.self)
             if let failure, EtcdV3.isLeaseNotFound(failure) {
                 lease = nil
+                metrics.leaseLost()
                 throw PresenceError(.leaseLost, "etcd no longer knows the agent's lease (during the \(what))")
             }
             if let failure, EtcdV3.isPermissionDenied(failure) {

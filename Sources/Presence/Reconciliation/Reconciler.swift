@@ -25,9 +25,10 @@ public actor Reconciler {
     private let ttl: Duration
     private let heartbeat: DockerHeartbeat
     private let logger: Logger
+    private let metrics: PresenceMetrics
     private var discoveredHostIP: String?
     /// What etcd holds, by container id, as this agent wrote it.
-    private var registered: [String: Registration] = [:]
+    private var registered: [String: Registration] = [:] { didSet { metrics.holding(registered.values) } }
     /// Names that may have keys in etcd, including a write that was interrupted: what shutdown removes.
     private var touched: Set<String> = []
     private var lastNote: [String: String] = [:]
@@ -44,7 +45,8 @@ public actor Reconciler {
         respectingHealth: Bool = true,
         ttl: Duration,
         heartbeat: DockerHeartbeat = DockerHeartbeat(),
-        logger: Logger
+        logger: Logger,
+        metrics: PresenceMetrics = .disabled
     ) {
         self.selection = selection
         self.docker = docker
@@ -55,6 +57,7 @@ public actor Reconciler {
         self.ttl = ttl
         self.heartbeat = heartbeat
         self.logger = logger
+        self.metrics = metrics
     }
 
     /// The keys this agent believes etcd holds, by container id.
@@ -195,6 +198,7 @@ public actor Reconciler {
     /// Removes every key this agent wrote.
     public func deregisterAll() async throws {
         try await store.removeAll(containers: touched.sorted())
+        metrics.deregistered(registered.count)
         for registration in registered.values.sorted(by: { $0.name < $1.name }) {
             logger.info("container deregistered at shutdown", metadata: ["container": "\(registration.name)"])
         }
@@ -232,6 +236,7 @@ public actor Reconciler {
             try await store.remove(container: current.name)
             registered[id] = nil
             touched.remove(current.name)
+            metrics.deregistered()
             logger.info(
                 "container deregistered", metadata: ["container": "\(containerName)", "name": "\(current.name)"])
         }
@@ -249,6 +254,7 @@ public actor Reconciler {
             throw error
         }
         registered[id] = desired
+        if previous == nil { metrics.registered() }
         note(
             containerName, "registered:\(desired.keys.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\($0.value)" })",
             previous == nil ? "container registered" : "registration changed",

@@ -13,10 +13,13 @@ public struct RegistrationService: Service {
     private let shutdownTimeout: Duration
     private let ttl: Int
     private let logger: Logger
+    private let metrics: PresenceMetrics
+    private let readiness: Readiness?
 
     public init(
         reconciler: Reconciler, queue: WorkQueue, interval: Duration, resyncPeriod: Duration,
-        shutdownTimeout: Duration, ttl: Int, logger: Logger
+        shutdownTimeout: Duration, ttl: Int, logger: Logger, metrics: PresenceMetrics = .disabled,
+        readiness: Readiness? = nil
     ) {
         self.reconciler = reconciler
         self.queue = queue
@@ -25,6 +28,8 @@ public struct RegistrationService: Service {
         self.shutdownTimeout = shutdownTimeout
         self.ttl = ttl
         self.logger = logger
+        self.metrics = metrics
+        self.readiness = readiness
     }
 
     public func run() async throws {
@@ -54,6 +59,10 @@ public struct RegistrationService: Service {
                 } else if !work.containers.isEmpty || !work.ifRegistered.isEmpty {
                     try await reconciler.reconcile(
                         work.containers, ifRegistered: work.ifRegistered, keepAliveDue: keepAliveDue)
+                }
+                if work.keepAlive || work.resync {
+                    metrics.synced()
+                    readiness?.synced()
                 }
                 if lastFailure != nil { logger.notice("Docker and etcd answer again; registrations are up to date") }
                 lastFailure = nil
