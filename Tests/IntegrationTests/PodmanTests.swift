@@ -53,6 +53,7 @@ struct PodmanTests {
         try await podman.run(name, ports: ports(loopback: loopback))
         let expected = try await expectedKeys(name, prefix: prefix, podman: podman, loopback: loopback)
         #expect(expected["\(prefix)/\(name)/80/port"]?.isEmpty == false)
+        #expect(try await podman.hostIP(name, "80/tcp") == "", "Podman reports no address for every interface")
 
         let agent = try agent(["--container", name], podman: podman, prefix: prefix)
         let registered = try await eventually { try await etcd.keys(under: prefix + "/") == expected }

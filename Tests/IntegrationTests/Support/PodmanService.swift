@@ -96,7 +96,8 @@ final class PodmanService: @unchecked Sendable {
     /// Starts a detached container from the test image with `ports` (`-p` values) and returns its id.
     ///
     /// `--init` puts catatonit in front of `sleep`, so a stop's SIGTERM ends it at once. The ulimits are fixed
-    /// so that a container never depends on the limits the test process happens to run under.
+    /// because Podman's defaults (1048576 open files) can exceed the hard limit the test runs under, and runc
+    /// then refuses to start the container ("error setting rlimit type 7: operation not permitted").
     @discardableResult
     func run(_ name: String, ports: [String], extra: [String] = []) async throws -> String {
         try await podman(
@@ -108,6 +109,17 @@ final class PodmanService: @unchecked Sendable {
     func hostPort(_ name: String, _ containerPort: String) async throws -> String {
         let binding = try await podman(["port", name, containerPort])
         return String(binding.split(separator: "\n").first?.split(separator: ":").last ?? "")
+    }
+
+    /// The host address Podman's Docker-compatible inspect reports for `containerPort`'s first binding, read with
+    /// curl: Podman leaves it empty for every interface, where Docker says `0.0.0.0`.
+    func hostIP(_ name: String, _ containerPort: String) async throws -> String? {
+        let body = try await shell([
+            "curl", "-sf", "--unix-socket", directory + "/podman.sock", "http://podman/v1.41/containers/\(name)/json",
+        ])
+        let inspect = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+        let ports = (inspect?["NetworkSettings"] as? [String: Any])?["Ports"] as? [String: Any]
+        return (ports?[containerPort] as? [[String: Any]])?.first?["HostIp"] as? String
     }
 
     /// Removes the containers, kills the service and everything left under the directory, unmounts what is
