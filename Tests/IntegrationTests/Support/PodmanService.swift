@@ -5,7 +5,8 @@ import Foundation
 #endif
 
 /// A private Podman serving Docker's Engine API (`podman system service`) on its own socket, with its storage,
-/// locks, events and network configuration in a temporary directory, so it shares nothing with another Podman.
+/// locks, events and network configuration in a temporary directory: it shares only the bridge, the firewall
+/// chains and the address allocations of netavark with another rootful Podman.
 ///
 /// Its containers run from the offline test image, copied from the test dockerd. ``stop()`` (also run on deinit)
 /// removes the containers, kills the service and whatever it left, unmounts and deletes the directory.
