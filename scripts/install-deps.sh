@@ -27,9 +27,23 @@ die() { printf '[install-deps] ERROR: %s\n' "$*" >&2; exit 1; }
 #   tar                      building the test image rootfs (`docker import`)
 #   util-linux               setsid (detach servers), umount, flock
 #   libc-bin                 ldd (collect the agent's shared libraries)
+#   podman                   the Podman tests run `podman system service`, whose
+#                            Docker-compatible API the agent reads; with it:
+#     conmon runc            container monitor and runtime (the tests choose runc:
+#                            crun refuses this machine's hybrid cgroup layout)
+#     netavark aardvark-dns  the network backend that publishes ports
+#     containernetworking-plugins  the older backend Podman may fall back to
+#     slirp4netns uidmap fuse-overlayfs catatonit
+#                            rootless networking, id maps, overlay without root,
+#                            and the init behind `--init`
+#   docker-compose           deploy/compose.yaml is tested with it (v1, 1.29.2)
+#   systemd                  systemd-analyze verifies deploy/presence.service
 PACKAGES=(
     etcd-server etcd-client docker.io iptables busybox-static
     curl socat openssl ca-certificates tar util-linux libc-bin
+    podman conmon runc netavark aardvark-dns containernetworking-plugins
+    slirp4netns uidmap fuse-overlayfs catatonit
+    docker-compose systemd
 )
 
 is_installed() {

@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+
+/// The files in deploy/, used as an operator would: the compose file brought up on the test dockerd, the systemd
+/// unit verified by systemd and its command line run with the example environment file.
+@Suite("Deployment files", .timeLimit(.minutes(4)))
+struct DeployTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    let docker: DockerCLI
+
+    init() throws {
+        docker = try DockerCLI()
+    }
+
+    /// Keys under `prefix` of container `name` only: `--all` also registers other tests' containers.
+    func keys(_ etcd: EtcdReader, under prefix: String, of name: String) async throws -> [String: String] {
+        try await etcd.keys(under: prefix + "/").filter { $0.key.hasPrefix("\(prefix)/\(name)/") }
+    }
+
+    @Test func composeRunsEtcdAndTheAgentForTheWholeHost() async throws {
+        let dockerHost = try TestEnvironment.dockerHost()
+        let etcdImage = "presence-etcd:test"
+        try await shell([
+            "bash", Self.root + "/scripts/build-etcd-image.sh", "--docker-host", dockerHost, "--tag", etcdImage,
+        ])
+        let project = uniqueName("deploy")
+        let etcdPort = try freePort()
+        let prefix = uniquePrefix()
+        let environment = [
+            "DOCKER_HOST": dockerHost, "ETCD_IMAGE": etcdImage, "PRESENCE_IMAGE": try TestEnvironment.agentImage(),
+            "ETCD_PORT": String(etcdPort), "ETCD_PEER_PORT": String(try freePort()),
+            "DOCKER_SOCKET": String(dockerHost.dropFirst("unix://".count)), "PRESENCE_PREFIX": prefix,
+        ]
+        let compose = ["docker-compose", "-f", Self.root + "/deploy/compose.yaml", "-p", project]
+        let name = uniqueName("composed")
+        defer {
+            docker.remove(name)
+            _ = try? shell(compose + ["down", "-v", "-t", "5"], environment: environment, allowFailure: true)
+        }
+        func logs() -> String {
+            (try? shell(compose + ["logs", "--no-color"], environment: environment, allowFailure: true)) ?? ""
+        }
+
+        try await shell(compose + ["up", "-d"], environment: environment)
+        let etcd = EtcdReader(endpoint: "http://127.0.0.1:\(etcdPort)")
+        try await docker.start(name, ports: ["80", "53/udp"])
+        let expected = try await docker.expectedKeys(prefix: prefix, names: [name], host: docker.expectedHostIP())
+        #expect(expected.count == 4)
+        let registered = try await eventually(timeout: .seconds(30)) {
+            (try? await keys(etcd, under: prefix, of: name)) == expected
+        }
+        #expect(registered != nil, "compose logs: \(logs())")
+
+        try await docker.run("stop", name)
+        let stopped = try await eventually { try await keys(etcd, under: prefix, of: name).isEmpty }
+        #expect(stopped != nil, "docker stop removed the keys; compose logs: \(logs())")
+
+        try await docker.run("start", name)
+        let again = try await docker.expectedKeys(prefix: prefix, names: [name], host: docker.expectedHostIP())
+        let restarted = try await eventually { try await keys(etcd, under: prefix, of: name) == again }
+        #expect(restarted != nil, "compose logs: \(logs())")
+
+        // The agent alone first, so that etcd still answers when its keys are checked.
+        try await shell(compose + ["stop", "presence"], environment: environment)
+        #expect(try await etcd.keys(under: prefix + "/").isEmpty, "stopping the agent removed its keys: \(logs())")
+        let agentStatus = try await docker.run("inspect", "--format", "{{.State.ExitCode}}", "\(project)_presence_1")
+        #expect(agentStatus == "0", "compose logs: \(logs())")
+
+        try await shell(compose + ["down", "-v", "-t", "5"], environment: environment)
+        let label = "label=com.docker.compose.project=\(project)"
+        #expect(try await docker.run("ps", "-aq", "--filter", label).isEmpty, "down removed the containers")
+        #expect(try await docker.run("volume", "ls", "-q", "--filter", label).isEmpty, "down -v removed etcd's data")
+    }
+
+    @Test func theSystemdUnitVerifiesAndItsCommandLineRegistersAndCleansUp() async throws {
+        let unit = try SystemdUnit(contentsOf: Self.root + "/deploy/presence.service")
+        #expect(unit.value("ExecStart")?.hasPrefix("/usr/local/bin/presence --all") == true)
+        #expect(unit.value("EnvironmentFile") == "-/etc/default/presence")
+        #expect(unit.value("KillSignal") == "SIGTERM")
+        #expect(unit.value("Restart") == "on-failure")
+
+        // systemd checks the executable exists: verify a copy that names the one just built.
+        let directory = NSTemporaryDirectory() + "presence-unit-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let copy = directory + "/presence.service"
+        try unit.replacingExecutable(with: try TestEnvironment.binary()).write(
+            toFile: copy, atomically: true, encoding: .utf8)
+        // verify exits 0 even for directives it ignores, so any output at all is a failure.
+        let verify = try await shell(["sh", "-c", "systemd-analyze verify \"$0\" 2>&1", copy])
+        #expect(verify.isEmpty, "systemd-analyze verify: \(verify)")
+        let security = try await shell(["systemd-analyze", "security", "--offline=yes", copy])
+        let exposure = security.split(separator: "\n").last { $0.contains("Overall exposure level") }
+            .flatMap { $0.split(separator: ":").last?.split(separator: " ").first }.flatMap { Double($0) }
+        #expect(exposure.map { $0 < 3 } == true, "systemd-analyze security: \(security)")
+
+        // The unit's command line with the example environment, pointed at the test servers.
+        var environment = try SystemdUnit.environment(contentsOf: Self.root + "/deploy/presence.env")
+        #expect(environment["ETCD_ENDPOINTS"] != nil && environment["DOCKER_HOST"] != nil)
+        environment["ETCD_ENDPOINTS"] = try TestEnvironment.etcd()
+        environment["DOCKER_HOST"] = try TestEnvironment.dockerHost()
+        let prefix = uniquePrefix()
+        var arguments = try unit.execStartArguments(environment: environment)
+        if let index = arguments.firstIndex(of: "--prefix"), index + 1 < arguments.count {
+            arguments[index + 1] = prefix
+        } else {
+            arguments += ["--prefix", prefix]
+        }
+        let name = uniqueName("unit")
+        defer { docker.remove(name) }
+        let agent = try AgentProcess(arguments, environment: environment)
+        try await docker.start(name, ports: ["80", "53/udp"])
+        let etcd = try EtcdReader()
+        let expected = try await docker.expectedKeys(prefix: prefix, names: [name], host: docker.expectedHostIP())
+        #expect(expected.count == 4)
+        let registered = try await eventually { try await keys(etcd, under: prefix, of: name) == expected }
+        #expect(registered != nil, "arguments: \(arguments) agent: \(agent.log)")
+
+        let (status, _) = try await agent.terminate()
+        #expect(status == 0, "\(agent.log)")
+        #expect(try await etcd.keys(under: prefix + "/").isEmpty, "SIGTERM removed every key")
+    }
+}
