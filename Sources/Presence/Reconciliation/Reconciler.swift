@@ -110,13 +110,16 @@ public actor Reconciler {
         guard held != expected else { return }
         let stale = held.keys.filter { expected[$0] == nil }
         let wrong = expected.filter { held[$0.key] != $0.value }
-        logger.warning(
-            "etcd differed from what the agent wrote; correcting",
-            metadata: ["stale": "\(stale.count)", "missing_or_changed": "\(wrong.count)"])
         var namesToRewrite = Set<String>()
         for key in Array(stale) + Array(wrong.keys) {
             if let name = layout.containerName(ofKey: key) { namesToRewrite.insert(name) }
         }
+        logger.warning(
+            "etcd differed from what the agent wrote; correcting",
+            metadata: [
+                "stale": "\(stale.count)", "missing_or_changed": "\(wrong.count)",
+                "containers": .array(namesToRewrite.sorted().map { .string($0) }),
+            ])
         for name in namesToRewrite.sorted() {
             if let (id, registration) = registered.first(where: { $0.value.name == name }) {
                 // A first write puts every key and deletes whatever else is in the container's directory.
