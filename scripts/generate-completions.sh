@@ -3,7 +3,7 @@
 # from its options by swift-argument-parser, so they always match the binary:
 #
 #   deploy/completions/presence.bash  .zsh  .fish   (--generate-completion-script)
-#   deploy/man/presence.1                           (the GenerateManual plugin)
+#   deploy/man/presence.1                           (argument-parser's GenerateManual plugin)
 #
 #   scripts/generate-completions.sh
 #
@@ -25,21 +25,20 @@ if ! command -v swift >/dev/null && [[ -x /opt/swift/usr/bin/swift ]]; then
     export PATH="/opt/swift/usr/bin:$PATH"
 fi
 
-swift build --product presence >&2
-BINARY="$(swift build --show-bin-path)/presence"
-
+# The GenerateManual plugin builds the package (debug: the release build it
+# defaults to would compile everything again) and runs argument-parser's
+# generate-manual tool over `presence --experimental-dump-help`.
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+swift package --allow-writing-to-directory "$OUT" generate-manual --configuration debug \
+    --date "$MAN_DATE" --section 1 --output-directory "$OUT" >&2
 mkdir -p deploy/completions deploy/man
+cp "$OUT/presence.1" deploy/man/presence.1
+log "deploy/man/presence.1"
+
+BINARY="$(swift build --show-bin-path)/presence"
 for shell in bash zsh fish; do
     # No PRESENCE_* variable may leak into what is generated.
     env -i PATH="$PATH" "$BINARY" --generate-completion-script "$shell" >"deploy/completions/presence.$shell"
     log "deploy/completions/presence.$shell"
 done
-
-# The plugin builds the product and runs argument-parser's generate-manual tool
-# over its --experimental-dump-help.
-OUT=$(mktemp -d)
-trap 'rm -rf "$OUT"' EXIT
-swift package --allow-writing-to-directory "$OUT" generate-manual --product presence \
-    --date "$MAN_DATE" --section 1 --output-directory "$OUT" >&2
-cp "$OUT/presence.1" deploy/man/presence.1
-log "deploy/man/presence.1"

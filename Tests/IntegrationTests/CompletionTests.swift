@@ -21,7 +21,7 @@ struct CompletionTests {
             committed == generated,
             "deploy/completions/presence.\(shellName) is stale: run scripts/generate-completions.sh and commit the result"
         )
-        #expect(generated.contains("--etcd-endpoints") && generated.contains("--log-format"))
+        #expect(generated.contains("etcd-endpoints") && generated.contains("log-format"))
     }
 
     @Test func manPageMentionsEveryOption() async throws {

@@ -124,9 +124,13 @@ struct EnvironmentVariableTests {
 
     @Test(arguments: refusals)
     func aRefusedValueNamesItsVariable(environment: [String: String], message: String) async throws {
-        let agent = try AgentProcess(
-            ["--container", "web", "--prefix", uniquePrefix(), "--etcd-endpoints", try TestEnvironment.etcd()],
-            environment: environment)
+        // The command line would win over the variable: it gives only what the case leaves out.
+        let given = ["--container": "web", "--prefix": uniquePrefix(), "--etcd-endpoints": try TestEnvironment.etcd()]
+        let arguments = given.filter {
+            environment[OptionEnvironment.variable(forOption: String($0.key.dropFirst(2)))] == nil
+        }
+        .flatMap { [$0.key, $0.value] }
+        let agent = try AgentProcess(arguments, environment: environment)
         #expect(try await agent.waitForExit() == 64, "\(agent.log)")
         #expect(agent.log.split(separator: "\n").count == 1, "one line: \(agent.log)")
         #expect(agent.log.contains(message), "\(agent.log)")
