@@ -241,6 +241,9 @@ public actor Reconciler {
             // Every registration hung on the lost lease: the resync that follows writes them all again.
             registered.removeAll()
             throw error
+        } catch var error as PresenceError {
+            error.container = error.container ?? desired.name
+            throw error
         }
         registered[id] = desired
         note(
