@@ -44,6 +44,8 @@ struct OptionEnvironmentTests {
         #expect(OptionEnvironment.variable(forOption: "ttl") == "PRESENCE_TTL")
         #expect(OptionEnvironment.isReserved("PRESENCE_TEST_ETCD"))
         #expect(OptionEnvironment.isReserved("PRESENCE_BINARY"))
+        #expect(OptionEnvironment.isReserved("PRESENCE_BENCH_SCALE"))
+        #expect(OptionEnvironment.isReserved("PRESENCE_READY_TIMEOUT"))
         #expect(!OptionEnvironment.isReserved("PRESENCE_TTL"))
     }
 

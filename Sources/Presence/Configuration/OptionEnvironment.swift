@@ -19,9 +19,13 @@ public struct OptionEnvironment: Sendable {
 
     public static let variablePrefix = "PRESENCE_"
 
-    /// Variables of the test harness and scripts; no option may be named so that its variable is one of these.
+    /// Variables of the test harness and scripts (scripts/test.sh, test-servers.sh, benchmark.sh); no option may
+    /// be named so that its variable is one of these, and none of these is ever read as an option.
     public static func isReserved(_ variable: String) -> Bool {
-        variable.hasPrefix("PRESENCE_TEST_") || ["PRESENCE_BINARY", "PRESENCE_SKIP_IMAGE"].contains(variable)
+        ["PRESENCE_TEST_", "PRESENCE_BENCH_"].contains { variable.hasPrefix($0) }
+            || [
+                "PRESENCE_BINARY", "PRESENCE_SKIP_IMAGE", "PRESENCE_READY_TIMEOUT", "PRESENCE_DOCKER_STOP_TIMEOUT",
+            ].contains(variable)
     }
 
     /// The variable of the option with long name `name` (`etcd-endpoints`).

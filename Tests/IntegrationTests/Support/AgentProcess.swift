@@ -34,8 +34,8 @@ final class AgentProcess: @unchecked Sendable {
     ]
 
     /// Whether `name` could set an option of the agent: `PRESENCE_*`, except the harness's own variables
-    /// (`PRESENCE_TEST_*`, `PRESENCE_BINARY`, `PRESENCE_SKIP_IMAGE`), which no option is named after
-    /// (`OptionEnvironment.isReserved`, checked by `EnvironmentVariableTests`).
+    /// (`PRESENCE_TEST_*`, `PRESENCE_BINARY`, …), which no option is named after (`OptionEnvironment.isReserved`,
+    /// checked by `EnvironmentVariableTests`).
     static func isOptionVariable(_ name: String) -> Bool {
         name.hasPrefix(OptionEnvironment.variablePrefix) && !OptionEnvironment.isReserved(name)
     }
