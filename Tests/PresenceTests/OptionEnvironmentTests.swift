@@ -84,20 +84,30 @@ struct OptionEnvironmentTests {
         #expect(try resolve(["--all"], environment).arguments == ["--all"])
     }
 
-    @Test func aSubcommandTakesItsOwnOptions() throws {
+    @Test func aSubcommandTakesItsOwnOptionsAndItsParentsBeforeItsName() throws {
         let environment = ["PRESENCE_OUTPUT": "json", "PRESENCE_TTL": "9", "PRESENCE_ETCD_ENDPOINTS": "http://a:1"]
         #expect(
-            try resolve(["list", "web"], environment).arguments == [
-                "list", "web", "--output=json", "--etcd-endpoints=http://a:1",
+            try resolve(["--all", "list", "web"], environment).arguments == [
+                "--all", "--etcd-endpoints=http://a:1", "--ttl=9", "list", "web", "--output=json",
+                "--etcd-endpoints=http://a:1",
+            ])
+        // Each command's own part of the command line decides whether its option is given.
+        #expect(
+            try resolve(["--ttl", "3", "list", "--etcd-endpoints", "http://b:2"], environment).arguments == [
+                "--ttl", "3", "--etcd-endpoints=http://a:1", "list", "--etcd-endpoints", "http://b:2",
+                "--output=json",
             ])
         // An option's value that happens to be a subcommand's name is a value.
-        #expect(try resolve(["--container", "list"], environment).arguments.contains("--ttl=9"))
+        #expect(
+            try resolve(["--container", "list"], environment).arguments == [
+                "--container", "list", "--etcd-endpoints=http://a:1", "--ttl=9",
+            ])
     }
 
     @Test func optionsGoBeforeATerminator() throws {
         #expect(
-            try resolve(["list", "--", "-x"], ["PRESENCE_OUTPUT": "json"]).arguments == [
-                "list", "--output=json", "--", "-x",
+            try resolve(["list", "--", "-x"], ["PRESENCE_OUTPUT": "json", "PRESENCE_ALL": "1"]).arguments == [
+                "--all", "list", "--output=json", "--", "-x",
             ])
     }
 

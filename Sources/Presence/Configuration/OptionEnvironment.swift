@@ -38,7 +38,8 @@ public struct OptionEnvironment: Sendable {
         "-h", "--help", "-help", "--version", "--experimental-dump-help", "--generate-completion-script",
     ]
 
-    /// Adds to `arguments` (without the executable) an option for every set variable of the command they invoke.
+    /// Adds to `arguments` (without the executable) an option for every set variable of the commands they
+    /// invoke: the root command and each subcommand named, whose options argument-parser reads too.
     public init(
         arguments: [String], description: CommandLineDescription, environment: (String) -> String?
     ) throws(ConfigurationError) {
@@ -46,25 +47,28 @@ public struct OptionEnvironment: Sendable {
         self.settings = []
         let beforeTerminator = arguments.prefix { $0 != "--" }
         if beforeTerminator.contains(where: Self.informational.contains) || arguments.first == "help" { return }
-        let command = Self.invokedCommand(beforeTerminator, root: description.command)
-        var added: [String] = []
-        for option in command.options {
-            guard let name = option.longName, !beforeTerminator.contains(where: option.matches) else { continue }
-            let variable = Self.variable(forOption: name)
-            guard !Self.isReserved(variable), let value = environment(variable), !value.isEmpty else { continue }
-            let values = option.isRepeating ? Self.list(value) : [value]
-            switch option.kind {
-            case .option:
-                added += values.map { "--\(name)=\($0)" }
-            case .flag:
-                let times = try Self.flagCount(value, variable: variable, repeating: option.isRepeating)
-                added += Array(repeating: "--\(name)", count: times)
-            case .positional:
-                continue
+        // Each command's options go at the end of its own part of the command line, last command first so
+        // that the earlier parts' indices stay valid.
+        for part in Self.invokedCommands(beforeTerminator, root: description.command).reversed() {
+            let given = arguments[part.arguments]
+            var added: [String] = []
+            for option in part.command.options {
+                guard let name = option.longName, !given.contains(where: option.matches) else { continue }
+                let variable = Self.variable(forOption: name)
+                guard !Self.isReserved(variable), let value = environment(variable), !value.isEmpty else { continue }
+                switch option.kind {
+                case .option:
+                    added += (option.isRepeating ? Self.list(value) : [value]).map { "--\(name)=\($0)" }
+                case .flag:
+                    let times = try Self.flagCount(value, variable: variable, repeating: option.isRepeating)
+                    added += Array(repeating: "--\(name)", count: times)
+                case .positional:
+                    continue
+                }
+                settings.append(Setting(variable: variable, option: "--\(name)", value: value))
             }
-            settings.append(Setting(variable: variable, option: "--\(name)", value: value))
+            self.arguments.insert(contentsOf: added, at: part.arguments.upperBound)
         }
-        self.arguments.insert(contentsOf: added, at: beforeTerminator.endIndex)
     }
 
     /// The variables whose values `message` (a refusal of the command line) is about: those whose option it
@@ -78,26 +82,33 @@ public struct OptionEnvironment: Sendable {
         return blamed.map(\.variable)
     }
 
-    /// The subcommand the arguments invoke: the words that name subcommands, skipping the values of options.
-    static func invokedCommand(
+    /// The commands the arguments invoke, each with its part of them: the root command up to the first word that
+    /// names a subcommand, that subcommand up to the next, and so on (the values of options are not words).
+    static func invokedCommands(
         _ arguments: ArraySlice<String>, root: CommandLineDescription.Command
-    ) -> CommandLineDescription.Command {
-        var command = root
+    ) -> [(command: CommandLineDescription.Command, arguments: Range<Int>)] {
+        var commands = [(command: root, arguments: arguments.startIndex..<arguments.endIndex)]
         var skipValue = false
-        for token in arguments {
+        for index in arguments.indices {
+            let token = arguments[index]
+            let command = commands[commands.count - 1].command
             if skipValue {
                 skipValue = false
             } else if token.hasPrefix("-") {
                 let option = command.options.first { $0.matches(token) }
                 skipValue = option?.kind == .option && !token.contains("=")
             } else if let subcommand = command.subcommand(named: token) {
-                command = subcommand
+                commands[commands.count - 1].arguments = commands[commands.count - 1].arguments.lowerBound..<index
+                commands.append((subcommand, index + 1..<arguments.endIndex))
             }
         }
-        while let name = command.defaultSubcommand, let subcommand = command.subcommand(named: name) {
-            command = subcommand
+        // A default subcommand runs without being named: it reads the arguments after its parent's.
+        while let name = commands[commands.count - 1].command.defaultSubcommand,
+            let subcommand = commands[commands.count - 1].command.subcommand(named: name)
+        {
+            commands.append((subcommand, arguments.endIndex..<arguments.endIndex))
         }
-        return command
+        return commands
     }
 
     /// A repeatable option's values from one variable: comma-separated.
