@@ -197,7 +197,7 @@ struct PresenceCommand: AsyncParsableCommand {
         } catch {
             try? await dockerHTTPClient.shutdown()
             try? await etcdHTTPClient.shutdown()
-            logger.error("\(error)")
+            logger.error("\(error)", metadata: (error as? PresenceError)?.container.map { ["container": "\($0)"] })
             throw ExitCode.failure
         }
     }
