@@ -122,7 +122,8 @@ public struct Agent: Sendable {
             let plain = configuration.etcdEndpoints.first(where: { $0.scheme == .http })
         {
             logger.warning(
-                "the password of etcd user '\(credentials.user)' travels unencrypted to \(plain); use https://")
+                "the password of etcd user '\(credentials.user)' travels unencrypted to \(plain); use https://",
+                metadata: ["endpoint": "\(plain)"])
         }
         if let problem = configuration.etcdTLS?.clientCertificateProblem() {
             logger.warning("\(problem); etcd will refuse it")

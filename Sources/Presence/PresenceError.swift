@@ -36,6 +36,8 @@ public struct PresenceError: Error, Sendable, CustomStringConvertible {
 
     public var code: Code
     public var message: String
+    /// The container whose registration failed, if the failure concerns one; logged as its `container` field.
+    public var container: String?
 
     public init(_ code: Code, _ message: String) {
         self.code = code

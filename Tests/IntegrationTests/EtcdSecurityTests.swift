@@ -147,7 +147,7 @@ struct EtcdSecurityTests {
             agent.log.components(separatedBy: message).count > 3
         }
         #expect(retried != nil, "retried with backoff: \(agent.log)")
-        #expect(agent.log.contains("warning presence: [Presence] \(message)"), "\(agent.log)")
+        #expect(agent.log.contains("warning presence: container=\(name) [Presence] \(message)"), "\(agent.log)")
         #expect(agent.log.contains("check ETCD_PASSWORD or --etcd-password-file"))
         #expect(agent.isRunning)
         #expect(try etcd.keys(under: prefix + "/").isEmpty)

@@ -29,9 +29,10 @@ actor EtcdV3Session {
         guard let failure = try? response.decode(EtcdV3.ErrorResponse.self), EtcdV3.needsNewToken(failure) else {
             return response
         }
+        let endpoint = await transport.currentEndpoint
         logger.info(
             "etcd no longer accepts the auth token (\(failure.text)); authenticating again",
-            metadata: ["user": "\(credentials.user)"])
+            metadata: ["user": "\(credentials.user)", "endpoint": "\(endpoint)"])
         token = nil
         authenticationDisabled = false
         return try await transport.send(.POST, path, body: body, authorization: try await token(credentials))
@@ -51,7 +52,7 @@ actor EtcdV3Session {
             if let failure, EtcdV3.isAuthenticationDisabled(failure) {
                 logger.warning(
                     "etcd at \(endpoint) has authentication disabled; sending requests without a token",
-                    metadata: ["user": "\(credentials.user)"])
+                    metadata: ["user": "\(credentials.user)", "endpoint": "\(endpoint)"])
                 authenticationDisabled = true
                 return nil
             }

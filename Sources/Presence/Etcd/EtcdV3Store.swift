@@ -73,7 +73,8 @@ public actor EtcdV3Store: RegistrationStore {
         guard ttl <= 0 else { return [] }
         // etcd answers a keep-alive of an unknown lease without a TTL: it expired or etcd lost its data.
         logger.warning(
-            "etcd lost the lease; granting a new one and writing every key again", metadata: ["lease": "\(lease)"])
+            "etcd lost the lease; granting a new one and writing every key again",
+            metadata: ["lease": "\(lease)", "containers": .array(containers.map { .string($0) })])
         self.lease = nil
         return containers
     }

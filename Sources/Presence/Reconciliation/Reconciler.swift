@@ -113,13 +113,17 @@ public actor Reconciler {
         guard held != expected else { return }
         let stale = held.keys.filter { expected[$0] == nil }
         let wrong = expected.filter { held[$0.key] != $0.value }
-        logger.warning(
-            "etcd differed from what the agent wrote; correcting",
-            metadata: ["stale": "\(stale.count)", "missing_or_changed": "\(wrong.count)"])
         var directories = Set<String>()
         for key in Array(stale) + Array(wrong.keys) {
             if let directory = layout.directory(containing: key) { directories.insert(directory) }
         }
+        logger.warning(
+            "etcd differed from what the agent wrote; correcting",
+            metadata: [
+                "stale": "\(stale.count)", "missing_or_changed": "\(wrong.count)",
+                "containers": .array(
+                    Set(directories.map { owner(of: $0) }).sorted().map { .string($0) }),
+            ])
         var rewritten = Set<String>()
         for directory in directories.sorted() {
             if let (id, registration) = registered.first(where: {
@@ -252,6 +256,9 @@ public actor Reconciler {
             // Every registration hung on the lost lease: the resync that follows writes them all again.
             registered.removeAll()
             throw error
+        } catch var error as PresenceError {
+            error.container = error.container ?? desired.name
+            throw error
         }
         registered[id] = desired
         if previous == nil { metrics.registered() }
@@ -259,6 +266,13 @@ public actor Reconciler {
             containerName, "registered:\(desired.keys.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\($0.value)" })",
             previous == nil ? "container registered" : "registration changed",
             ports: portCount(desired), name: desired.name)
+    }
+
+    /// The container a directory belongs to, for logs: a name this agent wrote, else the directory's last segment.
+    private func owner(of directory: String) -> String {
+        let names = registered.values.map(\.name) + touched
+        return names.first { layout.directories(of: $0).contains(directory) }
+            ?? String(directory.split(separator: "/").last ?? "")
     }
 
     /// True when two names would share a directory in some format: `Web` and `web` are one DNS label.
@@ -285,7 +299,7 @@ public actor Reconciler {
             try await store.removeDirectory(directory)
             logger.notice(
                 "removed keys left by an earlier run",
-                metadata: ["container": "\(directory.split(separator: "/").last ?? "")", "directory": "\(directory)"])
+                metadata: ["container": "\(owner(of: directory))", "directory": "\(directory)"])
         }
         hasCleanedUpForeignKeys = true
     }

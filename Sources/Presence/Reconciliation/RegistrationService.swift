@@ -71,7 +71,10 @@ public struct RegistrationService: Service {
                 if Task.isCancelled { return }
                 let message = String(describing: error)
                 // The first failure of a kind is a warning; its repeats during one outage would only be noise.
-                logger.log(level: message == lastFailure ? .debug : .warning, "\(message); retrying")
+                let container = (error as? PresenceError)?.container
+                logger.log(
+                    level: message == lastFailure ? .debug : .warning, "\(message); retrying",
+                    metadata: container.map { ["container": "\($0)"] })
                 lastFailure = message
                 try? await Task.sleep(for: backoff.next())
                 // A resync covers whatever the failed pass was doing, and anything lost with it.

@@ -1,4 +1,5 @@
 import Foundation
+import Presence
 
 /// The agent's real executable, run as a child process with its output in a log file.
 final class AgentProcess: @unchecked Sendable {
@@ -6,8 +7,9 @@ final class AgentProcess: @unchecked Sendable {
     let logPath: String
     let arguments: [String]
 
-    /// Starts `presence` with `arguments`. `ETCD_ENDPOINTS`, `DOCKER_HOST` and etcd's TLS and auth variables are
-    /// cleared unless given, so only the test's own servers are dialled, with only the files and users it gives.
+    /// Starts `presence` with `arguments`. `ETCD_ENDPOINTS`, `DOCKER_HOST`, etcd's TLS and auth variables and the
+    /// options' `PRESENCE_*` variables are cleared unless given, so only the test's own servers are dialled, with
+    /// only the options, files and users it gives.
     init(_ arguments: [String], environment: [String: String] = [:]) throws {
         self.arguments = arguments
         logPath = NSTemporaryDirectory() + "presence-agent-\(UUID().uuidString).log"
@@ -16,7 +18,9 @@ final class AgentProcess: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: try TestEnvironment.binary())
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
-        for name in Self.clearedEnvironment { env[name] = nil }
+        for name in env.keys where Self.clearedEnvironment.contains(name) || Self.isOptionVariable(name) {
+            env[name] = nil
+        }
         process.environment = env.merging(environment) { $1 }
         process.standardOutput = log
         process.standardError = log
@@ -28,6 +32,13 @@ final class AgentProcess: @unchecked Sendable {
         "ETCD_ENDPOINTS", "DOCKER_HOST", "ETCDCTL_CACERT", "ETCDCTL_CERT", "ETCDCTL_KEY", "ETCD_USERNAME",
         "ETCD_PASSWORD",
     ]
+
+    /// Whether `name` could set an option of the agent: `PRESENCE_*`, except the harness's own variables
+    /// (`PRESENCE_TEST_*`, `PRESENCE_BINARY`, …), which no option is named after (`OptionEnvironment.isReserved`,
+    /// checked by `EnvironmentVariableTests`).
+    static func isOptionVariable(_ name: String) -> Bool {
+        name.hasPrefix(OptionEnvironment.variablePrefix) && !OptionEnvironment.isReserved(name)
+    }
 
     /// Starts the agent against the test servers with short timings, for `container` under `prefix`.
     static func start(

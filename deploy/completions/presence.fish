@@ -1,0 +1,104 @@
+function __presence_should_offer_completions_for_flags_or_options -a expected_commands
+    set -l non_repeating_flags_or_options $argv[2..]
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __presence_parse_tokens
+    test "$commands" = "$expected_commands"; and return $non_repeating_flags_or_options_absent
+end
+
+function __presence_should_offer_completions_for_positional -a expected_commands positional_index_comparison expected_positional_index
+    set -l non_repeating_flags_or_options
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __presence_parse_tokens
+    test "$commands" = "$expected_commands" -a \( "$positional_index" "$positional_index_comparison" "$expected_positional_index" \)
+end
+
+function __presence_parse_tokens -S
+    set -l unparsed_tokens (__presence_tokens -pc)
+    switch $unparsed_tokens[1]
+    case 'presence'
+        __presence_parse_subcommand 0 'container=+' 'all' 'label=+' 'prefix=' 'hostname=' 'host-ip=' 'etcd-api=' 'etcd-endpoints=' 'etcd-cacert=' 'etcd-cert=' 'etcd-key=' 'etcd-user=' 'etcd-password-file=' 'ttl=' 'interval=' 'resync=' 'ignore-health' 'docker-host=' 'shutdown-timeout=' 'log-level=' 'log-format=' 'version' 'h/help'
+        switch $unparsed_tokens[1]
+        case 'help'
+            __presence_parse_subcommand -r 1 'version'
+        end
+    end
+end
+
+function __presence_tokens
+    if test (string split -m 1 -f 1 -- . "$FISH_VERSION") -gt 3
+        commandline --tokens-raw $argv
+    else
+        commandline -o $argv
+    end
+end
+
+function __presence_parse_subcommand -S -a positional_count
+    argparse -s r -- $argv
+    set -l option_specs $argv[2..]
+    set -l is_repeating_positional $_flag_r
+    set -el _flag_r
+    set -a commands $unparsed_tokens[1]
+    set positional_index 0
+    while true
+        set -e unparsed_tokens[1]
+        argparse -sn "$commands" $option_specs -- $unparsed_tokens 2> /dev/null
+        set unparsed_tokens $argv
+        set positional_index (math $positional_index + 1)
+        for non_repeating_flag_or_option in $non_repeating_flags_or_options
+            if set -ql "_flag_$(string replace -a - _ -- $non_repeating_flag_or_option)"
+                set non_repeating_flags_or_options_absent 1
+                break
+            end
+        end
+        test (count $unparsed_tokens) -eq 0 -o \( -z "$is_repeating_positional" -a "$positional_index" -gt "$positional_count" \) && break
+    end
+end
+
+function __presence_complete_directories
+    set -l token (commandline -t)
+    string match -- '*/' $token
+    set -l subdirs $token*/
+    printf %s\n $subdirs
+end
+
+function __presence_custom_completion
+    set -x SAP_SHELL fish
+    set -x SAP_SHELL_VERSION $FISH_VERSION
+    set -l tokens (__presence_tokens -p)
+    if test -z "$(__presence_tokens -t)"
+        set -l index (count (__presence_tokens -pc))
+        set tokens $tokens[..$index] \'\' $tokens[(math $index + 1)..]
+    end
+    command $tokens[1] $argv $tokens
+end
+
+complete -c 'presence' -f
+complete -c 'presence' -n '__presence_should_offer_completions_for_flags_or_options "presence"' -l 'container' -d 'Register this container (by name); repeatable. Env: PRESENCE_CONTAINER (comma-separated).' -rfka ''
+complete -c 'presence' -n '__presence_should_offer_completions_for_flags_or_options "presence" all' -l 'all' -d 'Register every container that publishes a port. Env: PRESENCE_ALL (true or false).'
+complete -c 'presence' -n '__presence_should_offer_completions_for_flags_or_options "presence"' -l 'label' -d 'Register containers with this label (KEY or KEY=VALUE); repeatable, all must match. Env: PRESENCE_LABEL (comma-separated).' -rfka ''
+complete -c 'presence' -n '__presence_should_offer_completions_for_flags_or_options "presence" prefix' -l 'prefix' -d 'Where keys go: an absolute path with no empty or \'..\' segments; {hostname} is replaced. Env: PRESENCE_PREFIX.' -rfka ''
+complete -c 'presence' -n '__presence_should_offer_completions_for_flags_or_options "presence" hostname' -l 'hostname' -d 'The name {hostname} in --prefix stands for. Env: PRESENCE_HOSTNAME. (default: this host\'s name)' -rfka ''
+complete -c 'presence' -n '__presence_should_offer_completions_for_flags_or_options "presence" host-ip' -l 'host-ip' -d 'The address written for ports bound to 0.0.0.0, :: or nothing. Env: PRESENCE_HOST_IP.' -rfka ''
+complete -c 'presence' -n '__presence_should_offer_completions_for_flags_or_options "presence" etcd-api' -l 'etcd-api' -d 'The etcd API to write through: v3 (leases) or v2 (TTL directories). Env: PRESENCE_ETCD_API.' -rfka 'v3 v2'
+complete -c 'presence' -n '__presence_should_offer_completions_for_flags_or_options "presence" etcd-endpoints' -l 'etcd-endpoints' -d 'Comma-separated etcd URLs, tried in turn. Env: PRESENCE_ETCD_ENDPOINTS or ETCD_ENDPOINTS. (default: http://127.0.0.1:2379)' -rfka ''
+complete -c 'presence' -n '__presence_should_offer_completions_for_flags_or_options "presence" etcd-cacert' -l 'etcd-cacert' -d 'CA certificate (PEM) that signed etcd\'s certificate. Env: PRESENCE_ETCD_CACERT or ETCDCTL_CACERT.' -rfka ''
+complete -c 'presence' -n '__presence_should_offer_completions_for_flags_or_options "presence" etcd-cert' -l 'etcd-cert' -d 'Client certificate (PEM) for an etcd with --client-cert-auth; needs --etcd-key. Env: PRESENCE_ETCD_CERT or ETCDCTL_CERT.' -rfka ''
+complete -c 'presence' -n '__presence_should_offer_completions_for_flags_or_options "presence" etcd-key' -l 'etcd-key' -d 'Private key (PEM) of --etcd-cert. Env: PRESENCE_ETCD_KEY or ETCDCTL_KEY.' -rfka ''
+complete -c 'presence' -n '__presence_should_offer_completions_for_flags_or_options "presence" etcd-user' -l 'etcd-user' -d 'etcd user to authenticate as; its password comes from ETCD_PASSWORD or --etcd-password-file. Env: PRESENCE_ETCD_USER or ETCD_USERNAME.' -rfka ''
+complete -c 'presence' -n '__presence_should_offer_completions_for_flags_or_options "presence" etcd-password-file' -l 'etcd-password-file' -d 'File holding the password of --etcd-user (a final newline is ignored). Env: PRESENCE_ETCD_PASSWORD_FILE.' -rfka ''
+complete -c 'presence' -n '__presence_should_offer_completions_for_flags_or_options "presence" ttl' -l 'ttl' -d 'Seconds a registration outlives the agent if it is killed; at least 2. Env: PRESENCE_TTL.' -rfka ''
+complete -c 'presence' -n '__presence_should_offer_completions_for_flags_or_options "presence" interval' -l 'interval' -d 'Seconds between checks of the container and refreshes of the TTL; below --ttl. Env: PRESENCE_INTERVAL.' -rfka ''
+complete -c 'presence' -n '__presence_should_offer_completions_for_flags_or_options "presence" resync' -l 'resync' -d 'Seconds between full comparisons of Docker with etcd, in case an event was lost; not below --interval. Env: PRESENCE_RESYNC.' -rfka ''
+complete -c 'presence' -n '__presence_should_offer_completions_for_flags_or_options "presence" ignore-health' -l 'ignore-health' -d 'Register containers whatever their healthcheck says. Env: PRESENCE_IGNORE_HEALTH (true or false).'
+complete -c 'presence' -n '__presence_should_offer_completions_for_flags_or_options "presence" docker-host' -l 'docker-host' -d 'The Docker Engine API: unix:///path or tcp://host:port. Env: PRESENCE_DOCKER_HOST or DOCKER_HOST. (default: unix:///var/run/docker.sock)' -rfka ''
+complete -c 'presence' -n '__presence_should_offer_completions_for_flags_or_options "presence" shutdown-timeout' -l 'shutdown-timeout' -d 'Seconds SIGTERM may spend removing keys before exiting 1. Env: PRESENCE_SHUTDOWN_TIMEOUT.' -rfka ''
+complete -c 'presence' -n '__presence_should_offer_completions_for_flags_or_options "presence" log-level' -l 'log-level' -d 'trace, debug, info, notice, warning, error or critical. Env: PRESENCE_LOG_LEVEL.' -rfka 'trace debug info notice warning error critical'
+complete -c 'presence' -n '__presence_should_offer_completions_for_flags_or_options "presence" log-format' -l 'log-format' -d 'text, or json for one JSON object per line with every field apart. Env: PRESENCE_LOG_FORMAT.' -rfka 'text json'
+complete -c 'presence' -n '__presence_should_offer_completions_for_flags_or_options "presence" version' -l 'version' -d 'Show the version.'
+complete -c 'presence' -n '__presence_should_offer_completions_for_flags_or_options "presence" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'presence' -n '__presence_should_offer_completions_for_positional "presence" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'presence' -n '__presence_should_offer_completions_for_flags_or_options "presence help" version' -l 'version' -d 'Show the version.'
