@@ -36,7 +36,7 @@ struct ListCommand: AsyncParsableCommand {
     var etcdAPI: EtcdAPIVersion = .v3
 
     @OptionGroup(title: "Securing the link to etcd")
-    var etcdSecurity: EtcdSecurityOptions
+    var etcdSecurity: ListEtcdSecurityOptions
 
     @Option(help: "Where the keys are: an absolute path; {hostname} is replaced. (default: /containers)")
     var prefix: String?
@@ -79,8 +79,8 @@ struct ListCommand: AsyncParsableCommand {
                 etcdAPI: etcdAPI,
                 etcdEndpoints: EtcdEndpoint.list(
                     etcdEndpoints ?? Self.environment("ETCD_ENDPOINTS") ?? "http://127.0.0.1:2379"),
-                etcdTLS: etcdSecurity.tls(environment: Self.environment),
-                etcdCredentials: etcdSecurity.credentials(environment: Self.environment),
+                etcdTLS: etcdSecurity.options.tls(environment: Self.environment),
+                etcdCredentials: etcdSecurity.options.credentials(environment: Self.environment),
                 output: output,
                 watch: watch)
         } catch let error as ConfigurationError {

@@ -196,6 +196,61 @@ struct ListTests {
         server.stop()
     }
 
+    /// Through TLS trusting etcd's CA, as an etcd user: the listing and the watch stream both carry the user's
+    /// token. (etcd's gateway refuses requests that carry both a client certificate and a token.)
+    @Test func readsASecuredEtcdAsAUser() async throws {
+        let certificates = try TestCertificates()
+        let server = try EtcdServer(tls: .init(certificates: certificates, server: certificates.server))
+        try await server.start()
+        defer { server.stop() }
+        let prefix = uniquePrefix()
+        let password = "pw-\(UUID().uuidString.prefix(12))"
+        var etcdctl = EtcdCtl(server)
+        try etcdctl.enableAuthentication(rootPassword: "root-\(password)")
+        try etcdctl.addUser("lister", password: password, readWriteUnder: prefix + "/")
+        try etcdctl.put("\(prefix)/web/80/host", "10.0.0.5")
+        try etcdctl.put("\(prefix)/web/80/port", "8080")
+        let arguments = [
+            "--prefix", prefix, "--etcd-endpoints", server.endpoint, "--etcd-cacert", certificates.caCertificate,
+        ]
+        let environment = ["ETCD_USERNAME": "lister", "ETCD_PASSWORD": password]
+        let run = try await ListRun.run(arguments, environment: environment)
+        #expect(run.status == 0, "\(run.errors)")
+        #expect(run.rows == [["web", "80/tcp", "10.0.0.5", "8080", "-"]], "\(run.output)")
+        let refused = try await ListRun.run(arguments)
+        #expect(refused.status == 1)
+        #expect(refused.errors.contains("requires authentication"), "\(refused.errors)")
+
+        let watch = try AgentProcess(["list", "--watch"] + arguments, environment: environment)
+        defer { watch.signal(SIGKILL) }
+        #expect(try await eventually { watch.log.contains("CONTAINER") } != nil, "\(watch.log)")
+        try etcdctl.put("\(prefix)/api/443/host", "10.0.0.6")
+        try etcdctl.put("\(prefix)/api/443/port", "8443")
+        #expect(try await eventually { watch.log.contains("+ api 443/tcp 10.0.0.6 8443") } != nil, "\(watch.log)")
+        #expect(try await watch.terminate().status == 0, "\(watch.log)")
+        #expect(!watch.log.contains(password))
+    }
+
+    /// etcd with `--client-cert-auth`; the files come from etcdctl's environment variables, as for the agent.
+    @Test func readsWithAClientCertificateFromTheEnvironment() async throws {
+        let certificates = try TestCertificates()
+        let server = try EtcdServer(
+            tls: .init(certificates: certificates, server: certificates.server, clientCertificateAuth: true))
+        try await server.start()
+        defer { server.stop() }
+        let prefix = uniquePrefix()
+        try EtcdCtl(server).put("\(prefix)/web/80/host", "10.0.0.5")
+        try EtcdCtl(server).put("\(prefix)/web/80/port", "8080")
+        let run = try await ListRun.run(
+            ["--prefix", prefix, "--etcd-endpoints", server.endpoint],
+            environment: [
+                "ETCDCTL_CACERT": certificates.caCertificate, "ETCDCTL_CERT": certificates.client.certificate,
+                "ETCDCTL_KEY": certificates.client.key,
+            ])
+        #expect(run.status == 0, "\(run.errors)")
+        #expect(run.rows == [["web", "80/tcp", "10.0.0.5", "8080", "-"]], "\(run.output)")
+    }
+
     @Test func unreachableEtcdIsOneLineAndExit1() async throws {
         let run = try await ListRun.run(["--etcd-endpoints", "http://127.0.0.1:\(try freePort())"])
         #expect(run.status == 1)
