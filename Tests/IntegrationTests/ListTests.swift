@@ -130,7 +130,8 @@ struct ListTests {
         let prefix = uniquePrefix()
         let watch = try AgentProcess(["list", "--watch", "--prefix", prefix, "--etcd-endpoints", endpoint])
         defer { watch.signal(SIGKILL) }
-        #expect(try await eventually { watch.log.contains("nothing registered under \(prefix)") } != nil, "\(watch.log)")
+        #expect(
+            try await eventually { watch.log.contains("nothing registered under \(prefix)") } != nil, "\(watch.log)")
         try await docker.start(name, ports: ["80"])
         defer { docker.remove(name) }
         let agent = try AgentProcess.start(container: [name], prefix: prefix, ttl: 10, interval: 2)
@@ -149,7 +150,8 @@ struct ListTests {
             "list", "--watch", "--etcd-api", "v2", "--output", "json", "--prefix", prefix, "--etcd-endpoints", endpoint,
         ])
         defer { watch.signal(SIGKILL) }
-        #expect(try await eventually { watch.log.contains("nothing registered under \(prefix)") } != nil, "\(watch.log)")
+        #expect(
+            try await eventually { watch.log.contains("nothing registered under \(prefix)") } != nil, "\(watch.log)")
         try await writer.register(
             directory: "\(prefix)/web", ttl: 30,
             keys: ["\(prefix)/web/80/host": "10.0.0.5", "\(prefix)/web/80/port": "8080"])

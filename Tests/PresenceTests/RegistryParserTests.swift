@@ -87,7 +87,8 @@ struct RegistryParserTests {
                 "/containers/web/http/host",
             ])
         #expect(listing.problems.first { $0.key == "/containers/web/80/host" }?.reason == "no port key beside it")
-        #expect(listing.problems.first { $0.key == "/containers/web/82/port" }?.reason == "'eighty' is not a port number")
+        #expect(
+            listing.problems.first { $0.key == "/containers/web/82/port" }?.reason == "'eighty' is not a port number")
     }
 
     @Test(arguments: ["0", "65536", "-1", "+80", " 80", "080000", ""])
@@ -111,15 +112,16 @@ struct RegistryParserTests {
 
     @Test func theJSONLayoutReadsOneObjectPerPort() throws {
         let listing = RegistryParser.parse(
-            records([
-                "/containers/web/80":
-                    #"{"host":"10.0.0.5","port":8080,"protocol":"tcp","container":"web","id":"abc123"}"#,
-                "/containers/web/53-udp": #"{"host":"10.0.0.5","port":5353,"protocol":"udp"}"#,
-                "/containers/web/81": "not json",
-                "/containers/web/82": #"{"host":"10.0.0.5"}"#,
-                "/containers/web/83": #"{"host":"","port":80}"#,
-                "/containers/web/84/host": "10.0.0.5",
-            ], ttl: nil), layout: try layout(.json))
+            records(
+                [
+                    "/containers/web/80":
+                        #"{"host":"10.0.0.5","port":8080,"protocol":"tcp","container":"web","id":"abc123"}"#,
+                    "/containers/web/53-udp": #"{"host":"10.0.0.5","port":5353,"protocol":"udp"}"#,
+                    "/containers/web/81": "not json",
+                    "/containers/web/82": #"{"host":"10.0.0.5"}"#,
+                    "/containers/web/83": #"{"host":"","port":80}"#,
+                    "/containers/web/84/host": "10.0.0.5",
+                ], ttl: nil), layout: try layout(.json))
         #expect(
             listing.entries == [
                 RegistryEntry(
@@ -144,9 +146,10 @@ struct RegistryParserTests {
                 "/skydns/org/example/svc/web-1/53-udp": #"{"host":"10.0.0.5","port":5353,"ttl":30}"#,
                 "/skydns/org/example/svc/mail": #"{"host":"10.0.0.9"}"#,
             ]), layout: layout)
-        #expect(listing.entries.map { "\($0.container) \($0.portLabel) \($0.hostPort)" } == [
-            "web-1 53/udp 5353", "web-1 80/tcp 8080",
-        ])
+        #expect(
+            listing.entries.map { "\($0.container) \($0.portLabel) \($0.hostPort)" } == [
+                "web-1 53/udp 5353", "web-1 80/tcp 8080",
+            ])
         #expect(listing.problems.map(\.key) == ["/skydns/org/example/svc/mail"])
     }
 

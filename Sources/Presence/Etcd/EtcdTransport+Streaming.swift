@@ -34,7 +34,8 @@ extension EtcdTransport {
                 return response
             } catch {
                 try Task.checkCancellation()
-                failures.append("\(endpoint): \(EtcdConnectionFailure.explain(error, endpoint: endpoint, tls: tls).text)")
+                failures.append(
+                    "\(endpoint): \(EtcdConnectionFailure.explain(error, endpoint: endpoint, tls: tls).text)")
             }
         }
         throw PresenceError(

@@ -32,8 +32,9 @@ struct EtcdV2RegistrySource: RegistrySource {
                 authorization: credentials?.basicAuthorization)
             let body = try await response.body.collect(upTo: HTTPClient.responseLimit)
             let text = String(buffer: body)
-            if response.status == .badRequest, (try? JSONDecoder().decode(Failure.self, from: Data(text.utf8)))?
-                .errorCode == 401
+            if response.status == .badRequest,
+                (try? JSONDecoder().decode(Failure.self, from: Data(text.utf8)))?
+                    .errorCode == 401
             {
                 throw RegistryHistoryLost()
             }

@@ -21,7 +21,8 @@ struct EtcdV3RegistrySource: RegistrySource {
             throw PresenceError(.etcdRejected, "etcd answered the read of \(directory) without a revision")
         }
         let records = try await records(kvs)
-        return RegistrySnapshot(records: Dictionary(records.map { ($0.key, $0) }, uniquingKeysWith: { $1 }), position: revision)
+        return RegistrySnapshot(
+            records: Dictionary(records.map { ($0.key, $0) }, uniquingKeysWith: { $1 }), position: revision)
     }
 
     func follow(after position: Int64, _ apply: ([RegistryUpdate]) async -> Void) async throws {
@@ -35,7 +36,8 @@ struct EtcdV3RegistrySource: RegistrySource {
         guard response.status == .ok else {
             let body = try await response.body.collect(upTo: 64 * 1024)
             throw PresenceError(
-                .etcdRejected, "etcd refused the watch of \(directory) (\(response.status.code)): \(String(buffer: body))")
+                .etcdRejected,
+                "etcd refused the watch of \(directory) (\(response.status.code)): \(String(buffer: body))")
         }
         var splitter = JSONObjectSplitter()
         let decoder = JSONDecoder()
@@ -53,7 +55,8 @@ struct EtcdV3RegistrySource: RegistrySource {
                 }
                 if result.canceled == true {
                     throw PresenceError(
-                        .etcdRejected, "etcd cancelled the watch of \(directory): \(result.cancel_reason ?? "no reason given")")
+                        .etcdRejected,
+                        "etcd cancelled the watch of \(directory): \(result.cancel_reason ?? "no reason given")")
                 }
                 let events = result.events ?? []
                 guard !events.isEmpty else { continue }
@@ -92,7 +95,8 @@ struct EtcdV3RegistrySource: RegistrySource {
 
     /// Seconds the lease has left; nil if etcd no longer knows it.
     private func timeToLive(_ lease: String) async throws -> Int? {
-        let response = try await post("/v3/lease/timetolive", EtcdV3.LeaseRequest(ID: lease), what: "TTL of lease \(lease)")
+        let response = try await post(
+            "/v3/lease/timetolive", EtcdV3.LeaseRequest(ID: lease), what: "TTL of lease \(lease)")
         guard let ttl = (try? response.decode(EtcdV3.TimeToLiveResponse.self))?.TTL.flatMap({ Int($0) }), ttl >= 0
         else { return nil }
         return ttl

@@ -12,7 +12,8 @@ public struct RegistryLayout: Sendable, Equatable {
         switch format {
         case .keys, .json:
             guard domain == nil else {
-                throw ConfigurationError("--domain is only for --format skydns; --format \(format.rawValue) reads --prefix")
+                throw ConfigurationError(
+                    "--domain is only for --format skydns; --format \(format.rawValue) reads --prefix")
             }
             do {
                 root = try KeyLayout(template: prefix ?? KeyLayout.defaultPrefix, hostname: hostname).prefix
@@ -26,7 +27,8 @@ public struct RegistryLayout: Sendable, Equatable {
                 throw ConfigurationError("--prefix does not apply to --format skydns: its keys are under /skydns")
             }
             guard let domain else {
-                throw ConfigurationError("--format skydns needs --domain, the DNS zone CoreDNS serves (svc.example.org)")
+                throw ConfigurationError(
+                    "--format skydns needs --domain, the DNS zone CoreDNS serves (svc.example.org)")
             }
             root = try SkyDNSName.path(ofDomain: domain)
         }

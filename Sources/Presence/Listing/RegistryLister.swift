@@ -45,7 +45,8 @@ public struct RegistryLister: Sendable {
         let root = configuration.layout.root
         switch configuration.etcdAPI {
         case .v3:
-            let session = EtcdV3Session(transport: transport, credentials: configuration.etcdCredentials, logger: logger)
+            let session = EtcdV3Session(
+                transport: transport, credentials: configuration.etcdCredentials, logger: logger)
             return EtcdV3RegistrySource(session: session, transport: transport, root: root)
         case .v2:
             return EtcdV2RegistrySource(transport: transport, credentials: configuration.etcdCredentials, root: root)

@@ -74,7 +74,9 @@ public enum RegistryParser {
     }
 
     /// The `json` and `skydns` layouts: one key holding an object with at least `host` and `port`.
-    private static func entry(_ base: RegistryEntry, json record: RegistryRecord) -> Result<RegistryEntry, RegistryProblem> {
+    private static func entry(_ base: RegistryEntry, json record: RegistryRecord) -> Result<
+        RegistryEntry, RegistryProblem
+    > {
         guard let value = try? JSONDecoder().decode(RegistrationValue.self, from: Data(record.value.utf8)) else {
             return .failure(
                 .init(key: record.key, reason: "the value is not a JSON object with a host and a port"))

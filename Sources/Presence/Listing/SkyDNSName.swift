@@ -7,7 +7,8 @@ public enum SkyDNSName {
         let labels = name.split(separator: ".", omittingEmptySubsequences: false)
         guard !name.isEmpty,
             labels.allSatisfy({ label in
-                !label.isEmpty && label.count <= 63 && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+                !label.isEmpty && label.count <= 63
+                    && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
             })
         else {
             throw ConfigurationError("--domain '\(domain)' is not a DNS name such as svc.example.org")
