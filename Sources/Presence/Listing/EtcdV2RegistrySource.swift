@@ -22,7 +22,7 @@ struct EtcdV2RegistrySource: RegistrySource {
         return RegistrySnapshot(records: records, position: index)
     }
 
-    func follow(after position: Int64, _ apply: ([RegistryUpdate]) async -> Void) async throws {
+    func follow(after position: Int64, _ apply: ([RegistryUpdate]) async throws -> Void) async throws {
         var next = position + 1
         // A key written under a container's directory inherits its TTL, which only the directory's event carries.
         var directoryTTLs: [String: Int] = [:]
@@ -46,13 +46,13 @@ struct EtcdV2RegistrySource: RegistrySource {
             switch event.action {
             case "delete", "expire", "compareAndDelete":
                 directoryTTLs = directoryTTLs.filter { $0.key != key && !$0.key.hasPrefix(key + "/") }
-                await apply([.delete(key)])
+                try await apply([.delete(key)])
             default:
                 if node.dir == true {
                     directoryTTLs[key] = node.ttl
                 } else if let value = node.value {
                     let inherited = directoryTTLs.filter { key.hasPrefix($0.key + "/") }.max { $0.key < $1.key }?.value
-                    await apply([.put(RegistryRecord(key: key, value: value, ttl: node.ttl ?? inherited))])
+                    try await apply([.put(RegistryRecord(key: key, value: value, ttl: node.ttl ?? inherited))])
                 }
             }
         }

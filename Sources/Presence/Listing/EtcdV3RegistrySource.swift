@@ -25,7 +25,7 @@ struct EtcdV3RegistrySource: RegistrySource {
             records: Dictionary(records.map { ($0.key, $0) }, uniquingKeysWith: { $1 }), position: revision)
     }
 
-    func follow(after position: Int64, _ apply: ([RegistryUpdate]) async -> Void) async throws {
+    func follow(after position: Int64, _ apply: ([RegistryUpdate]) async throws -> Void) async throws {
         let request = EtcdV3.WatchRequest(
             create_request: .init(
                 key: EtcdV3.base64(directory), range_end: EtcdV3.rangeEnd(ofPrefix: directory),
@@ -60,7 +60,7 @@ struct EtcdV3RegistrySource: RegistrySource {
                 }
                 let events = result.events ?? []
                 guard !events.isEmpty else { continue }
-                await apply(try await updates(events))
+                try await apply(try await updates(events))
             }
         }
     }

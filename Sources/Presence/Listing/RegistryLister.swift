@@ -33,7 +33,8 @@ public struct RegistryLister: Sendable {
             source: source, layout: configuration.layout, printer: printer, initial: snapshot)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: watcher)], gracefulShutdownSignals: [.sigterm, .sigint],
+                services: [.init(service: watcher, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
                 cancellationSignals: [], logger: logger))
         try await group.run()
     }

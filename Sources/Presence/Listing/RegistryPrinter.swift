@@ -21,10 +21,12 @@ struct RegistryPrinter: Sendable {
         if listing.entries.isEmpty { note("nothing registered under \(layout.displayRoot)") }
     }
 
-    func changes(_ changes: [RegistryChange]) {
-        guard !changes.isEmpty else { return }
+    /// Prints one line per change; false once standard output is closed (its reader, such as `head`, is gone).
+    @discardableResult
+    func changes(_ changes: [RegistryChange]) -> Bool {
+        guard !changes.isEmpty else { return true }
         let lines = changes.map { output == .table ? RegistryTable.line($0) : RegistryJSON.line($0) }
-        write(lines.joined(separator: "\n") + "\n", to: 1)
+        return write(lines.joined(separator: "\n") + "\n", to: 1)
     }
 
     /// A line for the operator on standard error, as `presence: …`.
@@ -32,13 +34,17 @@ struct RegistryPrinter: Sendable {
         write("presence: \(text)\n", to: 2)
     }
 
-    private func write(_ text: String, to descriptor: Int32) {
+    /// Writes all of `text`; false if the descriptor no longer takes it. SIGPIPE is ignored in this process (NIO
+    /// ignores it), so a closed pipe shows only here.
+    @discardableResult
+    private func write(_ text: String, to descriptor: Int32) -> Bool {
         var bytes = Array(text.utf8)[...]
         while !bytes.isEmpty {
             let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
             if written < 0 && errno == EINTR { continue }
-            guard written > 0 else { return }
+            guard written > 0 else { return false }
             bytes = bytes.dropFirst(written)
         }
+        return true
     }
 }

@@ -4,6 +4,6 @@ protocol RegistrySource: Sendable {
     func read() async throws -> RegistrySnapshot
 
     /// Calls `apply` with each batch of changes after `position` until etcd closes the stream (returns) or it
-    /// fails (throws; `RegistryHistoryLost` when the history from `position` is gone).
-    func follow(after position: Int64, _ apply: ([RegistryUpdate]) async -> Void) async throws
+    /// fails (throws; `RegistryHistoryLost` when the history from `position` is gone), or `apply` throws.
+    func follow(after position: Int64, _ apply: ([RegistryUpdate]) async throws -> Void) async throws
 }

@@ -26,7 +26,7 @@ struct RegistryWatcher: Service {
                     let snapshot = try await source.read()
                     if lastFailure != nil { printer.note("etcd answers again; following changes") }
                     lastFailure = nil
-                    report(from: records, to: snapshot.records)
+                    try report(from: records, to: snapshot.records)
                     records = snapshot.records
                     position = snapshot.position
                     backoff.reset()
@@ -34,11 +34,14 @@ struct RegistryWatcher: Service {
                 try await source.follow(after: position!) { updates in
                     let before = records
                     for update in updates { update.apply(to: &records) }
-                    report(from: before, to: records)
+                    try report(from: before, to: records)
                 }
                 if Task.isCancelled { return }
                 lastFailure = "etcd closed the watch"
                 printer.note("etcd closed the watch; reading the registry again")
+            } catch is OutputClosed {
+                // Nobody reads the lines any more (`presence list --watch | head`): done.
+                return
             } catch is RegistryHistoryLost {
                 // Not a failure: etcd compacted past the watch's start, so the listing is read afresh at once.
                 position = nil
@@ -54,9 +57,11 @@ struct RegistryWatcher: Service {
         }
     }
 
-    private func report(from before: [String: RegistryRecord], to after: [String: RegistryRecord]) {
+    private func report(from before: [String: RegistryRecord], to after: [String: RegistryRecord]) throws {
         let old = RegistryParser.parse(before.values, layout: layout).entries
         let new = RegistryParser.parse(after.values, layout: layout).entries
-        printer.changes(RegistryChange.between(old, new))
+        guard printer.changes(RegistryChange.between(old, new)) else { throw OutputClosed() }
     }
+
+    private struct OutputClosed: Error {}
 }
