@@ -123,6 +123,7 @@ struct ListTests {
         let json = try await ListRun.run(arguments + ["--output", "json"])
         #expect(try json.objects.map { $0["container"] as? String } == ["ok"], "\(json.output)")
         #expect(try json.objects.first?["ttl"] is NSNull)
+        try await HandWriter(endpoint: endpoint, api: "v3").remove(directory: prefix)
     }
 
     @Test func watchFollowsTheAgent() async throws {
@@ -290,6 +291,7 @@ struct ListTests {
         let run = try await ListRun.run(["--prefix", prefix], environment: ["ETCD_ENDPOINTS": endpoint])
         #expect(run.status == 0, "\(run.errors)")
         #expect(run.rows == [["env", "80/tcp", "10.0.0.9", "9999", "-"]])
+        try await HandWriter(endpoint: endpoint, api: "v3").remove(directory: prefix)
     }
 
     @Test func helpNamesTheOptions() async throws {

@@ -5,6 +5,8 @@
 /// `container`, `port`, `protocol`, `host`, `hostPort`, `ttl`, `id`, `keys`.
 public enum RegistryJSON {
     public static func render(_ entries: [RegistryEntry]) -> String {
+        // The pretty printer would spread an empty array over three lines.
+        guard !entries.isEmpty else { return "[]\n" }
         let encoder = makeEncoder()
         encoder.outputFormatting.insert(.prettyPrinted)
         let data = (try? encoder.encode(entries.map { Row($0, event: nil) })) ?? Data("[]".utf8)
