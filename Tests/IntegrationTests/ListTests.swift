@@ -176,12 +176,15 @@ struct ListTests {
         #expect(try await watch.terminate().status == 0, "\(watch.log)")
     }
 
-    @Test func watchRidesOutAnEtcdRestart() async throws {
+    @Test(arguments: ["v3", "v2"])
+    func watchRidesOutAnEtcdRestart(api: String) async throws {
         let server = try EtcdServer()
         try await server.start()
         let prefix = uniquePrefix()
-        let writer = HandWriter(endpoint: server.endpoint, api: "v3")
-        let watch = try AgentProcess(["list", "--watch", "--prefix", prefix, "--etcd-endpoints", server.endpoint])
+        let writer = HandWriter(endpoint: server.endpoint, api: api)
+        let watch = try AgentProcess([
+            "list", "--watch", "--etcd-api", api, "--prefix", prefix, "--etcd-endpoints", server.endpoint,
+        ])
         defer { watch.signal(SIGKILL) }
         #expect(try await eventually { watch.log.contains("nothing registered") } != nil, "\(watch.log)")
         try await writer.put("\(prefix)/a/80/host", "10.0.0.1")
@@ -328,9 +331,13 @@ private struct HandWriter {
         }
     }
 
-    /// Puts one v3 key without a lease.
+    /// Puts one key without a lease or TTL.
     func put(_ key: String, _ value: String) async throws {
-        try await etcdctl(["put", key, value])
+        if api == "v3" {
+            try await etcdctl(["put", key, value])
+        } else {
+            try await curl(["-X", "PUT", endpoint + "/v2/keys" + key, "--data-urlencode", "value=\(value)"])
+        }
     }
 
     func remove(directory: String) async throws {

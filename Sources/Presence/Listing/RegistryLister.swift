@@ -16,11 +16,6 @@ public struct RegistryLister: Sendable {
         self.logger = logger
     }
 
-    /// What the registry holds now.
-    public func read() async throws -> RegistryListing {
-        RegistryParser.parse(try await makeSource().read().records.values, layout: configuration.layout)
-    }
-
     /// Prints the listing; with `watch`, then prints each change until SIGTERM or SIGINT. Throws when etcd
     /// cannot be read at first: a watch that has started retries instead.
     public func run() async throws {
