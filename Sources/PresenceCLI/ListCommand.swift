@@ -41,13 +41,13 @@ struct ListCommand: AsyncParsableCommand {
     @Option(help: "Where the keys are: an absolute path; {hostname} is replaced. (default: /containers)")
     var prefix: String?
 
-    @Option(help: "The name {hostname} in --prefix stands for. (default: this host's name)")
+    @Option(help: "The name {hostname} in --prefix and --domain stands for. (default: this host's name)")
     var hostname: String?
 
     @Option(help: "The key layout to read: keys, json or skydns.")
-    var format: RegistryFormat = .keys
+    var format: RegistrationFormat.Name = .keys
 
-    @Option(help: "The DNS zone of --format skydns, such as svc.example.org.")
+    @Option(help: "The DNS zone of --format skydns, such as svc.example.org; {hostname} is replaced.")
     var domain: String?
 
     @Option(help: "table (aligned columns) or json.")
@@ -123,5 +123,4 @@ struct ListCommand: AsyncParsableCommand {
     }
 }
 
-extension RegistryFormat: ExpressibleByArgument {}
 extension RegistryOutput: ExpressibleByArgument {}

@@ -66,6 +66,51 @@ struct ListTests {
         #expect(empty.errors == "presence: nothing registered under \(prefix)\n")
     }
 
+    /// The agent writing `--format json` and `--format skydns` at once; `list` reads each layout.
+    @Test(arguments: ["v3", "v2"])
+    func listsWhatTheAgentWroteAsJSONAndSkyDNS(api: String) async throws {
+        let name = uniqueName("ListFmt")
+        let prefix = uniquePrefix()
+        let zone = FormatTests.uniqueZone()
+        let ttl = 10
+        let id = try await docker.start(name, ports: ["80", "127.0.0.1::53/udp"])
+        defer { docker.remove(name) }
+        let agent = try AgentProcess.start(
+            container: [name], prefix: prefix, api: api, ttl: ttl, interval: 2,
+            extra: ["--format", "json", "--format", "skydns", "--domain", zone.domain, "--host-ip", "198.51.100.7"])
+        let registered = try await eventually {
+            let json = try await etcd.keys(api, under: prefix)
+            let dns = try await etcd.keys(api, under: zone.directory)
+            return json.count == 2 && dns.count == 2
+        }
+        #expect(registered != nil, "\(agent.log)")
+        let tcpPort = try await docker.hostPort(name, "80/tcp")
+        let udpPort = try await docker.hostPort(name, "53/udp")
+        let common = ["--etcd-endpoints", endpoint, "--etcd-api", api]
+
+        let json = try await ListRun.run(common + ["--prefix", prefix, "--format", "json", "--output", "json"])
+        #expect(json.status == 0, "\(json.errors)")
+        let objects = try json.objects
+        #expect(
+            objects.map {
+                "\($0["container"] ?? "") \($0["port"] ?? "")/\($0["protocol"] ?? "") \($0["hostPort"] ?? "")"
+            }
+                == ["\(name) 53/udp \(udpPort)", "\(name) 80/tcp \(tcpPort)"], "\(json.output)")
+        #expect(objects.map { $0["host"] as? String } == ["127.0.0.1", "198.51.100.7"])
+        #expect(objects.allSatisfy { $0["id"] as? String == id }, "\(json.output)")
+        #expect(objects.allSatisfy { (1...ttl).contains($0["ttl"] as? Int ?? 0) }, "\(json.output)")
+
+        let dns = try await ListRun.run(common + ["--format", "skydns", "--domain", zone.domain])
+        #expect(dns.status == 0, "\(dns.errors)")
+        #expect(
+            dns.rows.map { Array($0.prefix(4)) } == [
+                [name.lowercased(), "53/udp", "127.0.0.1", udpPort],
+                [name.lowercased(), "80/tcp", "198.51.100.7", tcpPort],
+            ], "\(dns.output)")
+        #expect(dns.rows.allSatisfy { (1...ttl).contains(Int($0.last ?? "") ?? 0) }, "\(dns.output)")
+        #expect(try await agent.terminate().status == 0)
+    }
+
     @Test(arguments: ["v3", "v2"])
     func readsTheJSONLayout(api: String) async throws {
         let prefix = uniquePrefix()
@@ -272,7 +317,7 @@ struct ListTests {
         (["--prefix", "relative"], "absolute path"),
         (["--prefix", "/a", "--format", "skydns", "--domain", "a.org"], "--prefix does not apply"),
         (["--domain", "a.org"], "only for --format skydns"),
-        (["--format", "skydns", "--domain", "bad_domain.org"], "is not a DNS name"),
+        (["--format", "skydns", "--domain", "a..b.org"], "is not a DNS name"),
         (["--etcd-api", "v4"], "v4"),
         (["--etcd-endpoints", "localhost:2379"], "is not a URL"),
         (["stray"], "unexpected argument 'stray'"),

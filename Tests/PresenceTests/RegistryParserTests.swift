@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Reading registrations from keys")
 struct RegistryParserTests {
-    private func layout(_ format: RegistryFormat, prefix: String? = nil, domain: String? = nil) throws
+    private func layout(_ format: RegistrationFormat.Name, prefix: String? = nil, domain: String? = nil) throws
         -> RegistryLayout
     {
         try RegistryLayout(format: format, prefix: prefix, hostname: "node1", domain: domain)
@@ -153,19 +153,17 @@ struct RegistryParserTests {
         #expect(listing.problems.map(\.key) == ["/skydns/org/example/svc/mail"])
     }
 
-    @Test(arguments: [("Web_1", "web-1"), ("api", "api"), ("a.b c", "a-b-c"), ("Ünï", "-n-")])
-    func containerNamesBecomeDNSLabels(name: String, label: String) {
-        #expect(SkyDNSName.label(ofContainer: name) == label)
+    @Test(arguments: [
+        ("svc.example.org", "/skydns/org/example/svc"), ("Example.ORG.", "/skydns/org/example"),
+        ("{hostname}.example.org", "/skydns/org/example/node1"),
+    ])
+    func theSkyDNSRootIsTheAgentsDomainDirectory(domain: String, root: String) throws {
+        #expect(try layout(.skydns, domain: domain).root == root)
     }
 
-    @Test(arguments: [("svc.example.org", "/skydns/org/example/svc"), ("Example.ORG.", "/skydns/org/example")])
-    func domainsBecomePaths(domain: String, path: String) throws {
-        #expect(try SkyDNSName.path(ofDomain: domain) == path)
-    }
-
-    @Test(arguments: ["", ".", "a..b", "a/b", "under_score.org", "sp ace.org"])
+    @Test(arguments: ["", ".", "a..b", "a/b", "sp ace.org"])
     func badDomainsAreRefused(domain: String) {
-        #expect(throws: ConfigurationError.self) { try SkyDNSName.path(ofDomain: domain) }
+        #expect(throws: ConfigurationError.self) { try layout(.skydns, domain: domain) }
     }
 
     @Test func optionsThatDoNotFitTheFormatAreRefused() {

@@ -1,13 +1,15 @@
 /// Which layout to read and the directory it lives under.
 public struct RegistryLayout: Sendable, Equatable {
-    public let format: RegistryFormat
+    public let format: RegistrationFormat.Name
     /// The directory every registration is under, without a trailing slash: the prefix for `keys` and `json`,
     /// the domain's `/skydns/…` path for `skydns`.
     public let root: String
 
     /// Validates the options that say where to read: `prefix` (a `--prefix` template, nil for the default) for
-    /// `keys` and `json`, `domain` for `skydns`.
-    public init(format: RegistryFormat, prefix: String?, hostname: String, domain: String?) throws(ConfigurationError) {
+    /// `keys` and `json`, `domain` (a `--domain` template) for `skydns`, as the agent validates them.
+    public init(format: RegistrationFormat.Name, prefix: String?, hostname: String, domain: String?)
+        throws(ConfigurationError)
+    {
         self.format = format
         switch format {
         case .keys, .json:
@@ -30,7 +32,7 @@ public struct RegistryLayout: Sendable, Equatable {
                 throw ConfigurationError(
                     "--format skydns needs --domain, the DNS zone CoreDNS serves (svc.example.org)")
             }
-            root = try SkyDNSName.path(ofDomain: domain)
+            root = try SkyDNSDomain(template: domain, hostname: hostname).directory
         }
     }
 
