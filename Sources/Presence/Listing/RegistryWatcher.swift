@@ -49,7 +49,9 @@ struct RegistryWatcher: Service {
             } catch {
                 if Task.isCancelled { return }
                 let message = String(describing: error)
-                if message != lastFailure { printer.note("\(message); retrying with backoff until it answers") }
+                if message != lastFailure {
+                    printer.note("watch interrupted; retrying with backoff until etcd answers: \(message)")
+                }
                 lastFailure = message
             }
             position = nil
