@@ -27,7 +27,8 @@ struct PresenceCommand: AsyncParsableCommand {
             Labels on a container refine it: presence.ignore=true leaves it out, presence.ports=80,443/udp
             registers only those ports, presence.name=NAME registers it under another name.
             """,
-        version: PresenceVersion.current
+        version: PresenceVersion.current,
+        subcommands: [ListCommand.self]
     )
 
     @Option(
@@ -171,11 +172,6 @@ struct PresenceCommand: AsyncParsableCommand {
         Glibc.exit(ExitCode.validationFailure.rawValue)
     }
 
-    /// Bad input is a usage error (exit 64), found before anything runs.
-    func validate() throws {
-        _ = try agentConfiguration()
-    }
-
     private func agentConfiguration() throws -> AgentConfiguration {
         do {
             return try AgentConfiguration(
@@ -204,6 +200,8 @@ struct PresenceCommand: AsyncParsableCommand {
         }
     }
 
+    /// Bad input is a usage error (exit 64), found before anything runs. Not in `validate()`: ArgumentParser
+    /// validates the root before a subcommand too, and `presence list` selects no container.
     func run() async throws {
         let agentConfiguration = try agentConfiguration()
         let level = logLevel

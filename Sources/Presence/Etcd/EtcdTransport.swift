@@ -8,14 +8,15 @@ import NIOHTTP1
 /// The endpoint that last answered is kept, so a healthy cluster costs one connection, and a request only
 /// fails once every endpoint has been tried.
 actor EtcdTransport {
-    private let endpoints: [EtcdEndpoint]
-    private let httpClient: HTTPClient
+    // Not private: the streaming requests (EtcdTransport+Streaming.swift) fail over the same way.
+    let endpoints: [EtcdEndpoint]
+    let httpClient: HTTPClient
     private let timeout: Duration
-    private let tls: EtcdTLS?
-    private let logger: Logger
+    let tls: EtcdTLS?
+    let logger: Logger
     private let metrics: PresenceMetrics
     private let readiness: Readiness?
-    private var current = 0
+    var current = 0
 
     init(
         endpoints: [EtcdEndpoint], httpClient: HTTPClient, timeout: Duration, tls: EtcdTLS? = nil, logger: Logger,

@@ -38,6 +38,19 @@ actor EtcdV3Session {
         return try await transport.send(.POST, path, body: body, authorization: try await token(credentials))
     }
 
+    /// The `Authorization` header for a request the session cannot send itself (a watch, read as it streams);
+    /// nil without credentials or while etcd has authentication disabled.
+    func authorization() async throws -> String? {
+        guard let credentials else { return nil }
+        return try await token(credentials)
+    }
+
+    /// Forgets a token etcd refused in a stream, so that the next request authenticates again.
+    func tokenRefused() {
+        token = nil
+        authenticationDisabled = false
+    }
+
     /// The current token, authenticating for one if there is none; nil while etcd has authentication disabled.
     private func token(_ credentials: EtcdCredentials) async throws -> String? {
         if let token { return token }

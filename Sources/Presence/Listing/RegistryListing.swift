@@ -1,0 +1,11 @@
+/// What the registry holds: the complete registrations, sorted by container then port, and the keys that are
+/// not part of one.
+public struct RegistryListing: Sendable, Equatable {
+    public var entries: [RegistryEntry]
+    public var problems: [RegistryProblem]
+
+    public init(entries: [RegistryEntry], problems: [RegistryProblem] = []) {
+        self.entries = entries.sorted { $0.identity < $1.identity }
+        self.problems = problems.sorted()
+    }
+}

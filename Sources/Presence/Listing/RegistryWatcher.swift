@@ -1,0 +1,69 @@
+import ServiceLifecycle
+
+/// Follows a registry after its listing was printed, printing one line per registration that appears, moves
+/// or goes, until SIGTERM or SIGINT.
+///
+/// When etcd goes away, or no longer has the history the watch needs, it reads the registry again with backoff
+/// and prints what changed meanwhile, so nothing is missed.
+struct RegistryWatcher: Service {
+    let source: any RegistrySource
+    let layout: RegistryLayout
+    let printer: RegistryPrinter
+    let initial: RegistrySnapshot
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await follow() }
+    }
+
+    private func follow() async {
+        var records = initial.records
+        var position: Int64? = initial.position
+        var backoff = Backoff(initial: .milliseconds(500), maximum: .seconds(10))
+        var lastFailure: String?
+        while !Task.isCancelled {
+            do {
+                if position == nil {
+                    let snapshot = try await source.read()
+                    if lastFailure != nil { printer.note("etcd answers again; following changes") }
+                    lastFailure = nil
+                    try report(from: records, to: snapshot.records)
+                    records = snapshot.records
+                    position = snapshot.position
+                    backoff.reset()
+                }
+                try await source.follow(after: position!) { updates in
+                    let before = records
+                    for update in updates { update.apply(to: &records) }
+                    try report(from: before, to: records)
+                }
+                if Task.isCancelled { return }
+                lastFailure = "etcd closed the watch"
+                printer.note("etcd closed the watch; reading the registry again")
+            } catch is OutputClosed {
+                // Nobody reads the lines any more (`presence list --watch | head`): done.
+                return
+            } catch is RegistryHistoryLost {
+                // Not a failure: etcd compacted past the watch's start, so the listing is read afresh at once.
+                position = nil
+                continue
+            } catch {
+                if Task.isCancelled { return }
+                let message = String(describing: error)
+                if message != lastFailure {
+                    printer.note("watch interrupted; retrying with backoff until etcd answers: \(message)")
+                }
+                lastFailure = message
+            }
+            position = nil
+            try? await Task.sleep(for: backoff.next())
+        }
+    }
+
+    private func report(from before: [String: RegistryRecord], to after: [String: RegistryRecord]) throws {
+        let old = RegistryParser.parse(before.values, layout: layout).entries
+        let new = RegistryParser.parse(after.values, layout: layout).entries
+        guard printer.changes(RegistryChange.between(old, new)) else { throw OutputClosed() }
+    }
+
+    private struct OutputClosed: Error {}
+}
