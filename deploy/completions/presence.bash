@@ -164,8 +164,8 @@ _presence() {
 
     local -a repeating_flags=()
     local -a non_repeating_flags=(--all --ignore-health --version -h --help)
-    local -a repeating_options=(--container --label)
-    local -a non_repeating_options=(--prefix --hostname --host-ip --etcd-api --etcd-endpoints --etcd-cacert --etcd-cert --etcd-key --etcd-user --etcd-password-file --ttl --interval --resync --docker-host --shutdown-timeout --log-level --log-format)
+    local -a repeating_options=(--container --label --format)
+    local -a non_repeating_options=(--prefix --domain --hostname --host-ip --etcd-api --etcd-endpoints --etcd-cacert --etcd-cert --etcd-key --etcd-user --etcd-password-file --ttl --interval --resync --docker-host --shutdown-timeout --metrics-address --log-level --log-format)
     __presence_offer_flags_options 0
 
     # Offer option value completions
@@ -177,6 +177,13 @@ _presence() {
         return
         ;;
     '--prefix')
+        return
+        ;;
+    '--format')
+        __presence_add_completions -W 'keys'$'\n''json'$'\n''skydns'
+        return
+        ;;
+    '--domain')
         return
         ;;
     '--hostname')
@@ -222,6 +229,9 @@ _presence() {
     '--shutdown-timeout')
         return
         ;;
+    '--metrics-address')
+        return
+        ;;
     '--log-level')
         __presence_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
         return
@@ -237,13 +247,64 @@ _presence() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    help)
+    list|help)
         # Offer subcommand argument completions
         "_presence_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'list help' -- "${cur}"))
+        ;;
+    esac
+}
+
+_presence_list() {
+    repeating_flags=()
+    non_repeating_flags=(--watch --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--etcd-endpoints --etcd-api --etcd-cacert --etcd-cert --etcd-key --etcd-user --etcd-password-file --prefix --hostname --format --domain --output)
+    __presence_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--etcd-endpoints')
+        return
+        ;;
+    '--etcd-api')
+        __presence_add_completions -W 'v3'$'\n''v2'
+        return
+        ;;
+    '--etcd-cacert')
+        return
+        ;;
+    '--etcd-cert')
+        return
+        ;;
+    '--etcd-key')
+        return
+        ;;
+    '--etcd-user')
+        return
+        ;;
+    '--etcd-password-file')
+        return
+        ;;
+    '--prefix')
+        return
+        ;;
+    '--hostname')
+        return
+        ;;
+    '--format')
+        __presence_add_completions -W 'keys'$'\n''json'$'\n''skydns'
+        return
+        ;;
+    '--domain')
+        return
+        ;;
+    '--output')
+        __presence_add_completions -W 'table'$'\n''json'
+        return
         ;;
     esac
 }

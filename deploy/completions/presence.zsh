@@ -40,6 +40,7 @@ _presence() {
     local -ir current_word_index="$((CURRENT - 1))"
 
     local -i ret=1
+    local -ar ___format=('keys' 'json' 'skydns')
     local -ar ___etcd_api=('v3' 'v2')
     local -ar ___log_level=('trace' 'debug' 'info' 'notice' 'warning' 'error' 'critical')
     local -ar ___log_format=('text' 'json')
@@ -48,7 +49,9 @@ _presence() {
         '--all[Register every container that publishes a port. Env\: PRESENCE_ALL (true or false).]'
         '*--label[Register containers with this label (KEY or KEY=VALUE); repeatable, all must match. Env\: PRESENCE_LABEL (comma-separated).]:label:'
         '--prefix[Where keys go\: an absolute path with no empty or '\''..'\'' segments; {hostname} is replaced. Env\: PRESENCE_PREFIX.]:prefix:'
-        '--hostname[The name {hostname} in --prefix stands for. Env\: PRESENCE_HOSTNAME. (default\: this host'\''s name)]:hostname:'
+        '*--format[What consumers read\: keys (the layout above), json (one key per port holding JSON) or skydns (CoreDNS records, needs --domain); repeatable. Env\: PRESENCE_FORMAT (comma-separated). (default\: keys)]:format:{__presence_complete "${___format[@]}"}'
+        '--domain[The DNS zone of --format skydns (e.g. containers.example.org); {hostname} is replaced. Env\: PRESENCE_DOMAIN.]:domain:'
+        '--hostname[The name {hostname} in --prefix and --domain stands for. Env\: PRESENCE_HOSTNAME. (default\: this host'\''s name)]:hostname:'
         '--host-ip[The address written for ports bound to 0.0.0.0, \:\: or nothing. Env\: PRESENCE_HOST_IP.]:host-ip:'
         '--etcd-api[The etcd API to write through\: v3 (leases) or v2 (TTL directories). Env\: PRESENCE_ETCD_API.]:etcd-api:{__presence_complete "${___etcd_api[@]}"}'
         '--etcd-endpoints[Comma-separated etcd URLs, tried in turn. Env\: PRESENCE_ETCD_ENDPOINTS or ETCD_ENDPOINTS. (default\: http\://127.0.0.1\:2379)]:etcd-endpoints:'
@@ -63,6 +66,7 @@ _presence() {
         '--ignore-health[Register containers whatever their healthcheck says. Env\: PRESENCE_IGNORE_HEALTH (true or false).]'
         '--docker-host[The Docker Engine API\: unix\:///path or tcp\://host\:port. Env\: PRESENCE_DOCKER_HOST or DOCKER_HOST. (default\: unix\:///var/run/docker.sock)]:docker-host:'
         '--shutdown-timeout[Seconds SIGTERM may spend removing keys before exiting 1. Env\: PRESENCE_SHUTDOWN_TIMEOUT.]:shutdown-timeout:'
+        '--metrics-address[Serve /metrics, /healthz and /readyz on HOST\:PORT (e.g. 127.0.0.1\:9180); off by default. Env\: PRESENCE_METRICS_ADDRESS.]:metrics-address:'
         '--log-level[trace, debug, info, notice, warning, error or critical. Env\: PRESENCE_LOG_LEVEL.]:log-level:{__presence_complete "${___log_level[@]}"}'
         '--log-format[text, or json for one JSON object per line with every field apart. Env\: PRESENCE_LOG_FORMAT.]:log-format:{__presence_complete "${___log_format[@]}"}'
         '--version[Show the version.]'
@@ -74,18 +78,46 @@ _presence() {
     case "${state}" in
     command)
         local -ar subcommands=(
+            'list:Print the containers and ports registered in etcd.'
             'help:Show subcommand help information.'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
     arg)
         case "${words[1]}" in
-        help)
+        list|help)
             "_presence_${words[1]}" && ret=0
             ;;
         esac
         ;;
     esac
+
+    return "${ret}"
+}
+
+_presence_list() {
+    local -i ret=1
+    local -ar ___etcd_api=('v3' 'v2')
+    local -ar ___format=('keys' 'json' 'skydns')
+    local -ar ___output=('table' 'json')
+    local -ar arg_specs=(
+        '--etcd-endpoints[Comma-separated etcd URLs, tried in turn. Env\: PRESENCE_ETCD_ENDPOINTS or ETCD_ENDPOINTS. (default\: http\://127.0.0.1\:2379)]:etcd-endpoints:'
+        '--etcd-api[The etcd API to read through\: v3 (leases) or v2 (TTL directories). Env\: PRESENCE_ETCD_API.]:etcd-api:{__presence_complete "${___etcd_api[@]}"}'
+        '--etcd-cacert[CA certificate (PEM) that signed etcd'\''s certificate. Env\: PRESENCE_ETCD_CACERT or ETCDCTL_CACERT.]:path:'
+        '--etcd-cert[Client certificate (PEM) for an etcd with --client-cert-auth; needs --etcd-key. Env\: PRESENCE_ETCD_CERT or ETCDCTL_CERT.]:path:'
+        '--etcd-key[Private key (PEM) of --etcd-cert. Env\: PRESENCE_ETCD_KEY or ETCDCTL_KEY.]:path:'
+        '--etcd-user[etcd user to authenticate as; its password comes from ETCD_PASSWORD or --etcd-password-file. Env\: PRESENCE_ETCD_USER or ETCD_USERNAME.]:name:'
+        '--etcd-password-file[File holding the password of --etcd-user (a final newline is ignored). Env\: PRESENCE_ETCD_PASSWORD_FILE.]:path:'
+        '--prefix[Where the keys are\: an absolute path; {hostname} is replaced. Env\: PRESENCE_PREFIX. (default\: /containers)]:prefix:'
+        '--hostname[The name {hostname} in --prefix and --domain stands for. Env\: PRESENCE_HOSTNAME. (default\: this host'\''s name)]:hostname:'
+        '--format[The key layout to read\: keys, json or skydns. Env\: PRESENCE_FORMAT.]:format:{__presence_complete "${___format[@]}"}'
+        '--domain[The DNS zone of --format skydns, such as svc.example.org; {hostname} is replaced. Env\: PRESENCE_DOMAIN.]:domain:'
+        '--output[table (aligned columns) or json. Env\: PRESENCE_OUTPUT.]:output:{__presence_complete "${___output[@]}"}'
+        '--watch[After the listing, print each change until SIGINT or SIGTERM. Env\: PRESENCE_WATCH.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
 
     return "${ret}"
 }
