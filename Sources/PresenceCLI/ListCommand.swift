@@ -29,25 +29,36 @@ struct ListCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("etcd-endpoints"),
-        help: "Comma-separated etcd URLs, tried in turn. Env: PRESENCE_ETCD_ENDPOINTS or ETCD_ENDPOINTS. (default: http://127.0.0.1:2379)")
+        help:
+            "Comma-separated etcd URLs, tried in turn. Env: PRESENCE_ETCD_ENDPOINTS or ETCD_ENDPOINTS. (default: http://127.0.0.1:2379)"
+    )
     var etcdEndpoints: String?
 
-    @Option(name: .customLong("etcd-api"), help: "The etcd API to read through: v3 (leases) or v2 (TTL directories). Env: PRESENCE_ETCD_API.")
+    @Option(
+        name: .customLong("etcd-api"),
+        help: "The etcd API to read through: v3 (leases) or v2 (TTL directories). Env: PRESENCE_ETCD_API.")
     var etcdAPI: EtcdAPIVersion = .v3
 
     @OptionGroup(title: "Securing the link to etcd")
     var etcdSecurity: ListEtcdSecurityOptions
 
-    @Option(help: "Where the keys are: an absolute path; {hostname} is replaced. Env: PRESENCE_PREFIX. (default: /containers)")
+    @Option(
+        help:
+            "Where the keys are: an absolute path; {hostname} is replaced. Env: PRESENCE_PREFIX. (default: /containers)"
+    )
     var prefix: String?
 
-    @Option(help: "The name {hostname} in --prefix and --domain stands for. Env: PRESENCE_HOSTNAME. (default: this host's name)")
+    @Option(
+        help:
+            "The name {hostname} in --prefix and --domain stands for. Env: PRESENCE_HOSTNAME. (default: this host's name)"
+    )
     var hostname: String?
 
     @Option(help: "The key layout to read: keys, json or skydns. Env: PRESENCE_FORMAT.")
     var format: RegistrationFormat.Name = .keys
 
-    @Option(help: "The DNS zone of --format skydns, such as svc.example.org; {hostname} is replaced. Env: PRESENCE_DOMAIN.")
+    @Option(
+        help: "The DNS zone of --format skydns, such as svc.example.org; {hostname} is replaced. Env: PRESENCE_DOMAIN.")
     var domain: String?
 
     @Option(help: "table (aligned columns) or json. Env: PRESENCE_OUTPUT.")

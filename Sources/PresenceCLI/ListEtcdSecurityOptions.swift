@@ -10,7 +10,9 @@ import Presence
 struct ListEtcdSecurityOptions: ParsableArguments {
     @Option(
         name: .customLong("etcd-cacert"),
-        help: .init("CA certificate (PEM) that signed etcd's certificate. Env: PRESENCE_ETCD_CACERT or ETCDCTL_CACERT.", valueName: "path"))
+        help: .init(
+            "CA certificate (PEM) that signed etcd's certificate. Env: PRESENCE_ETCD_CACERT or ETCDCTL_CACERT.",
+            valueName: "path"))
     var caCertificate: String?
 
     @Option(
@@ -34,7 +36,9 @@ struct ListEtcdSecurityOptions: ParsableArguments {
 
     @Option(
         name: .customLong("etcd-password-file"),
-        help: .init("File holding the password of --etcd-user (a final newline is ignored). Env: PRESENCE_ETCD_PASSWORD_FILE.", valueName: "path"))
+        help: .init(
+            "File holding the password of --etcd-user (a final newline is ignored). Env: PRESENCE_ETCD_PASSWORD_FILE.",
+            valueName: "path"))
     var passwordFile: String?
 
     /// The same values as the agent's option group, which knows how to resolve them.

@@ -110,8 +110,10 @@ struct FormatTests {
     ])
     func badFormatOptionsAreUsageErrors(arguments: [String], mentions: String) async throws {
         let agent = try AgentProcess(
-            ["--container", "x", "--etcd-endpoints", try TestEnvironment.etcd(), "--docker-host",
-             try TestEnvironment.dockerHost()] + arguments)
+            [
+                "--container", "x", "--etcd-endpoints", try TestEnvironment.etcd(), "--docker-host",
+                try TestEnvironment.dockerHost(),
+            ] + arguments)
         let status = try await agent.waitForExit()
         #expect(status == 64, "\(agent.log)")
         let lines = agent.log.split(separator: "\n")
@@ -119,7 +121,8 @@ struct FormatTests {
         #expect(agent.log.contains(mentions), "\(agent.log)")
     }
 
-    private func decoded<T: Decodable>(_ api: String, under prefix: String, as type: T.Type) async throws -> [String: T] {
+    private func decoded<T: Decodable>(_ api: String, under prefix: String, as type: T.Type) async throws -> [String: T]
+    {
         try await etcd.keys(api, under: prefix).mapValues { try JSONDecoder().decode(T.self, from: Data($0.utf8)) }
     }
 }

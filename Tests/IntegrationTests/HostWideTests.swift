@@ -14,7 +14,8 @@ struct HostWideTests {
 
     /// Keys under `prefix` for the given containers only: `--all` also registers other tests' containers.
     func keys(_ api: String, under prefix: String, of names: [String]) async throws -> [String: String] {
-        try await etcd.keys(api, under: prefix).filter { key, _ in names.contains { key.hasPrefix("\(prefix)/\($0)/") } }
+        try await etcd.keys(api, under: prefix).filter { key, _ in names.contains { key.hasPrefix("\(prefix)/\($0)/") }
+        }
     }
 
     @Test func allRegistersTwentyContainersOnOneLease() async throws {

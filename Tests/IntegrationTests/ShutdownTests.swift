@@ -48,7 +48,8 @@ struct ShutdownTests {
         _ = try await agent.waitForExit()
         Reliability.record(
             "agent killed with SIGKILL (\(api), TTL 5 s)", outcome: "keys expired with the TTL", recovery: gone,
-            consistency: Consistency(stale: try await etcd.keys(api, under: prefix).count, missing: 0), passed: gone != nil)
+            consistency: Consistency(stale: try await etcd.keys(api, under: prefix).count, missing: 0),
+            passed: gone != nil)
     }
 
     @Test func sigtermWithEtcdUnreachableExitsOneWithinTheShutdownTimeout() async throws {

@@ -87,7 +87,9 @@ struct EventStreamTests {
         #expect(!event(["container": "x"], type: "network").mightSelect(web))
     }
 
-    @Test(arguments: [("die", true), ("pause", true), ("destroy", true), ("kill", false), ("stop", false), ("start", false)])
+    @Test(arguments: [
+        ("die", true), ("pause", true), ("destroy", true), ("kill", false), ("stop", false), ("start", false),
+    ])
     func eventsThatProveAContainerStoppedServing(action: String, proves: Bool) {
         #expect(DockerEvent(type: "container", action: action, actorID: "a", timeNano: 0).provesNotServing == proves)
     }

@@ -99,9 +99,11 @@ actor FakeStore: RegistrationStore {
     }
 
     func registeredDirectories() async throws -> [String] {
-        Set(keys.keys.compactMap { key in
-            layout.hostScopedRoots.contains { key.hasPrefix($0 + "/") } ? layout.directory(containing: key) : nil
-        }).sorted()
+        Set(
+            keys.keys.compactMap { key in
+                layout.hostScopedRoots.contains { key.hasPrefix($0 + "/") } ? layout.directory(containing: key) : nil
+            }
+        ).sorted()
     }
 
     var abandoned = false

@@ -17,7 +17,8 @@ struct RegistrationFormatTests {
                 == #"{"container":"web","host":"172.17.0.1","id":"abc123","port":8080,"protocol":"tcp"}"#)
         let udp = try JSONDecoder().decode(
             RegistrationRecord.self, from: Data(try #require(keys["/containers/web/53-udp"]).utf8))
-        #expect(udp == RegistrationRecord(host: "172.17.0.1", port: 5353, protocol: "udp", container: "web", id: "abc123"))
+        #expect(
+            udp == RegistrationRecord(host: "172.17.0.1", port: 5353, protocol: "udp", container: "web", id: "abc123"))
     }
 
     @Test func skydnsWritesCoreDNSRecordsUnderTheReversedZone() throws {
@@ -38,7 +39,9 @@ struct RegistrationFormatTests {
         #expect(keys.count == 6 + 3)
         #expect(layout.directories(of: "Web.1") == ["/containers/Web.1", "/skydns/org/example/containers/web-1"])
         #expect(layout.roots == ["/containers", "/skydns/org/example/containers"])
-        #expect(layout.directory(containing: "/skydns/org/example/containers/web-1/80") == "/skydns/org/example/containers/web-1")
+        #expect(
+            layout.directory(containing: "/skydns/org/example/containers/web-1/80")
+                == "/skydns/org/example/containers/web-1")
         #expect(layout.directory(containing: "/containers/Web.1/80/host") == "/containers/Web.1")
         #expect(layout.directory(containing: "/elsewhere/x") == nil)
     }

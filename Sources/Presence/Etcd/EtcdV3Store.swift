@@ -83,7 +83,8 @@ public actor EtcdV3Store: RegistrationStore {
         guard let lease else { return [:] }
         var held: [String: String] = [:]
         for root in layout.roots {
-            for kv in try await range(under: root + "/", keysOnly: false, what: "read of \(root)") where kv.lease == lease {
+            for kv in try await range(under: root + "/", keysOnly: false, what: "read of \(root)")
+            where kv.lease == lease {
                 if let key = EtcdV3.decodeBase64(kv.key) { held[key] = kv.value.flatMap(EtcdV3.decodeBase64) ?? "" }
             }
         }

@@ -154,7 +154,8 @@ public struct KeyLayout: Sendable, Equatable {
                 for port in ports {
                     keys["\(directory(of: container))/\(port.segment)"] = RegistrationRecord.json(
                         RegistrationRecord(
-                            host: port.host, port: port.hostPort, protocol: port.transport, container: container, id: id))
+                            host: port.host, port: port.hostPort, protocol: port.transport, container: container, id: id
+                        ))
                 }
             case .skydns(let domain):
                 let directory = domain.directory + "/" + SkyDNSDomain.label(for: container)

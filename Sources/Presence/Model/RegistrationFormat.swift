@@ -43,7 +43,8 @@ public enum RegistrationFormat: Sendable, Hashable {
             case .skydns:
                 guard let domain else {
                     throw ConfigurationError(
-                        "--format skydns needs --domain, the zone CoreDNS serves (e.g. --domain containers.example.org)")
+                        "--format skydns needs --domain, the zone CoreDNS serves (e.g. --domain containers.example.org)"
+                    )
                 }
                 format = .skydns(try SkyDNSDomain(template: domain, hostname: hostname))
             }
