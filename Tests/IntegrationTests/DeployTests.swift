@@ -98,16 +98,13 @@ struct DeployTests {
 
         // The unit's command line with the example environment, pointed at the test servers.
         var environment = try SystemdUnit.environment(contentsOf: Self.root + "/deploy/presence.env")
-        #expect(environment["ETCD_ENDPOINTS"] != nil && environment["DOCKER_HOST"] != nil)
-        environment["ETCD_ENDPOINTS"] = try TestEnvironment.etcd()
-        environment["DOCKER_HOST"] = try TestEnvironment.dockerHost()
+        #expect(environment["PRESENCE_ETCD_ENDPOINTS"] != nil && environment["PRESENCE_DOCKER_HOST"] != nil)
+        #expect(environment["PRESENCE_PREFIX"] != nil)
         let prefix = uniquePrefix()
-        var arguments = try unit.execStartArguments(environment: environment)
-        if let index = arguments.firstIndex(of: "--prefix"), index + 1 < arguments.count {
-            arguments[index + 1] = prefix
-        } else {
-            arguments += ["--prefix", prefix]
-        }
+        environment["PRESENCE_ETCD_ENDPOINTS"] = try TestEnvironment.etcd()
+        environment["PRESENCE_DOCKER_HOST"] = try TestEnvironment.dockerHost()
+        environment["PRESENCE_PREFIX"] = prefix
+        let arguments = try unit.execStartArguments(environment: environment)
         let name = uniqueName("unit")
         defer { docker.remove(name) }
         let agent = try AgentProcess(arguments, environment: environment)
