@@ -26,6 +26,10 @@ struct PresenceCommand: AsyncParsableCommand {
 
             Labels on a container refine it: presence.ignore=true leaves it out, presence.ports=80,443/udp
             registers only those ports, presence.name=NAME registers it under another name.
+
+            --format json writes one key per port holding JSON instead, --format skydns records for CoreDNS;
+            'presence list' prints what is registered. Every option can also be set as PRESENCE_<OPTION>
+            (PRESENCE_ETCD_ENDPOINTS for --etcd-endpoints); the command line wins.
             """,
         version: PresenceVersion.current,
         subcommands: [ListCommand.self]
@@ -142,64 +146,6 @@ struct PresenceCommand: AsyncParsableCommand {
         help: "text, or json for one JSON object per line with every field apart. Env: PRESENCE_LOG_FORMAT.")
     var logFormat: LogFormat = .text
 
-    /// Parses, runs, and reports bad input as one line (`presence: …`) with exit 64, for scripts and logs.
-    /// Options missing from the command line come from their PRESENCE_* variables (`OptionEnvironment`).
-    static func main() async {
-        var optionEnvironment: OptionEnvironment?
-        do {
-            optionEnvironment = try OptionEnvironment(
-                arguments: Array(CommandLine.arguments.dropFirst()),
-                description: try CommandLineDescription(json: _dumpHelp()), environment: environment)
-            var command = try parseAsRoot(optionEnvironment?.arguments)
-            if var command = command as? any AsyncParsableCommand {
-                try await command.run()
-            } else {
-                try command.run()
-            }
-        } catch let error as ConfigurationError {
-            exitWithUsageError(error.message)
-        } catch {
-            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
-            let message = message(for: error)
-            let variables = optionEnvironment?.variables(blamedIn: message) ?? []
-            exitWithUsageError((variables.isEmpty ? "" : variables.joined(separator: ", ") + ": ") + message)
-        }
-    }
-
-    private static func exitWithUsageError(_ message: String) -> Never {
-        let line = "presence: \(message) (see 'presence --help')\n"
-        _ = line.withCString { write(2, $0, strlen($0)) }
-        Glibc.exit(ExitCode.validationFailure.rawValue)
-    }
-
-    private func agentConfiguration() throws -> AgentConfiguration {
-        do {
-            return try AgentConfiguration(
-                selection: ContainerSelection(
-                    names: containers, all: all, labels: labels.map(ContainerSelection.LabelRequirement.init)),
-                prefix: prefix,
-                formats: formats,
-                domain: domain,
-                hostname: hostname ?? Self.systemHostname(),
-                hostIP: hostIP,
-                etcdAPI: etcdAPI,
-                etcdEndpoints: try EtcdEndpoint.list(
-                    etcdEndpoints ?? environment("ETCD_ENDPOINTS") ?? "http://127.0.0.1:2379"),
-                etcdTLS: try etcdSecurity.tls(environment: environment),
-                etcdCredentials: try etcdSecurity.credentials(environment: environment),
-                ttl: ttl,
-                interval: try seconds(interval, option: "--interval"),
-                resync: try seconds(resync, option: "--resync"),
-                ignoreHealth: ignoreHealth,
-                dockerHost: try DockerHost(dockerHost ?? environment("DOCKER_HOST") ?? "unix:///var/run/docker.sock"),
-                shutdownTimeout: try seconds(shutdownTimeout, option: "--shutdown-timeout"),
-                metricsAddress: metricsAddress
-            )
-        } catch let error as ConfigurationError {
-            throw ValidationError(error.message)
-        }
-    }
-
     /// Bad input is a usage error (exit 64), found before anything runs. Not in `validate()`: ArgumentParser
     /// validates the root before a subcommand too, and `presence list` selects no container.
     func run() async throws {
@@ -226,29 +172,6 @@ struct PresenceCommand: AsyncParsableCommand {
             logger.error("\(error)", metadata: (error as? PresenceError)?.container.map { ["container": "\($0)"] })
             throw ExitCode.failure
         }
-    }
-
-    private static func systemHostname() -> String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
-        return String(cString: buffer)
-    }
-
-    private func environment(_ name: String) -> String? {
-        Self.environment(name)
-    }
-
-    private static func environment(_ name: String) -> String? {
-        guard let value = getenv(name) else { return nil }
-        let text = String(cString: value)
-        return text.isEmpty ? nil : text
-    }
-
-    private func seconds(_ value: Double, option: String) throws -> Duration {
-        guard value.isFinite, value > 0, value < 86_400 * 365 else {
-            throw ConfigurationError("\(option) must be a number of seconds above 0, not \(value)")
-        }
-        return .milliseconds(Int64(value * 1000))
     }
 }
 

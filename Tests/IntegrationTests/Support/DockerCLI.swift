@@ -20,10 +20,24 @@ struct DockerCLI {
     }
 
     /// Starts a detached container from the test image with `ports` (`-p` values) and returns its id.
+    ///
+    /// Docker picks a random host port from the range the kernel also hands out to outgoing connections, so on
+    /// a busy machine the port it picked may be taken by the time it binds: then the container is removed and
+    /// started again, with another port.
     @discardableResult
     func start(_ name: String, ports: [String], extra: [String] = []) async throws -> String {
-        try await docker(
-            ["run", "-d", "--init", "--name", name] + ports.flatMap { ["-p", $0] } + extra + [TestEnvironment.image()])
+        let arguments =
+            ["run", "-d", "--init", "--name", name] + ports.flatMap { ["-p", $0] } + extra + [
+                try TestEnvironment.image()
+            ]
+        for _ in 1..<3 {
+            do {
+                return try await docker(arguments)
+            } catch let error as ShellError where error.output.contains("address already in use") {
+                try await docker(["rm", "-f", name], allowFailure: true)
+            }
+        }
+        return try await docker(arguments)
     }
 
     /// Removes a container, waiting for it: usable in a `defer`.

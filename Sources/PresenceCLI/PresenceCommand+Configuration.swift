@@ -1,0 +1,62 @@
+import ArgumentParser
+import Presence
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The agent's validated configuration from the parsed options, their variables and the older ones.
+extension PresenceCommand {
+    func agentConfiguration() throws -> AgentConfiguration {
+        do {
+            return try AgentConfiguration(
+                selection: ContainerSelection(
+                    names: containers, all: all, labels: labels.map(ContainerSelection.LabelRequirement.init)),
+                prefix: prefix,
+                formats: formats,
+                domain: domain,
+                hostname: hostname ?? Self.systemHostname(),
+                hostIP: hostIP,
+                etcdAPI: etcdAPI,
+                etcdEndpoints: try EtcdEndpoint.list(
+                    etcdEndpoints ?? environment("ETCD_ENDPOINTS") ?? "http://127.0.0.1:2379"),
+                etcdTLS: try etcdSecurity.tls(environment: environment),
+                etcdCredentials: try etcdSecurity.credentials(environment: environment),
+                ttl: ttl,
+                interval: try seconds(interval, option: "--interval"),
+                resync: try seconds(resync, option: "--resync"),
+                ignoreHealth: ignoreHealth,
+                dockerHost: try DockerHost(dockerHost ?? environment("DOCKER_HOST") ?? "unix:///var/run/docker.sock"),
+                shutdownTimeout: try seconds(shutdownTimeout, option: "--shutdown-timeout"),
+                metricsAddress: metricsAddress
+            )
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.message)
+        }
+    }
+
+    static func systemHostname() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
+        return String(cString: buffer)
+    }
+
+    func environment(_ name: String) -> String? {
+        Self.environment(name)
+    }
+
+    static func environment(_ name: String) -> String? {
+        guard let value = getenv(name) else { return nil }
+        let text = String(cString: value)
+        return text.isEmpty ? nil : text
+    }
+
+    func seconds(_ value: Double, option: String) throws -> Duration {
+        guard value.isFinite, value > 0, value < 86_400 * 365 else {
+            throw ConfigurationError("\(option) must be a number of seconds above 0, not \(value)")
+        }
+        return .milliseconds(Int64(value * 1000))
+    }
+}
