@@ -144,7 +144,9 @@ dk run -d --name "$CONTAINER" -p 8080:80 -p 127.0.0.1:9090:9000 -p 5353:53/udp \
     die "docker run failed (are host ports 8080, 9090 or 5353/udp already in use?)"
 
 say "Starting the agent"
-agent=("$BIN" --container "$CONTAINER" --etcd-endpoints "$ETCD" --docker-host "$DOCKER_HOST_URL" --ttl 10 --interval 2)
+METRICS=127.0.0.1:${PRESENCE_DEMO_METRICS_PORT:-29181}
+agent=("$BIN" --container "$CONTAINER" --etcd-endpoints "$ETCD" --docker-host "$DOCKER_HOST_URL" --ttl 10 --interval 2
+    --format keys --format skydns --domain containers.example.org --metrics-address "$METRICS")
 note "${agent[*]}"
 "${agent[@]}" </dev/null >"$WORK/agent.log" 2>&1 &
 AGENT_PID=$!
@@ -161,6 +163,15 @@ sleep 1 # let a registration in progress finish, so the listing is complete
 say "Keys in etcd while '$CONTAINER' runs"
 show_keys
 note "(ports bound to 0.0.0.0 are advertised at the Docker bridge gateway; see --host-ip)"
+
+say "The same, as 'presence list' prints it (and the CoreDNS records of --format skydns)"
+"$BIN" list --etcd-endpoints "$ETCD" 2>&1 | sed 's/^/    /'
+"$BIN" list --etcd-endpoints "$ETCD" --format skydns --domain containers.example.org 2>&1 | sed 's/^/    /'
+
+say "What the agent reports on http://$METRICS/metrics and /readyz"
+curl -fsS "http://$METRICS/metrics" | grep -E '^presence_(containers_registered|keys_held|registrations_total) ' |
+    sed 's/^/    /' || die "no metrics on $METRICS"
+note "readyz: $(curl -sS "http://$METRICS/readyz")"
 
 say "Stopping '$CONTAINER'"
 # -t 1: the test container's process (busybox sleep as pid 1) ignores
