@@ -39,6 +39,11 @@ struct JSONLogTests {
         for object in objects where (object["message"] as? String)?.contains(name) == true {
             #expect(object["container"] as? String == name, "\(object)")
         }
+        // The registration line lists the ports it wrote, with the address and host port of each.
+        let registered = try #require(
+            objects.first { $0["container"] as? String == name && $0["message"] as? String == "container registered" })
+        let ports = try #require(registered["ports"] as? [String], "\(registered)")
+        #expect(ports.count == 1 && ports[0].hasPrefix("80/tcp="), "\(ports)")
         let started = try #require(objects.first { $0["message"] as? String == "presence started" })
         #expect(started["prefix"] as? String == prefix)
     }

@@ -14,6 +14,8 @@ public actor Reconciler {
         /// The name its keys are under (its container name, or its `presence.name` label).
         public var name: String
         public var keys: [String: String]
+        /// The ports, as `80/tcp=172.17.0.1:8080`: for logs.
+        public var ports: [String] = []
     }
 
     private let selection: ContainerSelection
@@ -73,7 +75,7 @@ public actor Reconciler {
         var decisions: [String: (name: String, decision: RegistrationDecision)] = [:]
         for summary in summaries where selection.selects(name: summary.name, labels: summary.labels) {
             if keepAliveDue() { try await keepAlive() }
-            let snapshot = try await docker.container(named: summary.id)
+            let snapshot = try await inspect(summary.id, name: summary.name)
             decisions[summary.id] = (summary.name, decide(snapshot, host: host))
         }
         for name in selection.names.sorted() where !summaries.contains(where: { $0.name == name }) {
@@ -155,7 +157,7 @@ public actor Reconciler {
         let host = try await hostIP()
         for id in ids.union(ifRegistered.filter { registered[$0] != nil }).sorted() {
             if keepAliveDue() { try await keepAlive() }
-            let snapshot = try await docker.container(named: id)
+            let snapshot = try await inspect(id, name: registered[id]?.name ?? id)
             heartbeat.beat()
             let key = snapshot?.id ?? id
             try await apply(
@@ -226,7 +228,9 @@ public actor Reconciler {
             } else if ports.isEmpty {
                 note(containerName, "unpublished", "container runs but publishes no selected port; nothing to register")
             } else {
-                desired = Registration(name: name, keys: layout.keys(container: name, id: id, ports: ports))
+                desired = Registration(
+                    name: name, keys: layout.keys(container: name, id: id, ports: ports),
+                    ports: ports.map { "\($0.containerPort)/\($0.transport)=\($0.host):\($0.hostPort)" })
             }
         case .skip(let reason):
             if selection.names.contains(containerName) || registered[id] != nil {
@@ -265,7 +269,17 @@ public actor Reconciler {
         note(
             containerName, "registered:\(desired.keys.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\($0.value)" })",
             previous == nil ? "container registered" : "registration changed",
-            ports: portCount(desired), name: desired.name)
+            ports: desired.ports, name: desired.name)
+    }
+
+    /// Docker's view of a container; a failure carries the container's name, so its log line names it.
+    private func inspect(_ id: String, name: String) async throws -> ContainerSnapshot? {
+        do {
+            return try await docker.container(named: id)
+        } catch var error as PresenceError {
+            error.container = error.container ?? name
+            throw error
+        }
     }
 
     /// The container a directory belongs to, for logs: a name this agent wrote, else the directory's last segment.
@@ -278,12 +292,6 @@ public actor Reconciler {
     /// True when two names would share a directory in some format: `Web` and `web` are one DNS label.
     private func overlaps(_ first: String, _ second: String) -> Bool {
         first == second || !Set(layout.directories(of: first)).isDisjoint(with: layout.directories(of: second))
-    }
-
-    /// The number of ports in a registration, whatever the formats.
-    private func portCount(_ registration: Registration) -> Int {
-        let perPort = layout.formats.reduce(0) { $0 + ($1 == .keys ? 2 : 1) }
-        return perPort == 0 ? 0 : registration.keys.count / perPort
     }
 
     /// With a prefix of this host's own, keys of containers that are not running here are leftovers of an
@@ -306,13 +314,13 @@ public actor Reconciler {
 
     /// Logs a container's state once when it changes, not on every pass.
     private func note(
-        _ container: String, _ state: String, _ message: String, level: Logger.Level = .info, ports: Int? = nil,
+        _ container: String, _ state: String, _ message: String, level: Logger.Level = .info, ports: [String]? = nil,
         name: String? = nil
     ) {
         guard lastNote[container] != state else { return }
         lastNote[container] = state
         var metadata: Logger.Metadata = ["container": "\(container)"]
-        if let ports { metadata["ports"] = "\(ports)" }
+        if let ports { metadata["ports"] = .array(ports.map { .string($0) }) }
         if let name, name != container { metadata["name"] = "\(name)" }
         logger.log(level: level, "\(message)", metadata: metadata)
     }
