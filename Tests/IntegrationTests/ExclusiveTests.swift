@@ -18,7 +18,10 @@ struct ExclusiveTests {
         defer { for name in names { docker.remove(name) } }
         try await docker.start(stays, ports: ["80"])
         try await docker.start(returns, ports: ["80", "53/udp"], extra: ["--restart", "always"])
-        let agent = try AgentProcess.start(container: names, prefix: prefix, api: api, ttl: 30, interval: 10)
+        let metrics = MetricsEndpoint(port: try freePort())
+        let agent = try AgentProcess.start(
+            container: names, prefix: prefix, api: api, ttl: 30, interval: 10,
+            extra: ["--metrics-address", metrics.address])
         func keys() async throws -> [String: String] {
             api == "v3" ? try await etcd.keys(under: prefix + "/") : try await etcd.v2Keys(under: prefix)
         }
@@ -40,6 +43,14 @@ struct ExclusiveTests {
             outcome: "stream reconnected, replayed and resynced", recovery: exact, consistency: consistency,
             passed: exact != nil && consistency.isExact)
         #expect(agent.log.contains("event stream"), "the agent noticed the stream end")
+        // The metrics tell the same story: the stream was opened again, and the agent is ready once more.
+        let scrape = try await metrics.scrape()
+        let reconnects = scrape.samples.first { $0.name == "presence_docker_event_stream_reconnects_total" }?.value
+        #expect((reconnects ?? 0) >= 1, "\(scrape)")
+        #expect(scrape.samples.first { $0.name == "presence_containers_registered" }?.value == 2, "\(scrape)")
+        let ready = try await eventually { try await metrics.get("/readyz")?.status == 200 }
+        let readiness = try await metrics.get("/readyz")
+        #expect(ready != nil, "readyz: \(String(describing: readiness))")
         #expect(try await agent.terminate().status == 0)
     }
 
