@@ -78,11 +78,20 @@ actor EtcdTransport {
         authorization: String? = nil,
         timeout requestTimeout: Duration? = nil
     ) async throws -> HTTPExchange {
-        var failures: [String] = []
-        var allHaveAdvice = true
-        for attempt in 0..<endpoints.count {
-            let index = (current + attempt) % endpoints.count
-            let endpoint = endpoints[index]
+        let timeout = requestTimeout ?? self.timeout
+        let httpClient = self.httpClient
+        return try await onFirstAnswering(
+            request(method, path, query: query, body: body, contentType: contentType, authorization: authorization),
+            perform: { try await httpClient.exchange($0, timeout: timeout) },
+            status: \.status, detail: { String($0.bodyText.prefix(120)) })
+    }
+
+    /// A request for `path` on `endpoint`.
+    func request(
+        _ method: HTTPMethod, _ path: String, query: String, body: ByteBuffer?, contentType: String,
+        authorization: String?
+    ) -> @Sendable (EtcdEndpoint) -> HTTPClientRequest {
+        { endpoint in
             var request = HTTPClientRequest(url: endpoint.baseURL + path + (query.isEmpty ? "" : "?" + query))
             request.method = method
             if let body {
@@ -90,11 +99,28 @@ actor EtcdTransport {
                 request.headers.add(name: "Content-Type", value: contentType)
             }
             if let authorization { request.headers.add(name: "Authorization", value: authorization) }
+            return request
+        }
+    }
+
+    /// Performs the request on each endpoint in turn, from the one that answered last, and returns the first
+    /// answer; the endpoint that gave it is kept for the next request.
+    func onFirstAnswering<Response>(
+        _ request: (EtcdEndpoint) -> HTTPClientRequest,
+        perform: (HTTPClientRequest) async throws -> Response,
+        status: (Response) -> HTTPResponseStatus,
+        detail: (Response) -> String
+    ) async throws -> Response {
+        var failures: [String] = []
+        var allHaveAdvice = true
+        for attempt in 0..<endpoints.count {
+            let index = (current + attempt) % endpoints.count
+            let endpoint = endpoints[index]
             do {
-                let response = try await httpClient.exchange(request, timeout: requestTimeout ?? timeout)
+                let response = try await perform(request(endpoint))
                 // A member without a leader answers 503: another member may have one.
-                if response.status == .serviceUnavailable && attempt + 1 < endpoints.count {
-                    failures.append("\(endpoint): 503 \(response.bodyText.prefix(120))")
+                if status(response) == .serviceUnavailable && attempt + 1 < endpoints.count {
+                    failures.append("\(endpoint): 503 \(detail(response))")
                     continue
                 }
                 if index != current {
