@@ -24,6 +24,10 @@
 #   PRESENCE_TEST_ENV=DIR/env    reuse already running servers started with
 #                                `scripts/test-servers.sh start DIR` instead of
 #                                starting (and stopping) new ones
+#   PRESENCE_TEST_WIDTH=N        how many tests run at once (default 12): each
+#                                integration test runs real agents, containers
+#                                and servers, and on 2 cores an unbounded run
+#                                slows all of them past their patience
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -135,8 +139,11 @@ PRESENCE_TEST_LOG=${PRESENCE_TEST_LOG:-$ROOT/.build/test-output.log}
 mkdir -p "$(dirname "$PRESENCE_TEST_LOG")"
 : >"$PRESENCE_TEST_LOG"
 log "PRESENCE_TEST_LOG=$PRESENCE_TEST_LOG"
+WIDTH=${PRESENCE_TEST_WIDTH:-12}
+[[ $WIDTH =~ ^[1-9][0-9]*$ ]] || die "PRESENCE_TEST_WIDTH must be a positive number, not '$WIDTH'"
+log "tests run $WIDTH at a time (PRESENCE_TEST_WIDTH)"
 swift_test() { # swift test, its output also appended to the log; its exit code
-    swift test "$@" 2>&1 | tee -a "$PRESENCE_TEST_LOG"
+    swift test --experimental-maximum-parallelization-width "$WIDTH" "$@" 2>&1 | tee -a "$PRESENCE_TEST_LOG"
     return "${PIPESTATUS[0]}"
 }
 

@@ -61,7 +61,7 @@ final class AgentProcess: @unchecked Sendable {
     }
 
     /// Waits for the process to exit and returns its status, or nil if it still runs after `timeout`.
-    func waitForExit(timeout: Duration = .seconds(15)) async throws -> Int32? {
+    func waitForExit(timeout: Duration = .seconds(40)) async throws -> Int32? {
         guard try await eventually(timeout: timeout, every: .milliseconds(20), { !process.isRunning }) != nil else {
             return nil
         }
@@ -69,7 +69,7 @@ final class AgentProcess: @unchecked Sendable {
     }
 
     /// Sends SIGTERM and returns the exit status and how long the agent took to exit.
-    func terminate(timeout: Duration = .seconds(15)) async throws -> (status: Int32?, took: Duration) {
+    func terminate(timeout: Duration = .seconds(40)) async throws -> (status: Int32?, took: Duration) {
         let start = ContinuousClock.now
         signal(SIGTERM)
         let status = try await waitForExit(timeout: timeout)

@@ -26,7 +26,7 @@ struct Consistency: CustomStringConvertible, Equatable {
     /// Polls until etcd matches Docker, reading Docker once (its state must not change meanwhile).
     static func waitExact(
         api: String, etcd: EtcdReader, docker: DockerCLI, prefix: String, names: [String],
-        timeout: Duration = .seconds(15)
+        timeout: Duration = .seconds(30)
     ) async throws -> Duration? {
         let expected = try await docker.expectedKeys(prefix: prefix, names: names, host: docker.expectedHostIP())
         return try await eventually(timeout: timeout, every: .milliseconds(50)) {

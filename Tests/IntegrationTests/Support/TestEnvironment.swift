@@ -43,7 +43,7 @@ func uniqueName(_ label: String) -> String {
 /// Polls `condition` until it holds or `timeout` passes; returns how long it took, or nil if it never held.
 @discardableResult
 func eventually(
-    timeout: Duration = .seconds(15),
+    timeout: Duration = .seconds(30),
     every poll: Duration = .milliseconds(100),
     _ condition: () async throws -> Bool
 ) async throws -> Duration? {
