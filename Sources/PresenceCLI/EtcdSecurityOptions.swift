@@ -4,7 +4,11 @@ import Presence
 /// The options that secure the link to etcd: TLS files as etcdctl names them, and the user to authenticate as.
 ///
 /// There is deliberately no password option: a command line is visible to every user of the host in `ps`.
-struct EtcdSecurityOptions: ParsableArguments {
+///
+/// `Command` is the command that declares them: ArgumentParser hands a subcommand the option group its parent
+/// already decoded when both declare the same type, and the root command stops parsing at `list`, so the agent
+/// and `presence list` each need a type of their own for `presence list --etcd-cacert …` to be read.
+struct EtcdSecurityOptions<Command>: ParsableArguments {
     @Option(
         name: .customLong("etcd-cacert"),
         help: .init(

@@ -40,7 +40,7 @@ struct ListCommand: AsyncParsableCommand {
     var etcdAPI: EtcdAPIVersion = .v3
 
     @OptionGroup(title: "Securing the link to etcd")
-    var etcdSecurity: ListEtcdSecurityOptions
+    var etcdSecurity: EtcdSecurityOptions<ListCommand>
 
     @Option(
         help:
@@ -90,8 +90,8 @@ struct ListCommand: AsyncParsableCommand {
                 etcdAPI: etcdAPI,
                 etcdEndpoints: EtcdEndpoint.list(
                     etcdEndpoints ?? Self.environment("ETCD_ENDPOINTS") ?? "http://127.0.0.1:2379"),
-                etcdTLS: etcdSecurity.options.tls(environment: Self.environment),
-                etcdCredentials: etcdSecurity.options.credentials(environment: Self.environment),
+                etcdTLS: etcdSecurity.tls(environment: Self.environment),
+                etcdCredentials: etcdSecurity.credentials(environment: Self.environment),
                 output: output,
                 watch: watch)
         } catch let error as ConfigurationError {

@@ -97,7 +97,7 @@ struct PresenceCommand: AsyncParsableCommand {
     var etcdEndpoints: String?
 
     @OptionGroup(title: "Securing the link to etcd")
-    var etcdSecurity: EtcdSecurityOptions
+    var etcdSecurity: EtcdSecurityOptions<PresenceCommand>
 
     @Option(help: "Seconds a registration outlives the agent if it is killed; at least 2. Env: PRESENCE_TTL.")
     var ttl: Int = 60
