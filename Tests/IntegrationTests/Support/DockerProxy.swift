@@ -2,7 +2,7 @@ import Foundation
 
 /// A TCP proxy to the test dockerd (socat), that a test can cut to make Docker unreachable for one agent only.
 final class DockerProxy: @unchecked Sendable {
-    let port: Int
+    private(set) var port: Int
     private let socket: String
     private var process: Process?
     /// With `recording`, socat writes everything the agent sends here (`-v`).
@@ -16,7 +16,21 @@ final class DockerProxy: @unchecked Sendable {
         socket = String(try TestEnvironment.dockerHost().dropFirst("unix://".count))
     }
 
+    /// Starts socat and waits until Docker answers through it; on another port if this one could not be bound.
     func start() async throws {
+        for attempt in 1...3 {
+            launch()
+            let answered = try await eventually(timeout: .seconds(10)) {
+                (try? await shell(["curl", "-sf", "http://127.0.0.1:\(port)/_ping"])) == "OK"
+            }
+            if answered != nil { return }
+            stop()
+            if attempt < 3 { port = try freePort() }
+        }
+        throw ShellError(command: "socat", status: 1, output: "the proxy to \(socket) never answered on 127.0.0.1")
+    }
+
+    private func launch() {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments =
@@ -34,10 +48,11 @@ final class DockerProxy: @unchecked Sendable {
         } else {
             process.standardError = FileHandle.nullDevice
         }
-        try process.run()
-        self.process = process
-        _ = try await eventually(timeout: .seconds(10)) {
-            (try? await shell(["curl", "-sf", "http://127.0.0.1:\(port)/_ping"])) == "OK"
+        do {
+            try process.run()
+            self.process = process
+        } catch {
+            self.process = nil
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -105,13 +106,20 @@ final class EtcdServer: @unchecked Sendable {
     }
 }
 
+/// The ports `freePort` has handed out in this test run.
+private let handedOutPorts = Mutex<Set<Int>>([])
+
 /// A TCP port on 127.0.0.1 that nothing listens on now.
 ///
 /// It is drawn below the kernel's ephemeral range (32768 and up): a client retrying a port in that range can
 /// connect to itself and hold the port, so a server started there later could not bind it.
+///
+/// A port is handed out once per test run: tests run in parallel and draw many ports (etcd members, proxies,
+/// metrics endpoints, published ports), and two of them drawing the same free port would race for it.
 func freePort() throws -> Int {
     for _ in 0..<200 {
         let port = Int.random(in: 20000..<32000)
+        guard handedOutPorts.withLock({ $0.insert(port).inserted }) else { continue }
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
