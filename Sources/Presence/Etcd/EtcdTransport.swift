@@ -32,8 +32,8 @@ actor EtcdTransport {
         self.readiness = readiness
     }
 
-    /// Sends a request (see ``attempt(_:_:query:body:contentType:authorization:timeout:)``), counting it, timing it
-    /// and recording whether etcd answered.
+    /// Sends `body` to `path` (with `query`, already encoded) on the first endpoint that answers, with
+    /// `authorization` as the `Authorization` header; counts and times it, and records whether etcd answered.
     func send(
         _ method: HTTPMethod,
         _ path: String,
@@ -46,9 +46,12 @@ actor EtcdTransport {
         let kind = EtcdRequestKind(method: method, path: path)
         let start = ContinuousClock.now
         do {
-            let response = try await attempt(
-                method, path, query: query, body: body, contentType: contentType, authorization: authorization,
-                timeout: requestTimeout)
+            let timeout = requestTimeout ?? self.timeout
+            let httpClient = self.httpClient
+            let response = try await onFirstAnswering(
+                request(method, path, query: query, body: body, contentType: contentType, authorization: authorization),
+                perform: { try await httpClient.exchange($0, timeout: timeout) },
+                status: \.status, detail: { String($0.bodyText.prefix(120)) })
             let outcome = EtcdRequestOutcome(status: response.status)
             metrics.etcdRequest(kind, outcome, duration: .now - start)
             if outcome == .ok {
@@ -66,25 +69,6 @@ actor EtcdTransport {
 
     /// The endpoint that answered last, or is tried first: for messages.
     var currentEndpoint: EtcdEndpoint { endpoints[current] }
-
-    /// Sends `body` to `path` (with `query`, already encoded) on the first endpoint that answers, with
-    /// `authorization` as the `Authorization` header.
-    private func attempt(
-        _ method: HTTPMethod,
-        _ path: String,
-        query: String = "",
-        body: ByteBuffer? = nil,
-        contentType: String = "application/json",
-        authorization: String? = nil,
-        timeout requestTimeout: Duration? = nil
-    ) async throws -> HTTPExchange {
-        let timeout = requestTimeout ?? self.timeout
-        let httpClient = self.httpClient
-        return try await onFirstAnswering(
-            request(method, path, query: query, body: body, contentType: contentType, authorization: authorization),
-            perform: { try await httpClient.exchange($0, timeout: timeout) },
-            status: \.status, detail: { String($0.bodyText.prefix(120)) })
-    }
 
     /// A request for `path` on `endpoint`.
     func request(

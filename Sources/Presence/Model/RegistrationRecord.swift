@@ -22,11 +22,16 @@ public struct RegistrationRecord: Codable, Sendable, Equatable {
     /// Compact JSON with sorted keys: the same registration always gives the same bytes, so an unchanged
     /// container costs no write.
     static func json(_ value: some Encodable) -> String {
+        // Encoding strings and integers cannot fail.
+        String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self)
+    }
+
+    /// One encoder for every value: a registration is encoded on every change of its container.
+    private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding strings and integers cannot fail.
-        return String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self)
-    }
+        return encoder
+    }()
 }
 
 /// The value of one port in the `skydns` format: the fields CoreDNS's etcd plugin reads for A and SRV records.
