@@ -25,7 +25,7 @@ extension PresenceCommand {
                 etcdTLS: try etcdSecurity.tls(environment: environment),
                 etcdCredentials: try etcdSecurity.credentials(environment: environment),
                 ttl: ttl,
-                interval: try seconds(interval, option: "--interval"),
+                interval: try interval.map { try seconds($0, option: "--interval") },
                 resync: try seconds(resync, option: "--resync"),
                 ignoreHealth: ignoreHealth,
                 dockerHost: try DockerHost(dockerHost ?? environment("DOCKER_HOST") ?? "unix:///var/run/docker.sock"),

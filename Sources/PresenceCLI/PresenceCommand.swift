@@ -103,8 +103,11 @@ struct PresenceCommand: AsyncParsableCommand {
     var ttl: Int = 60
 
     @Option(
-        help: "Seconds between checks of the container and refreshes of the TTL; below --ttl. Env: PRESENCE_INTERVAL.")
-    var interval: Double = 30
+        help: .init(
+            "Seconds between refreshes of the TTL, each after a check that Docker answers; below --ttl. A failed "
+                + "refresh is retried at once. Env: PRESENCE_INTERVAL. (default: a third of --ttl, so that two "
+                + "failed refreshes still fit in one TTL)"))
+    var interval: Double?
 
     @Option(
         help: .init(

@@ -41,7 +41,9 @@ struct ConfigurationTests {
         let configuration = try AgentConfiguration(selection: web)
         #expect(configuration.layout.prefix == "/containers")
         #expect(configuration.ttl == 60)
-        #expect(configuration.interval == .seconds(30))
+        // A third of the TTL, as etcd's own client renews: two failed renewals still fit in one TTL.
+        #expect(configuration.interval == .seconds(20))
+        #expect(try AgentConfiguration(selection: web, ttl: 9).interval == .seconds(3))
         #expect(configuration.etcdAPI == .v3)
         #expect(configuration.dockerHost == .unix(path: "/var/run/docker.sock"))
         #expect(configuration.resync == .seconds(300))

@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 import Testing
 
 @testable import Presence
@@ -12,8 +13,11 @@ actor FakeDocker: DockerAPI {
     func set(_ snapshot: ContainerSnapshot?, named name: String) { containers[name] = snapshot }
     func setReachable(_ value: Bool) { reachable = value }
 
+    var failingInspect: String?
+
     func container(named name: String) async throws -> ContainerSnapshot? {
         guard reachable else { throw PresenceError(.dockerUnreachable, "docker is down") }
+        if name == failingInspect { throw PresenceError(.dockerResponse, "Docker refused the inspect of \(name)") }
         inspections += 1
         return containers[name] ?? containers.values.first { $0.id == name }
     }
@@ -229,15 +233,17 @@ struct ReconcilerTests {
         #expect(await store.calls.isEmpty)
     }
 
-    @Test func aTTLOfDockerSilenceStopsTheKeepAliveUntilDockerAnswers() async throws {
+    @Test func aKeepAliveRenewsOnlyRightAfterDockerAnswered() async throws {
         await docker.set(Self.web(), named: "web")
         let reconciler = try reconciler(ttl: .milliseconds(200))
         try await reconciler.resync()
         await docker.setReachable(false)
-        try await reconciler.keepAlive()
-        #expect(await store.calls.last == .keepAlive(["web"]), "a short silence still keeps the keys alive")
-        try await Task.sleep(for: .milliseconds(300))
         await store.clearCalls()
+        await #expect(throws: PresenceError.self) { try await reconciler.keepAlive() }
+        #expect(await store.calls.isEmpty, "no renewal without an answer from Docker: keys outlive it by one TTL")
+        #expect(await reconciler.owesKeepAlive, "the caller is told to try the keep-alive again")
+        #expect(await !store.abandoned, "a short silence abandons nothing")
+        try await Task.sleep(for: .milliseconds(300))
         await #expect(throws: PresenceError.self) { try await reconciler.keepAlive() }
         #expect(await store.calls.isEmpty, "no keep-alive after a TTL of silence")
         #expect(await store.abandoned)
@@ -245,6 +251,9 @@ struct ReconcilerTests {
         await docker.setReachable(true)
         try await reconciler.resync()
         #expect(await store.calls.last == .write("web", first: true, puts: 2, deletes: 0))
+        try await reconciler.keepAlive()
+        #expect(await store.calls.last == .keepAlive(["web"]))
+        #expect(await !reconciler.owesKeepAlive)
     }
 
     @Test func everyEventForOneContainerInABurstCostsOneInspect() async throws {
@@ -263,10 +272,10 @@ struct ReconcilerTests {
         let reconciler = try reconciler()
         try await reconciler.resync()
         let before = await docker.inspections
-        try await reconciler.reconcile([], ifRegistered: ["9"])
+        try await reconciler.reconcile([], ifKnown: ["9"])
         #expect(await docker.inspections == before, "db is not registered: no inspect")
         await docker.set(Self.web(running: false), named: "web")
-        try await reconciler.reconcile([], ifRegistered: ["1"])
+        try await reconciler.reconcile([], ifKnown: ["1"])
         #expect(await store.keys.isEmpty, "web is registered: inspected and deregistered")
     }
 
@@ -288,10 +297,12 @@ struct ReconcilerTests {
         let reconciler = try reconciler([], all: true)
         try await reconciler.resync()
         await store.clearCalls()
-        var asked = 0
+        let asked = Mutex(0)
         try await reconciler.reconcile(["0", "1", "2"]) {
-            asked += 1
-            return asked == 2
+            asked.withLock {
+                $0 += 1
+                return $0 == 2
+            }
         }
         #expect(await store.calls.filter { if case .keepAlive = $0 { true } else { false } }.count == 1)
     }

@@ -44,7 +44,7 @@ public struct AgentConfiguration: Sendable {
         etcdTLS: EtcdTLS? = nil,
         etcdCredentials: EtcdCredentials? = nil,
         ttl: Int = 60,
-        interval: Duration = .seconds(30),
+        interval: Duration? = nil,
         resync: Duration = .seconds(300),
         ignoreHealth: Bool = false,
         dockerHost: DockerHost = .defaultValue,
@@ -52,6 +52,8 @@ public struct AgentConfiguration: Sendable {
         metricsAddress: String? = nil
     ) throws {
         guard ttl >= 2 else { throw ConfigurationError("--ttl must be at least 2 seconds, not \(ttl)") }
+        // etcd's own client renews at a third of the TTL: two renewals may fail and the lease still holds.
+        let interval = interval ?? .seconds(ttl) / 3
         guard interval > .zero else { throw ConfigurationError("--interval must be above 0 seconds") }
         guard interval < .seconds(ttl) else {
             throw ConfigurationError(

@@ -73,12 +73,19 @@ public struct DockerEvent: Sendable, Equatable, Decodable {
         type == "container" && ["die", "pause", "destroy"].contains(action)
     }
 
+    /// Attributes that Docker writes over a container's labels of the same key in every container event: the
+    /// container's own name and image (moby's `LogContainerEventWithAttributes`). A label with one of these keys
+    /// cannot be read from an event.
+    static let overwrittenAttributes: Set<String> = ["name", "image"]
+
     /// Whether the container this event names may be selected, judged from the event alone: container events
     /// carry the container's name and labels, so most events of unselected containers cost no inspect.
-    /// Events that do not carry them (network events) may still matter to a registered container.
+    /// Events that do not carry them (network events) may still matter to a container the agent knows. When the
+    /// selection needs a label that the event cannot show, the answer is yes: the inspect decides.
     public func mightSelect(_ selection: ContainerSelection) -> Bool {
         guard type == "container" else { return false }
         guard let name = attributes["name"] else { return true }
+        if selection.labels.contains(where: { DockerEvent.overwrittenAttributes.contains($0.key) }) { return true }
         // A rename's attributes carry the new name; the old one may have been the selected one.
         if let oldName = attributes["oldName"],
             selection.selects(name: oldName.trimmingCharacters(in: "/"), labels: attributes)

@@ -7,6 +7,9 @@ public enum RegistrationDecision: Sendable, Equatable {
     /// Hold nothing, and warn: a label asks for something the agent will not write.
     case refuse(warning: String)
 
+    /// The reason given for a container that is not running: it is then as good as gone.
+    public static let notRunning = "container is not running"
+
     /// Decides for `snapshot` (or a container Docker no longer has, when `nil`).
     public static func decide(
         _ snapshot: ContainerSnapshot?,
@@ -18,7 +21,7 @@ public enum RegistrationDecision: Sendable, Equatable {
         guard selection.selects(name: snapshot.name, labels: snapshot.labels) else {
             return .skip(reason: "container is not selected")
         }
-        if !snapshot.isRunning { return .skip(reason: "container is not running") }
+        if !snapshot.isRunning { return .skip(reason: notRunning) }
         if snapshot.isPaused { return .skip(reason: "container is paused") }
         if respectingHealth, let health = snapshot.health, health != "healthy" {
             return .skip(reason: "container is \(health), not healthy")

@@ -37,7 +37,7 @@ public struct PresenceMetrics: Sendable {
     }
 
     /// Sets the gauges to what is registered now.
-    func holding(_ registrations: some Collection<Reconciler.Registration>) {
+    func holding(_ registrations: some Collection<Registration>) {
         containersRegistered.record(registrations.count)
         keysHeld.record(registrations.reduce(0) { $0 + $1.keys.count })
     }
@@ -50,6 +50,15 @@ public struct PresenceMetrics: Sendable {
     /// Counts `count` containers whose keys were removed.
     func deregistered(_ count: Int = 1) {
         deregistrations.increment(by: count)
+    }
+
+    /// Counts one failure about a single container (an inspect, a write or a removal), which is retried with
+    /// backoff while the other containers go on.
+    func containerFailure(_ operation: RegistrationFailure.Operation) {
+        Counter(
+            label: "presence_container_failures_total", dimensions: [("operation", operation.rawValue)],
+            factory: factory
+        ).increment()
     }
 
     /// Counts one reopening of Docker's event stream after it ended or failed.

@@ -1,22 +1,15 @@
 import Logging
 
-/// Joins Docker and etcd: reads what the selected containers publish, decides the keys etcd should hold and
-/// writes the difference.
+/// Joins Docker and etcd: asks Docker about the selected containers, feeds the answers to the
+/// `RegistrationStateMachine`, and carries out the steps it hands out.
 ///
-/// It remembers what it wrote per container id, so an unchanged container costs no write, and forgets a
-/// registration as soon as etcd loses it, writing it again in the same pass.
+/// The decisions (who holds a name, what to write, what to retry when) are the state machine's; this actor only
+/// does the I/O. A failure about one container is that container's alone: the pass goes on with the others. A
+/// failure that concerns everything (the lease is gone, or a server twice in a row did not answer) ends the pass
+/// and the caller retries it.
 public actor Reconciler {
     /// The host address written when Docker reports no bridge gateway: the original agent's value.
     public static let fallbackHostIP = "172.17.42.1"
-
-    /// What is registered for one container.
-    public struct Registration: Sendable, Equatable {
-        /// The name its keys are under (its container name, or its `presence.name` label).
-        public var name: String
-        public var keys: [String: String]
-        /// The ports, as `80/tcp=172.17.0.1:8080`: for logs.
-        public var ports: [String] = []
-    }
 
     private let selection: ContainerSelection
     private let docker: any DockerAPI
@@ -28,15 +21,13 @@ public actor Reconciler {
     private let heartbeat: DockerHeartbeat
     private let logger: Logger
     private let metrics: PresenceMetrics
+    private var state: RegistrationStateMachine
     private var discoveredHostIP: String?
-    /// What etcd holds, by container id, as this agent wrote it.
-    private var registered: [String: Registration] = [:] { didSet { metrics.holding(registered.values) } }
-    /// Names that may have keys in etcd, including a write that was interrupted: what shutdown removes.
-    private var touched: Set<String> = []
-    private var lastNote: [String: String] = [:]
     private var hasCleanedUpForeignKeys = false
     private var abandoned = false
     private var driftCheckUnavailable = false
+    /// A keep-alive was asked for and has not gone through yet: the caller retries it at once.
+    public private(set) var owesKeepAlive = false
 
     public init(
         selection: ContainerSelection,
@@ -60,46 +51,218 @@ public actor Reconciler {
         self.heartbeat = heartbeat
         self.logger = logger
         self.metrics = metrics
+        self.state = RegistrationStateMachine(layout: layout, namedSelection: selection.names)
     }
 
     /// The keys this agent believes etcd holds, by container id.
-    public var registrations: [String: Registration] { registered }
+    public var registrations: [String: Registration] { state.registrations }
+
+    /// The earliest moment a failed container is due to be tried again.
+    public var nextRetry: ContinuousClock.Instant? { state.nextRetry }
+
+    /// How many containers anything is kept about: flat over churn.
+    public var trackedContainers: Int { state.trackedEntries }
 
     /// Lists every container, registers the selected ones that serve and removes every other registration.
     ///
-    /// `keepAliveDue` is asked between containers, so a long pass never starves the keep-alive.
-    public func resync(keepAliveDue: () -> Bool = { false }) async throws {
+    /// `keepAliveDue` is asked between requests, so a long pass never starves the keep-alive.
+    public func resync(keepAliveDue: @Sendable () -> Bool = { false }) async throws {
         let host = try await hostIP()
         let summaries = try await docker.listContainers()
         heartbeat.beat()
-        var decisions: [String: (name: String, decision: RegistrationDecision)] = [:]
-        for summary in summaries where selection.selects(name: summary.name, labels: summary.labels) {
+        // In id order: of two new containers that claim one name, which wins does not depend on Docker's listing.
+        let selected = summaries.filter { selection.selects(name: $0.name, labels: $0.labels) }.sorted { $0.id < $1.id }
+        state.listed(Set(selected.map(\.id)))
+        state.missing(names: selection.names.subtracting(summaries.map(\.name)).sorted())
+        var strikes = Strikes()
+        for summary in selected {
             if keepAliveDue() { try await keepAlive() }
-            let snapshot = try await inspect(summary.id, name: summary.name)
-            decisions[summary.id] = (summary.name, decide(snapshot, host: host))
-        }
-        for name in selection.names.sorted() where !summaries.contains(where: { $0.name == name }) {
-            note(name, "missing", "waiting for the container to appear")
+            try await observe(summary.id, name: summary.name, host: host, strikes: &strikes)
         }
         if layout.isHostScoped && !hasCleanedUpForeignKeys {
-            try await removeForeignKeys(keeping: decisions.values)
+            for directory in state.removeLeftovers(existing: try await store.registeredDirectories()) {
+                logger.notice("removing keys left by an earlier run", metadata: ["directory": "\(directory)"])
+            }
+            hasCleanedUpForeignKeys = true
         }
-        for id in registered.keys.sorted() where decisions[id] == nil {
-            try await apply(id: id, containerName: registered[id]?.name ?? id, .skip(reason: "container is gone"))
-        }
-        for (id, entry) in decisions.sorted(by: { $0.key < $1.key }) {
-            try await apply(id: id, containerName: entry.name, entry.decision)
-        }
-        try await correctDrift()
+        try await execute(keepAliveDue: keepAliveDue, strikes: &strikes)
+        try await correctDrift(strikes: &strikes)
         abandoned = false
+    }
+
+    /// Inspects the given containers (ids or names), and those of `ifKnown` the agent has anything to do with,
+    /// and carries out what follows.
+    public func reconcile(
+        _ ids: Set<String>, ifKnown: Set<String> = [], keepAliveDue: @Sendable () -> Bool = { false }
+    ) async throws {
+        let host = try await hostIP()
+        var strikes = Strikes()
+        for id in ids.union(ifKnown.filter { state.isKnown($0) }).sorted() {
+            if keepAliveDue() { try await keepAlive() }
+            try await observe(id, name: id, host: host, strikes: &strikes)
+        }
+        try await execute(keepAliveDue: keepAliveDue, strikes: &strikes)
+    }
+
+    /// Retries the containers whose backoff is over: inspects those whose inspect failed, and carries out the
+    /// writes and removals that are due.
+    public func retryDue(keepAliveDue: @Sendable () -> Bool = { false }) async throws {
+        try await reconcile(state.dueInspections(at: .now), keepAliveDue: keepAliveDue)
+    }
+
+    /// Deregisters containers whose events proved they no longer serve, without asking Docker.
+    public func deregister(_ ids: Set<String>) async throws {
+        for id in ids.sorted() { state.stoppedServing(id) }
+        var strikes = Strikes()
+        try await execute(strikes: &strikes)
+    }
+
+    /// Refreshes the TTL of every registration, but only right after Docker answered, so that keys never outlive
+    /// Docker's last answer by more than one TTL; rewrites any registration etcd lost. After a TTL of silence it
+    /// lets the keys expire and throws, so the caller resyncs.
+    public func keepAlive() async throws {
+        owesKeepAlive = true
+        do {
+            try await docker.ping()
+            heartbeat.beat()
+        } catch {
+            guard heartbeat.silence >= ttl else {
+                throw PresenceError(
+                    .dockerUnreachable,
+                    "Docker did not answer before the keep-alive (\(error)); the TTL is not renewed until it does")
+            }
+            if !abandoned {
+                abandoned = true
+                logger.warning(
+                    "Docker has not answered for \(ttl.seconds) s; no longer keeping keys alive, they expire within the TTL"
+                )
+                await store.abandon()
+                state.abandon()
+                metrics.holding(state.registrations.values)
+            }
+            owesKeepAlive = false
+            throw PresenceError(.dockerUnreachable, "Docker has not answered for \(heartbeat.silence.seconds) s")
+        }
+        let lost = try await store.keepAlive(containers: state.heldNames)
+        owesKeepAlive = false
+        guard !lost.isEmpty else { return }
+        state.lost(names: lost)
+        for name in lost {
+            logger.notice("writing the registration again after etcd lost it", metadata: ["container": "\(name)"])
+        }
+        var strikes = Strikes()
+        try await execute(strikes: &strikes)
+    }
+
+    /// Removes every key this agent wrote; throws unless the store confirmed it.
+    public func deregisterAll() async throws {
+        let held = state.registrations.values.sorted { $0.name < $1.name }
+        try await store.removeAll(containers: state.touchedNames)
+        metrics.deregistered(held.count)
+        for registration in held {
+            logger.info("container deregistered at shutdown", metadata: ["container": "\(registration.name)"])
+        }
+        state.removedEverything()
+        metrics.holding(state.registrations.values)
+    }
+
+    // MARK: - Docker
+
+    /// Asks Docker about one container and feeds the answer to the state machine; a failure is the container's.
+    private func observe(_ id: String, name: String, host: String, strikes: inout Strikes) async throws {
+        let snapshot: ContainerSnapshot?
+        do {
+            snapshot = try await docker.container(named: id)
+            heartbeat.beat()
+            strikes.succeeded()
+        } catch {
+            try strikes.failed(error)
+            metrics.containerFailure(.inspect)
+            state.inspectFailed(id, containerName: name, error: String(describing: error), at: .now)
+            flushNotes()
+            return
+        }
+        guard let snapshot else {
+            state.containerGone(id)
+            return
+        }
+        let decision = RegistrationDecision.decide(
+            snapshot, selection: selection, hostIP: host, respectingHealth: respectingHealth)
+        state.observe(snapshot.id, containerName: snapshot.name, decision: decision)
+    }
+
+    private func hostIP() async throws -> String {
+        if let configuredHostIP { return configuredHostIP }
+        if let discoveredHostIP { return discoveredHostIP }
+        let gateway = try await docker.bridgeGateway() ?? Reconciler.fallbackHostIP
+        logger.info("host address for wildcard bindings", metadata: ["host": "\(gateway)"])
+        discoveredHostIP = gateway
+        return gateway
+    }
+
+    // MARK: - etcd
+
+    /// Carries out the state machine's steps until it has none left that are due: removals free names, and the
+    /// contenders for them come in the next batch of the same pass.
+    private func execute(keepAliveDue: @Sendable () -> Bool = { false }, strikes: inout Strikes) async throws {
+        defer {
+            flushNotes()
+            metrics.holding(state.registrations.values)
+        }
+        batches: while true {
+            let steps = state.nextSteps(at: .now)
+            if steps.isEmpty { return }
+            for step in steps {
+                if keepAliveDue() {
+                    // A keep-alive may rewrite lost registrations: the batch is planned anew after it.
+                    try await keepAlive()
+                    continue batches
+                }
+                do {
+                    try await perform(step)
+                    strikes.succeeded()
+                    state.completed(step)
+                    count(step)
+                } catch let error as PresenceError where error.code == .leaseLost {
+                    // Every registration hung on the lost lease: all are written again, on a new one.
+                    state.leaseLost()
+                    throw error
+                } catch {
+                    try strikes.failed(error)
+                    metrics.containerFailure(step.operation)
+                    state.failed(step, error: String(describing: error), at: .now)
+                }
+            }
+            flushNotes()
+        }
+    }
+
+    private func perform(_ step: RegistrationStep) async throws {
+        switch step {
+        case .write(_, let registration, let plan, let isFirstWrite):
+            try await store.write(
+                container: registration.name, keys: registration.keys, plan: plan, isFirstWrite: isFirstWrite)
+        case .remove(_, let registration):
+            try await store.remove(container: registration.name)
+        case .removeDirectory(let directory):
+            try await store.removeDirectory(directory)
+        }
+    }
+
+    private func count(_ step: RegistrationStep) {
+        switch step {
+        case .write(_, _, _, let isFirstWrite): if isFirstWrite { metrics.registered() }
+        case .remove: metrics.deregistered()
+        case .removeDirectory: break
+        }
     }
 
     /// Compares what etcd holds of this agent's keys with what it should hold, and corrects any difference: a
     /// write that timed out but landed late, a key someone else deleted or changed.
-    private func correctDrift() async throws {
+    private func correctDrift(strikes: inout Strikes) async throws {
         let held: [String: String]
         do {
-            held = try await store.heldKeys(containers: touched.sorted())
+            held = try await store.heldKeys(containers: state.touchedNames)
         } catch let error as PresenceError where error.code != .etcdUnreachable && error.code != .leaseLost {
             // A role may allow writing the keys but not reading a directory back (etcd's v2 recursive reads):
             // the check is a safety net, so the agent carries on without it.
@@ -110,227 +273,48 @@ public actor Reconciler {
             }
             return
         }
-        var expected: [String: String] = [:]
-        for registration in registered.values { expected.merge(registration.keys) { first, _ in first } }
-        guard held != expected else { return }
-        let stale = held.keys.filter { expected[$0] == nil }
-        let wrong = expected.filter { held[$0.key] != $0.value }
-        var directories = Set<String>()
-        for key in Array(stale) + Array(wrong.keys) {
-            if let directory = layout.directory(containing: key) { directories.insert(directory) }
-        }
+        guard let drift = state.correctDrift(etcdHolds: held) else { return }
         logger.warning(
             "etcd differed from what the agent wrote; correcting",
             metadata: [
-                "stale": "\(stale.count)", "missing_or_changed": "\(wrong.count)",
-                "containers": .array(
-                    Set(directories.map { owner(of: $0) }).sorted().map { .string($0) }),
+                "stale": "\(drift.stale)", "missing_or_changed": "\(drift.missingOrChanged)",
+                "containers": .array(drift.containers.map { .string($0) }),
             ])
-        var rewritten = Set<String>()
-        for directory in directories.sorted() {
-            if let (id, registration) = registered.first(where: {
-                layout.directories(of: $0.value.name).contains(directory)
-            }) {
-                guard !rewritten.contains(id) else { continue }
-                rewritten.insert(id)
-                // A first write puts every key and deletes whatever else is in the container's directories.
-                try await store.write(
-                    container: registration.name, keys: registration.keys,
-                    plan: RegistrationPlan(puts: registration.keys), isFirstWrite: true)
-                registered[id] = registration
-            } else {
-                try await store.removeDirectory(directory)
-                if let name = touched.first(where: { layout.directories(of: $0).contains(directory) }),
-                    !registered.values.contains(where: { $0.name == name })
-                {
-                    touched.remove(name)
-                }
-            }
-        }
+        try await execute(strikes: &strikes)
     }
 
-    /// Inspects the given containers (ids or names), and those of `ifRegistered` that hold keys, and writes the
-    /// difference for each.
-    public func reconcile(
-        _ ids: Set<String>, ifRegistered: Set<String> = [], keepAliveDue: () -> Bool = { false }
-    ) async throws {
-        let host = try await hostIP()
-        for id in ids.union(ifRegistered.filter { registered[$0] != nil }).sorted() {
-            if keepAliveDue() { try await keepAlive() }
-            let snapshot = try await inspect(id, name: registered[id]?.name ?? id)
-            heartbeat.beat()
-            let key = snapshot?.id ?? id
-            try await apply(
-                id: key, containerName: snapshot?.name ?? registered[key]?.name ?? id, decide(snapshot, host: host))
+    private func flushNotes() {
+        for note in state.takeNotes() {
+            var metadata: Logger.Metadata = ["container": "\(note.container)"]
+            if let ports = note.ports { metadata["ports"] = .array(ports.map { .string($0) }) }
+            if let name = note.name, name != note.container { metadata["name"] = "\(name)" }
+            if let error = note.error { metadata["error"] = "\(error)" }
+            logger.log(level: note.level, "\(note.message)", metadata: metadata)
         }
     }
+}
 
-    /// Deregisters containers whose events proved they no longer serve, without asking Docker.
-    public func deregister(_ ids: Set<String>) async throws {
-        for id in ids.sorted() {
-            guard let registration = registered[id] else { continue }
-            try await apply(id: id, containerName: registration.name, .skip(reason: "container stopped serving"))
-        }
-    }
+/// Tells a failure about one container from one about everything: a server that did not answer once may have
+/// failed that container's request alone, but twice in a row it is down, and the pass stops rather than wait
+/// out a deadline per container.
+struct Strikes {
+    private var unanswered = 0
 
-    /// Refreshes the TTL of every registration while Docker has been heard from within the TTL; rewrites any
-    /// registration etcd lost. After a TTL of silence it lets the keys expire and throws, so the caller resyncs.
-    public func keepAlive() async throws {
-        if (try? await docker.ping()) != nil { heartbeat.beat() }
-        guard heartbeat.silence < ttl else {
-            if !abandoned {
-                abandoned = true
-                logger.warning(
-                    "Docker has not answered for \(ttl.seconds) s; no longer keeping keys alive, they expire within the TTL"
-                )
-                await store.abandon()
-                registered.removeAll()
-            }
-            throw PresenceError(.dockerUnreachable, "Docker has not answered for \(heartbeat.silence.seconds) s")
-        }
-        let byName = Dictionary(registered.map { ($0.value.name, $0.key) }, uniquingKeysWith: { first, _ in first })
-        let lost = try await store.keepAlive(containers: byName.keys.sorted())
-        for name in lost {
-            guard let id = byName[name], let registration = registered[id] else { continue }
-            registered[id] = nil
-            try await store.write(
-                container: name, keys: registration.keys, plan: RegistrationPlan(puts: registration.keys),
-                isFirstWrite: true)
-            registered[id] = registration
-            logger.notice("registration written again after etcd lost it", metadata: ["container": "\(name)"])
-        }
-    }
+    mutating func succeeded() { unanswered = 0 }
 
-    /// Removes every key this agent wrote.
-    public func deregisterAll() async throws {
-        try await store.removeAll(containers: touched.sorted())
-        metrics.deregistered(registered.count)
-        for registration in registered.values.sorted(by: { $0.name < $1.name }) {
-            logger.info("container deregistered at shutdown", metadata: ["container": "\(registration.name)"])
-        }
-        registered.removeAll()
-        touched.removeAll()
-    }
-
-    private func decide(_ snapshot: ContainerSnapshot?, host: String) -> RegistrationDecision {
-        RegistrationDecision.decide(snapshot, selection: selection, hostIP: host, respectingHealth: respectingHealth)
-    }
-
-    private func apply(id: String, containerName: String, _ decision: RegistrationDecision) async throws {
-        var desired: Registration?
-        switch decision {
-        case .register(let name, let ports):
-            if let holder = registered.first(where: { $0.key != id && overlaps($0.value.name, name) }) {
-                note(
-                    containerName, "conflict",
-                    "another container is registered as '\(name)' (\(holder.key.prefix(12))); not registering this one",
-                    level: .warning)
-            } else if ports.isEmpty {
-                note(containerName, "unpublished", "container runs but publishes no selected port; nothing to register")
-            } else {
-                desired = Registration(
-                    name: name, keys: layout.keys(container: name, id: id, ports: ports),
-                    ports: ports.map { "\($0.containerPort)/\($0.transport)=\($0.host):\($0.hostPort)" })
-            }
-        case .skip(let reason):
-            if selection.names.contains(containerName) || registered[id] != nil {
-                note(containerName, reason, reason)
-            }
-        case .refuse(let warning):
-            note(containerName, "refused:\(warning)", warning, level: .warning)
-        }
-        let current = registered[id]
-        if let current, current.name != desired?.name {
-            try await store.remove(container: current.name)
-            registered[id] = nil
-            touched.remove(current.name)
-            metrics.deregistered()
-            logger.info(
-                "container deregistered", metadata: ["container": "\(containerName)", "name": "\(current.name)"])
-        }
-        guard let desired else { return }
-        let previous = registered[id]?.keys
-        let plan = RegistrationPlan(from: previous ?? [:], to: desired.keys)
-        if previous != nil && plan.isEmpty { return }
-        touched.insert(desired.name)
-        do {
-            try await store.write(
-                container: desired.name, keys: desired.keys, plan: plan, isFirstWrite: previous == nil)
-        } catch let error as PresenceError where error.code == .leaseLost {
-            // Every registration hung on the lost lease: the resync that follows writes them all again.
-            registered.removeAll()
+    /// Rethrows `error` when it ends the pass; otherwise counts it and returns, for the caller to file it under
+    /// the container.
+    mutating func failed(_ error: any Error) throws {
+        if error is CancellationError { throw error }
+        guard let error = error as? PresenceError else { return }
+        switch error.code {
+        case .leaseLost:
             throw error
-        } catch var error as PresenceError {
-            error.container = error.container ?? desired.name
-            throw error
+        case .dockerUnreachable, .etcdUnreachable:
+            unanswered += 1
+            if unanswered >= 2 { throw error }
+        default:
+            unanswered = 0
         }
-        registered[id] = desired
-        if previous == nil { metrics.registered() }
-        note(
-            containerName, "registered:\(desired.keys.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\($0.value)" })",
-            previous == nil ? "container registered" : "registration changed",
-            ports: desired.ports, name: desired.name)
-    }
-
-    /// Docker's view of a container; a failure carries the container's name, so its log line names it.
-    private func inspect(_ id: String, name: String) async throws -> ContainerSnapshot? {
-        do {
-            return try await docker.container(named: id)
-        } catch var error as PresenceError {
-            error.container = error.container ?? name
-            throw error
-        }
-    }
-
-    /// The container a directory belongs to, for logs: a name this agent wrote, else the directory's last segment.
-    private func owner(of directory: String) -> String {
-        let names = registered.values.map(\.name) + touched
-        return names.first { layout.directories(of: $0).contains(directory) }
-            ?? String(directory.split(separator: "/").last ?? "")
-    }
-
-    /// True when two names would share a directory in some format: `Web` and `web` are one DNS label.
-    private func overlaps(_ first: String, _ second: String) -> Bool {
-        first == second || !Set(layout.directories(of: first)).isDisjoint(with: layout.directories(of: second))
-    }
-
-    /// With a prefix of this host's own, keys of containers that are not running here are leftovers of an
-    /// earlier run: remove them before registering anything.
-    private func removeForeignKeys(keeping decisions: some Collection<(name: String, decision: RegistrationDecision)>)
-        async throws
-    {
-        var keep = Set<String>()
-        for entry in decisions {
-            if case .register(let name, _) = entry.decision { keep.formUnion(layout.directories(of: name)) }
-        }
-        for directory in try await store.registeredDirectories() where !keep.contains(directory) {
-            try await store.removeDirectory(directory)
-            logger.notice(
-                "removed keys left by an earlier run",
-                metadata: ["container": "\(owner(of: directory))", "directory": "\(directory)"])
-        }
-        hasCleanedUpForeignKeys = true
-    }
-
-    /// Logs a container's state once when it changes, not on every pass.
-    private func note(
-        _ container: String, _ state: String, _ message: String, level: Logger.Level = .info, ports: [String]? = nil,
-        name: String? = nil
-    ) {
-        guard lastNote[container] != state else { return }
-        lastNote[container] = state
-        var metadata: Logger.Metadata = ["container": "\(container)"]
-        if let ports { metadata["ports"] = .array(ports.map { .string($0) }) }
-        if let name, name != container { metadata["name"] = "\(name)" }
-        logger.log(level: level, "\(message)", metadata: metadata)
-    }
-
-    private func hostIP() async throws -> String {
-        if let configuredHostIP { return configuredHostIP }
-        if let discoveredHostIP { return discoveredHostIP }
-        let gateway = try await docker.bridgeGateway() ?? Reconciler.fallbackHostIP
-        logger.info("host address for wildcard bindings", metadata: ["host": "\(gateway)"])
-        discoveredHostIP = gateway
-        return gateway
     }
 }

@@ -37,6 +37,7 @@ public struct RegistrationService: Service {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await every(interval) { queue.requestKeepAlive() } }
                 group.addTask { await every(resyncPeriod) { queue.requestResync() } }
+                group.addTask { await wakeForRetries() }
                 group.addTask { await work() }
                 await group.next()
                 group.cancelAll()
@@ -53,13 +54,14 @@ public struct RegistrationService: Service {
             do {
                 if !work.notServing.isEmpty { try await reconciler.deregister(work.notServing) }
                 if work.keepAlive { try await reconciler.keepAlive() }
-                let keepAliveDue = { queue.takeKeepAlive() }
+                let keepAliveDue: @Sendable () -> Bool = { queue.takeKeepAlive() }
                 if work.resync {
                     try await reconciler.resync(keepAliveDue: keepAliveDue)
                 } else if !work.containers.isEmpty || !work.ifRegistered.isEmpty {
                     try await reconciler.reconcile(
-                        work.containers, ifRegistered: work.ifRegistered, keepAliveDue: keepAliveDue)
+                        work.containers, ifKnown: work.ifRegistered, keepAliveDue: keepAliveDue)
                 }
+                if work.retries { try await reconciler.retryDue(keepAliveDue: keepAliveDue) }
                 if work.keepAlive || work.resync {
                     metrics.synced()
                     readiness?.synced()
@@ -77,8 +79,27 @@ public struct RegistrationService: Service {
                     metadata: container.map { ["container": "\($0)"] })
                 lastFailure = message
                 try? await Task.sleep(for: backoff.next())
-                // A resync covers whatever the failed pass was doing, and anything lost with it.
-                queue.requestResync()
+                // A keep-alive that failed is tried again at once, not an interval later: one lost renewal must
+                // never let the lease expire. A resync covers whatever a failed pass was doing.
+                if await reconciler.owesKeepAlive { queue.requestKeepAlive() }
+                if !work.keepAlive || !work.containers.isEmpty || work.resync || !work.notServing.isEmpty {
+                    queue.requestResync()
+                }
+            }
+            queue.scheduleRetries(at: await reconciler.nextRetry)
+        }
+    }
+
+    /// Wakes the worker when a failed container's backoff is over. While a retry is pending it looks at the
+    /// deadline at least every quarter second (a later failure may set an earlier one); otherwise it sleeps.
+    private func wakeForRetries() async {
+        for await _ in queue.retryScheduled {
+            while let deadline = queue.nextRetry {
+                if deadline <= .now {
+                    queue.requestRetries()
+                    break
+                }
+                do { try await Task.sleep(until: min(deadline, .now + .milliseconds(250))) } catch { return }
             }
         }
     }

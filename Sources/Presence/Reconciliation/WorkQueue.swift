@@ -6,7 +6,8 @@ public final class WorkQueue: Sendable {
     public struct Work: Sendable, Equatable {
         /// Container ids whose registration may have changed.
         public var containers: Set<String> = []
-        /// Container ids that matter only if they are registered: events whose attributes do not select them.
+        /// Container ids that matter only if the agent knows them (registered, contending for a name, or failing):
+        /// events whose attributes do not select them.
         public var ifRegistered: Set<String> = []
         /// Container ids whose events prove they no longer serve: deregistered without an inspect, before the
         /// others are looked at (a later start in the same batch is in `containers` and registers it again).
@@ -15,19 +16,26 @@ public final class WorkQueue: Sendable {
         public var resync = false
         /// Refresh the TTL of what is registered.
         public var keepAlive = false
+        /// Try again the containers whose backoff after a failure is over.
+        public var retries = false
 
         public var isEmpty: Bool {
-            containers.isEmpty && ifRegistered.isEmpty && notServing.isEmpty && !resync && !keepAlive
+            containers.isEmpty && ifRegistered.isEmpty && notServing.isEmpty && !resync && !keepAlive && !retries
         }
     }
 
     private let pending = Mutex(Work())
+    /// When the earliest failed container is due again; the retry timer wakes the worker then.
+    private let retryDeadline = Mutex<ContinuousClock.Instant?>(nil)
     private let stream: AsyncStream<Void>
     private let continuation: AsyncStream<Void>.Continuation
+    private let retryStream: AsyncStream<Void>
+    private let retryContinuation: AsyncStream<Void>.Continuation
 
     public init() {
         // One buffered signal is enough: the consumer takes everything pending when it wakes.
         (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        (retryStream, retryContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Queues a container; with `onlyIfRegistered`, the reconciler looks at it only if it holds keys for it.
@@ -63,6 +71,25 @@ public final class WorkQueue: Sendable {
 
     public func requestKeepAlive() {
         pending.withLock { $0.keepAlive = true }
+        continuation.yield()
+    }
+
+    /// Asks for the due retries to be tried at `deadline` (nil: none pending).
+    public func scheduleRetries(at deadline: ContinuousClock.Instant?) {
+        retryDeadline.withLock { $0 = deadline }
+        if deadline != nil { retryContinuation.yield() }
+    }
+
+    /// Wakes once whenever a retry deadline is set; ends when the consuming task is cancelled.
+    public var retryScheduled: AsyncStream<Void> { retryStream }
+
+    /// The moment the retry timer should wake the worker, if any retry is pending.
+    public var nextRetry: ContinuousClock.Instant? { retryDeadline.withLock { $0 } }
+
+    /// Wakes the worker for the retries that are due, and clears the deadline until the worker sets the next.
+    public func requestRetries() {
+        retryDeadline.withLock { $0 = nil }
+        pending.withLock { $0.retries = true }
         continuation.yield()
     }
 

@@ -1,0 +1,27 @@
+/// One request to etcd that the state machine hands out and the reconciler carries out.
+public enum RegistrationStep: Sendable, Equatable {
+    /// Make etcd hold `registration` for the container `id`: `plan` is the difference from what it held.
+    case write(id: String, Registration, plan: RegistrationPlan, isFirstWrite: Bool)
+    /// Remove the keys of `registration`, which the container `id` no longer holds.
+    case remove(id: String, Registration)
+    /// Remove a directory that no container of this agent holds: leftovers of an earlier run or drift.
+    case removeDirectory(String)
+
+    /// What a failure of this step is filed under: its container's id, or the directory.
+    var subject: String {
+        switch self {
+        case .write(let id, _, _, _), .remove(let id, _): id
+        case .removeDirectory(let directory): RegistrationStep.directorySubject(directory)
+        }
+    }
+
+    static func directorySubject(_ directory: String) -> String { "directory " + directory }
+
+    /// The operation, for logs and the failure metric.
+    public var operation: RegistrationFailure.Operation {
+        switch self {
+        case .write: .write
+        case .remove, .removeDirectory: .remove
+        }
+    }
+}
