@@ -74,6 +74,13 @@ public struct RegistrationStateMachine: Sendable {
             .union(lastNote.keys.filter { !$0.hasPrefix("name:") }).count
     }
 
+    /// The slots its tables have room for: what it keeps in memory whether or not they are filled. Tables never
+    /// shrink, so this grows with the most containers known at once, never with how many came and went.
+    public var tableCapacity: Int {
+        candidates.capacity + held.capacity + touched.capacity + failures.capacity + strayDirectories.capacity
+            + rewrite.capacity + displayNames.capacity + lastNote.capacity + notes.capacity
+    }
+
     /// The earliest moment a failed container is due to be tried again.
     public var nextRetry: ContinuousClock.Instant? { failures.values.map(\.retryAt).min() }
 
