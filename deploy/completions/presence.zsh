@@ -61,7 +61,7 @@ _presence() {
         '--etcd-user[etcd user to authenticate as; its password comes from ETCD_PASSWORD or --etcd-password-file. Env\: PRESENCE_ETCD_USER or ETCD_USERNAME.]:name:'
         '--etcd-password-file[File holding the password of --etcd-user (a final newline is ignored). Env\: PRESENCE_ETCD_PASSWORD_FILE.]:path:'
         '--ttl[Seconds a registration outlives the agent if it is killed; at least 2. Env\: PRESENCE_TTL.]:ttl:'
-        '--interval[Seconds between checks of the container and refreshes of the TTL; below --ttl. Env\: PRESENCE_INTERVAL.]:interval:'
+        '--interval[Seconds between refreshes of the TTL, each after a check that Docker answers; below --ttl. A failed refresh is retried at once. Env\: PRESENCE_INTERVAL. (default\: a third of --ttl, so that two failed refreshes still fit in one TTL)]:interval:'
         '--resync[Seconds between full comparisons of Docker with etcd, in case an event was lost; not below --interval. Env\: PRESENCE_RESYNC.]:resync:'
         '--ignore-health[Register containers whatever their healthcheck says. Env\: PRESENCE_IGNORE_HEALTH (true or false).]'
         '--docker-host[The Docker Engine API\: unix\:///path or tcp\://host\:port. Env\: PRESENCE_DOCKER_HOST or DOCKER_HOST. (default\: unix\:///var/run/docker.sock)]:docker-host:'
