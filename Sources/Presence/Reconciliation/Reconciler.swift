@@ -288,7 +288,6 @@ public actor Reconciler {
             var metadata: Logger.Metadata = ["container": "\(note.container)"]
             if let ports = note.ports { metadata["ports"] = .array(ports.map { .string($0) }) }
             if let name = note.name, name != note.container { metadata["name"] = "\(name)" }
-            if let error = note.error { metadata["error"] = "\(error)" }
             logger.log(level: note.level, "\(note.message)", metadata: metadata)
         }
     }

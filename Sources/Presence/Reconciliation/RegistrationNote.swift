@@ -9,18 +9,14 @@ public struct RegistrationNote: Sendable, Equatable {
     public var ports: [String]?
     /// The name the keys are under, when it is not the container's own.
     public var name: String?
-    /// The error behind a failure note.
-    public var error: String?
 
     public init(
-        container: String, level: Logger.Level = .info, message: String, ports: [String]? = nil, name: String? = nil,
-        error: String? = nil
+        container: String, level: Logger.Level = .info, message: String, ports: [String]? = nil, name: String? = nil
     ) {
         self.container = container
         self.level = level
         self.message = message
         self.ports = ports
         self.name = name
-        self.error = error
     }
 }

@@ -44,7 +44,7 @@ public struct RegistrationStateMachine: Sendable {
 
     public init(
         layout: KeyLayout, namedSelection: Set<String> = [], initialBackoff: Duration = .milliseconds(250),
-        maximumBackoff: Duration = .seconds(30)
+        maximumBackoff: Duration = .seconds(5)
     ) {
         self.layout = layout
         self.namedSelection = namedSelection
@@ -317,8 +317,8 @@ public struct RegistrationStateMachine: Sendable {
         let container = displayNames[subject] ?? subject
         noteByKey(
             noteKey(subject), container: container, "failed:\(operation):\(error)",
-            "could not \(operation) the container's registration; retrying it with backoff while the others go on",
-            level: .warning, error: error)
+            "\(error); retrying this container with backoff while the others go on",
+            level: .warning, repeatLevel: .debug)
     }
 
     /// Drops everything about a container that neither holds keys nor could: what keeps memory flat.
@@ -347,12 +347,17 @@ public struct RegistrationStateMachine: Sendable {
 
     private mutating func noteByKey(
         _ key: String, container: String, _ state: String, _ message: String, level: Logger.Level = .info,
-        ports: [String]? = nil, name: String? = nil, error: String? = nil
+        ports: [String]? = nil, name: String? = nil, repeatLevel: Logger.Level? = nil
     ) {
-        guard lastNote[key] != state else { return }
+        var level = level
+        if lastNote[key] == state {
+            // A repeat says nothing new: dropped, or logged at `repeatLevel` for those who debug.
+            guard let repeatLevel else { return }
+            level = repeatLevel
+        }
         lastNote[key] = state
         notes.append(
             RegistrationNote(
-                container: container, level: level, message: message, ports: ports, name: name, error: error))
+                container: container, level: level, message: message, ports: ports, name: name))
     }
 }
