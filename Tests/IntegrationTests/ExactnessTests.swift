@@ -44,6 +44,12 @@ struct ExactnessTests {
         let registered = try await eventually(timeout: .seconds(60)) { try await keys(under: prefix) == want }
         let held = try await keys(under: prefix)
         #expect(registered != nil, "\(held.count) keys of 204\n\(agent.log)")
+        Reliability.record(
+            "a container publishing 100 ports (200 keys, etcd's limit 128 a transaction) between two others",
+            outcome: "all three registered whole", recovery: registered,
+            consistency: try await Consistency.check(
+                api: "v3", etcd: etcd, docker: docker, prefix: prefix, names: names),
+            passed: registered != nil)
         try await docker.docker(["stop", "-t", "0", wide])
         #expect(
             try await eventually { try await keys(under: prefix) == (try await expected(prefix, [before, after])) }
@@ -73,7 +79,7 @@ struct ExactnessTests {
         #expect(agent.log.contains("another container is registered as '\(service)'"), "\(agent.log)")
         #expect(try await keys(under: prefix)["\(prefix)/\(service)/80/port"] == bluePort, "the holder keeps it")
         try await docker.docker(["stop", "-t", "0", blue])
-        let handedOver = try await eventually {
+        let handedOver = try await eventually(every: .milliseconds(20)) {
             try await keys(under: prefix) == [
                 "\(prefix)/\(service)/80/port": greenPort,
                 "\(prefix)/\(service)/80/host": try await docker.expectedHostIP(),
@@ -81,6 +87,9 @@ struct ExactnessTests {
         }
         let held = try await keys(under: prefix)
         #expect(handedOver != nil, "\(held)\n\(agent.log)")
+        Reliability.record(
+            "blue/green: the holder of presence.name stopped while a contender runs", outcome: "contender registered",
+            recovery: handedOver, passed: handedOver != nil)
         #expect(try await agent.terminate().status == 0)
     }
 
@@ -107,6 +116,12 @@ struct ExactnessTests {
         }
         let held = try await keys(under: prefix)
         #expect(settled != nil, "\(held)\n\(agent.log)")
+        Reliability.record(
+            "docker rename web web-old && docker run --name web, one burst", outcome: "both under their new names",
+            recovery: settled,
+            consistency: try await Consistency.check(
+                api: "v3", etcd: etcd, docker: docker, prefix: prefix, names: [web, old]),
+            passed: settled != nil)
         #expect(try await agent.terminate().status == 0)
     }
 
@@ -150,6 +165,10 @@ struct ExactnessTests {
         // Two more TTLs: without the retry, the next keep-alive would race the lease's expiry and lose.
         try await Task.sleep(for: .seconds(12))
         #expect(watch.events.isEmpty, "a watcher saw \(watch.events)\n\(agent.log)")
+        Reliability.record(
+            "one lease keep-alive cut by a proxy (TTL 6 s, interval 3 s)",
+            outcome: "retried at once; \(watch.events.count) watch events in 12 s", recovery: nil,
+            passed: watch.events.isEmpty)
         #expect(try await keys(under: prefix).count == 2)
         #expect(try await agent.terminate().status == 0)
     }
@@ -183,6 +202,11 @@ struct ExactnessTests {
             remaining = now
         }
         #expect(!renewed, "the lease was renewed after Docker's last answer\n\(agent.log)")
+        Reliability.record(
+            "Docker cut off from the agent (TTL 6 s)",
+            outcome: renewed
+                ? "lease renewed after Docker's last answer" : "lease never renewed after Docker's last answer",
+            recovery: nil, passed: !renewed)
         #expect(try await eventually { try await keys(under: prefix).isEmpty } != nil)
         #expect(agent.log.contains("Docker did not answer before the keep-alive"), "\(agent.log)")
         agent.signal(SIGTERM)
