@@ -4,6 +4,10 @@
 public protocol RegistrationStore: Sendable {
     /// Makes etcd hold `keys` for `container`, applying `plan` (the difference from what was written before).
     ///
+    /// v3 writes a registration in one transaction up to etcd's `--max-txn-ops`, and a larger one in several,
+    /// every put before any delete of a leftover, so a watcher never sees the container vanish in between.
+    /// v2 has no transactions: keys land one by one.
+    ///
     /// `isFirstWrite` is true when this agent has not written the container since it started or since its
     /// registration was lost: etcd may hold leftovers of an earlier run, which must go.
     func write(container: String, keys: [String: String], plan: RegistrationPlan, isFirstWrite: Bool) async throws
