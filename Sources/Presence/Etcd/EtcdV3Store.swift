@@ -5,7 +5,8 @@ import NIOHTTP1
 /// Registrations on one lease through etcd's v3 JSON gateway.
 ///
 /// Every key of every container hangs on the agent's lease, so keeping them alive is one request per interval
-/// and removing them all at shutdown is one revoke.
+/// and removing them all at shutdown is one revoke. A lease the agent stopped keeping alive (`abandon()`) is
+/// remembered until shutdown, which revokes it too: its keys may not have expired yet.
 public actor EtcdV3Store: RegistrationStore {
     private let session: EtcdV3Session
     private let layout: KeyLayout
@@ -13,6 +14,8 @@ public actor EtcdV3Store: RegistrationStore {
     let logger: Logger
     private let metrics: PresenceMetrics
     private var lease: String?
+    /// Leases given up while their keys were still alive, oldest first; revoked at shutdown.
+    private(set) var abandonedLeases: [String] = []
     /// The most operations a transaction may hold: etcd's default `--max-txn-ops`, lowered when etcd refuses.
     var operationLimit = 128
 
@@ -112,18 +115,31 @@ public actor EtcdV3Store: RegistrationStore {
         return directories.sorted()
     }
 
+    /// Stops keeping the lease alive; its keys expire within the TTL unless `removeAll` revokes it first.
     public func abandon() {
+        if let lease, !abandonedLeases.contains(lease) { abandonedLeases.append(lease) }
         lease = nil
     }
 
+    /// Revokes the lease and every abandoned one, which removes every key the agent wrote; throws unless etcd
+    /// confirmed each revoke or that the lease had already expired.
     public func removeAll(containers: [String]) async throws {
-        guard let lease else { return }
-        do {
-            _ = try await post("/v3/lease/revoke", EtcdV3.LeaseRequest(ID: lease), what: "revoke of lease \(lease)")
-        } catch let error as PresenceError where error.code == .leaseLost {
-            // Already gone, and its keys with it.
+        if let lease {
+            try await revoke(lease)
+            self.lease = nil
         }
-        self.lease = nil
+        while let abandoned = abandonedLeases.first {
+            try await revoke(abandoned)
+            abandonedLeases.removeFirst()
+        }
+    }
+
+    private func revoke(_ id: String) async throws {
+        let response = try await send("/v3/lease/revoke", EtcdV3.LeaseRequest(ID: id))
+        if response.status == .ok { return }
+        // Already expired, and its keys with it.
+        if let failure = try? response.decode(EtcdV3.ErrorResponse.self), EtcdV3.isLeaseNotFound(failure) { return }
+        throw refusal(response, what: "revoke of lease \(id)")
     }
 
     private func currentLease() async throws -> String {

@@ -30,8 +30,13 @@ public protocol RegistrationStore: Sendable {
     func registeredDirectories() async throws -> [String]
 
     /// Stops keeping the current registrations alive and lets them expire: the next write starts afresh.
+    /// Until they have expired, `removeAll` still removes them.
     func abandon() async
 
-    /// Deletes everything the agent wrote, for shutdown.
+    /// Deletes everything the agent wrote, for shutdown: the registrations of `containers` (every name written
+    /// since start) and whatever it abandoned that may not have expired yet.
+    ///
+    /// Returns only once etcd has confirmed that all of it is gone (a lease or directory that already expired
+    /// counts as gone); otherwise it throws, so the caller never reports keys removed that are still there.
     func removeAll(containers: [String]) async throws
 }
