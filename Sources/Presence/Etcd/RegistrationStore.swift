@@ -18,7 +18,11 @@ public protocol RegistrationStore: Sendable {
     /// Deletes a directory of the layout and every key in it, whoever wrote them.
     func removeDirectory(_ directory: String) async throws
 
-    /// Refreshes the TTL of the registrations of `containers`, and returns those etcd no longer holds.
+    /// Refreshes the TTL of the registrations of `containers`, without firing a watcher, and returns those etcd
+    /// no longer holds (wholly or in part): the caller writes them again.
+    ///
+    /// Call it every interval, with no containers too: v2 also gives the TTL to a directory that a write etcd
+    /// applied late recreated after its removal.
     func keepAlive(containers: [String]) async throws -> [String]
 
     /// The keys etcd holds that this agent wrote: v3, every key on its lease; v2, the keys in the
