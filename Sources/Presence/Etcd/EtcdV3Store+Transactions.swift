@@ -9,8 +9,8 @@ extension EtcdV3Store {
     /// applying none of it. When it does, the limit is halved until below the refused size, remembered for
     /// every later write, and the operations not yet applied are sent again in smaller transactions. A split
     /// write keeps the order of its groups, so every put lands before any delete of a leftover: a watcher may
-    /// see a container's new ports arrive in steps, and its old ones leave last, but never sees it with fewer
-    /// keys than before and after the write, and never a port's `host` key without its `port`.
+    /// see a container's new ports arrive in steps and its old ones leave last, but never sees it lose a port
+    /// that it keeps, nor a port's `host` key without its `port`.
     func commit(_ groups: [[EtcdV3.TxnRequest.Operation]], what: String) async throws {
         var pending = groups
         while !pending.isEmpty {
