@@ -50,7 +50,7 @@ struct EtcdV2StoreTests {
         let name = uniqueName("quiet")
         try await docker.start(name, ports: ["80", "53/udp"])
         defer { docker.remove(name) }
-        let agent = try AgentProcess.start(container: [name], prefix: prefix, api: "v2", ttl: 3, interval: 1)
+        let agent = try AgentProcess.start(container: [name], prefix: prefix, api: "v2", ttl: 5, interval: 1)
         let host = try await docker.expectedHostIP()
         let expected = try await docker.expectedKeys(prefix: prefix, names: [name], host: host)
         #expect(expected.count == 4)
@@ -59,12 +59,12 @@ struct EtcdV2StoreTests {
         for key in expected.keys {
             let node = try #require(try await etcd.v2Node(key))
             let ttl = try #require(node["ttl"] as? Int, "\(key) carries no TTL: \(node)")
-            #expect(ttl > 0 && ttl <= 3)
+            #expect(ttl > 0 && ttl <= 5)
         }
 
-        let heard = try await watch(prefix, seconds: 7)
+        let heard = try await watch(prefix, seconds: 11)
         #expect(heard.isEmpty, "a keep-alive fired the watcher: \(heard)")
-        #expect(try await etcd.v2Keys(under: prefix) == expected, "kept alive through 7 s with a TTL of 3 s")
+        #expect(try await etcd.v2Keys(under: prefix) == expected, "kept alive through 11 s with a TTL of 5 s")
 
         async let leaving = watch(prefix, seconds: 20)
         try await Task.sleep(for: .milliseconds(500))
