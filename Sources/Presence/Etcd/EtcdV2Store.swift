@@ -4,13 +4,27 @@ import NIOHTTP1
 
 /// Registrations as the original agent wrote them, through etcd's v2 keys API: a directory per container that
 /// carries the TTL, holding the keys.
+///
+/// Every key carries the TTL as well. A v2 write cannot be made conditional on its directory, and a PUT that
+/// etcd applies late (after the request timed out), once the directory was deleted or expired, makes etcd
+/// create the missing parents as permanent directories: a key without a TTL of its own would then live
+/// forever. So a keep-alive refreshes each directory and each key (`refresh=true`, which fires no watcher),
+/// and nothing the agent writes outlives it by more than one TTL.
+///
+/// The parents a late PUT creates hold no TTL either. For one TTL after the agent deletes a directory, each
+/// keep-alive gives it the TTL again if it is back (`refresh` of a directory that does not exist is a 404),
+/// so a late key's parents expire with it; at shutdown those directories are deleted again.
 public actor EtcdV2Store: RegistrationStore {
-    private let transport: EtcdTransport
-    private let layout: KeyLayout
-    private let ttl: Int
-    private let credentials: EtcdCredentials?
+    let transport: EtcdTransport
+    let layout: KeyLayout
+    let ttl: Int
+    let credentials: EtcdCredentials?
     private let logger: Logger
     private let metrics: PresenceMetrics
+    /// The keys last written for each container: what a keep-alive refreshes besides its directories.
+    private var written: [String: Set<String>] = [:]
+    /// Directories the agent deleted, with when: a write sent before may still land and recreate them.
+    private var settling: [String: ContinuousClock.Instant] = [:]
 
     init(
         transport: EtcdTransport, layout: KeyLayout, ttl: Int, credentials: EtcdCredentials? = nil, logger: Logger,
@@ -28,6 +42,10 @@ public actor EtcdV2Store: RegistrationStore {
         container: String, keys: [String: String], plan: RegistrationPlan, isFirstWrite: Bool
     ) async throws {
         let directories = layout.directories(of: container)
+        for directory in directories { settling[directory] = nil }
+        // Until the write is through, refresh whatever it may have put: a key that did not land is a 404, and
+        // the registration is written again.
+        written[container, default: []].formUnion(keys.keys)
         var recreated: [String] = []
         for directory in directories {
             if isFirstWrite {
@@ -35,7 +53,7 @@ public actor EtcdV2Store: RegistrationStore {
                 try await delete(directory, recursive: true)
                 try await createDirectory(directory)
                 recreated.append(directory)
-            } else if try await !refresh(directory) {
+            } else if try await !refresh(directory: directory) {
                 // The directory expired: keys put now would create parents without a TTL, so recreate it first.
                 try await createDirectory(directory)
                 recreated.append(directory)
@@ -58,41 +76,76 @@ public actor EtcdV2Store: RegistrationStore {
         for port in emptied.sorted() {
             try await delete(port, recursive: true)
         }
+        written[container] = Set(keys.keys)
     }
 
     public func remove(container: String) async throws {
         for directory in layout.directories(of: container) {
-            try await delete(directory, recursive: true)
+            try await removeDirectory(directory)
         }
+        written[container] = nil
     }
 
     public func removeDirectory(_ directory: String) async throws {
         try await delete(directory, recursive: true)
+        settling[directory] = .now
     }
 
+    /// Refreshes each container's directories and keys, without firing a watcher: one request for each.
     public func keepAlive(containers: [String]) async throws -> [String] {
         var lost: [String] = []
         for container in containers {
             var isComplete = true
-            for directory in layout.directories(of: container) where try await !refresh(directory) {
+            for directory in layout.directories(of: container) where try await !refresh(directory: directory) {
                 isComplete = false
+            }
+            if isComplete {
+                for key in (written[container] ?? []).sorted() where try await !refresh(key: key) {
+                    isComplete = false
+                    break
+                }
             }
             guard !isComplete else { continue }
             logger.warning(
-                "etcd lost the container's directory; writing its keys again", metadata: ["container": "\(container)"])
+                "etcd lost the container's directory or one of its keys; writing its keys again",
+                metadata: ["container": "\(container)"])
             lost.append(container)
         }
         // A directory's TTL is what v2 has for a lease: one keep-alive per container.
         for container in containers { metrics.leaseKeepAlive(renewed: !lost.contains(container)) }
+        await settle(keeping: containers)
         return lost
+    }
+
+    /// Gives the TTL to a deleted directory that a late write recreated, for one TTL after its deletion.
+    private func settle(keeping containers: [String]) async {
+        let kept = Set(containers.flatMap(layout.directories(of:)))
+        let now = ContinuousClock.now
+        for (directory, deleted) in settling.sorted(by: { $0.key < $1.key }) {
+            guard !kept.contains(directory) else {
+                settling[directory] = nil
+                continue
+            }
+            do {
+                if try await refresh(directory: directory) {
+                    logger.notice(
+                        "a write that etcd applied late recreated a deleted directory; it now expires within the TTL",
+                        metadata: ["directory": "\(directory)"])
+                }
+            } catch {
+                // Tried again at the next keep-alive; the keep-alive itself went through.
+                logger.debug("\(error)", metadata: ["directory": "\(directory)"])
+                continue
+            }
+            if now - deleted > .seconds(ttl) { settling[directory] = nil }
+        }
     }
 
     public func heldKeys(containers: [String]) async throws -> [String: String] {
         var held: [String: String] = [:]
         for container in containers {
             for directory in layout.directories(of: container) {
-                let response = try await transport.send(
-                    .GET, EtcdV2Store.path(directory), query: "recursive=true")
+                let response = try await send(.GET, EtcdV2Store.path(directory), query: "recursive=true")
                 if response.status == .notFound { continue }
                 try await check(response, what: "read of \(directory)")
                 if let node = (try? response.decode(EtcdV2Listing.self))?.node {
@@ -120,87 +173,19 @@ public actor EtcdV2Store: RegistrationStore {
         return directories.sorted()
     }
 
-    public func abandon() {}
+    /// Stops refreshing the keys written so far; the reconciler writes them afresh once Docker answers.
+    public func abandon() {
+        written.removeAll()
+    }
 
+    /// Deletes the directories of `containers`, and again those deleted before that a late write may have
+    /// recreated; throws unless etcd confirmed each deletion or that the directory was gone.
     public func removeAll(containers: [String]) async throws {
-        for container in containers {
-            try await remove(container: container)
+        for directory in Set(containers.flatMap(layout.directories(of:))).union(settling.keys).sorted() {
+            try await delete(directory, recursive: true)
         }
-    }
-
-    /// Refreshes a directory's TTL without touching its keys, so watchers do not fire. False if it is gone.
-    private func refresh(_ directory: String) async throws -> Bool {
-        let response = try await send(
-            .PUT, EtcdV2Store.path(directory), query: "dir=true&ttl=\(ttl)&refresh=true&prevExist=true")
-        if response.status == .notFound { return false }
-        try await check(response, what: "refresh of \(directory)")
-        return true
-    }
-
-    private func createDirectory(_ directory: String) async throws {
-        let response = try await send(.PUT, EtcdV2Store.path(directory), query: "dir=true&ttl=\(ttl)")
-        try await check(response, what: "creation of \(directory)")
-    }
-
-    private func put(_ key: String, value: String) async throws {
-        let body = ByteBuffer(string: "value=" + EtcdV2Store.formEncoded(value))
-        let response = try await send(
-            .PUT, EtcdV2Store.path(key), body: body, contentType: "application/x-www-form-urlencoded")
-        try await check(response, what: "write of \(key)")
-    }
-
-    private func delete(_ key: String, recursive: Bool) async throws {
-        let response = try await send(
-            .DELETE, EtcdV2Store.path(key), query: recursive ? "recursive=true" : "")
-        if response.status == .notFound { return }
-        try await check(response, what: "removal of \(key)")
-    }
-
-    /// Sends a request with the user's basic auth: the v2 API has no tokens.
-    private func send(
-        _ method: HTTPMethod, _ path: String, query: String = "", body: ByteBuffer? = nil,
-        contentType: String = "application/json"
-    ) async throws -> HTTPExchange {
-        try await transport.send(
-            method, path, query: query, body: body, contentType: contentType,
-            authorization: credentials?.basicAuthorization)
-    }
-
-    private func check(_ response: HTTPExchange, what: String) async throws {
-        if response.status == .unauthorized {
-            let endpoint = await transport.currentEndpoint
-            guard let credentials else {
-                throw PresenceError(
-                    .etcdRejected,
-                    "etcd at \(endpoint) refused the \(what): it requires authentication; give --etcd-user and "
-                        + "ETCD_PASSWORD or --etcd-password-file")
-            }
-            // A v2 401 means a wrong user or password, or a role without access to the key (v2 cannot tell apart).
-            throw PresenceError(
-                .etcdAuthenticationFailed,
-                "etcd at \(endpoint) refused the \(what) for user '\(credentials.user)' (401): check ETCD_PASSWORD "
-                    + "or --etcd-password-file, and that the user's v2 role may read and write "
-                    + layout.roots.map { "\($0) and \($0)/*" }.joined(separator: ", "))
-        }
-        guard (200..<300).contains(response.status.code) else {
-            throw PresenceError(
-                .etcdRejected,
-                "etcd refused the \(what) (\(response.status.code)): \(response.bodyText.prefix(200)); "
-                    + "is etcd started with --enable-v2?")
-        }
-    }
-
-    static func path(_ key: String) -> String {
-        "/v2/keys" + key.split(separator: "/").map { "/" + percentEncoded(String($0)) }.joined()
-    }
-
-    static func parent(_ key: String) -> String {
-        guard let slash = key.lastIndex(of: "/") else { return key }
-        return String(key[..<slash])
-    }
-
-    static func formEncoded(_ value: String) -> String {
-        percentEncoded(value)
+        written.removeAll()
+        settling.removeAll()
     }
 }
 

@@ -126,6 +126,11 @@ enum EtcdV3 {
         response.text.contains("lease not found")
     }
 
+    /// Marks the refusal of a transaction longer than the server's `--max-txn-ops`; etcd applied none of it.
+    static func isTooManyOperations(_ response: ErrorResponse) -> Bool {
+        response.text.contains("too many operations in txn request")
+    }
+
     /// Marks an error response that asks for a new token: the one sent expired or etcd forgot it ("invalid auth
     /// token"), the user's roles changed since it was issued ("revision of auth store is old"), or none was sent
     /// to an etcd that now requires one ("user name is empty").

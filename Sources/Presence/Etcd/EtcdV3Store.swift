@@ -5,14 +5,19 @@ import NIOHTTP1
 /// Registrations on one lease through etcd's v3 JSON gateway.
 ///
 /// Every key of every container hangs on the agent's lease, so keeping them alive is one request per interval
-/// and removing them all at shutdown is one revoke.
+/// and removing them all at shutdown is one revoke. A lease the agent stopped keeping alive (`abandon()`) is
+/// remembered until shutdown, which revokes it too: its keys may not have expired yet.
 public actor EtcdV3Store: RegistrationStore {
     private let session: EtcdV3Session
     private let layout: KeyLayout
     private let ttl: Int
-    private let logger: Logger
+    let logger: Logger
     private let metrics: PresenceMetrics
     private var lease: String?
+    /// Leases given up while their keys were still alive, oldest first; revoked at shutdown.
+    private(set) var abandonedLeases: [String] = []
+    /// The most operations a transaction may hold: etcd's default `--max-txn-ops`, lowered when etcd refuses.
+    var operationLimit = 128
 
     init(session: EtcdV3Session, layout: KeyLayout, ttl: Int, logger: Logger, metrics: PresenceMetrics = .disabled) {
         self.session = session
@@ -22,6 +27,8 @@ public actor EtcdV3Store: RegistrationStore {
         self.metrics = metrics
     }
 
+    /// Writes `keys` on the lease in one transaction when it fits etcd's limit; otherwise in several (see
+    /// `commit`): a watcher may then see the registration grow in steps, never shrink below what it was.
     public func write(
         container: String, keys: [String: String], plan: RegistrationPlan, isFirstWrite: Bool
     ) async throws {
@@ -34,17 +41,22 @@ public actor EtcdV3Store: RegistrationStore {
             deletes = try await existingKeys(of: container).filter { keys[$0] == nil }
         }
         guard !puts.isEmpty || !deletes.isEmpty else { return }
-        var operations = puts.keys.sorted().map {
-            EtcdV3.TxnRequest.Operation(
-                requestPut: .init(key: EtcdV3.base64($0), value: EtcdV3.base64(puts[$0]!), lease: lease))
+        let directories = layout.directories(of: container)
+        let putGroups = EtcdV3Store.groups(puts.keys, in: directories).map { group in
+            group.map {
+                EtcdV3.TxnRequest.Operation(
+                    requestPut: .init(key: EtcdV3.base64($0), value: EtcdV3.base64(puts[$0]!), lease: lease))
+            }
         }
-        operations += deletes.map { EtcdV3.TxnRequest.Operation(requestDeleteRange: .init(key: EtcdV3.base64($0))) }
-        // One transaction: a watcher never sees a container half-registered.
-        _ = try await post("/v3/kv/txn", EtcdV3.TxnRequest(success: operations), what: "write of \(container)")
+        let deleteGroups = EtcdV3Store.groups(deletes, in: directories).map { group in
+            group.map { EtcdV3.TxnRequest.Operation(requestDeleteRange: .init(key: EtcdV3.base64($0))) }
+        }
+        try await commit(putGroups + deleteGroups, what: "write of \(container)")
     }
 
     public func remove(container: String) async throws {
-        // One transaction: a consumer never sees a container in one format and gone from another.
+        // One transaction (a range delete per directory, a handful at most): a consumer never sees a container
+        // in one format and gone from another.
         let operations = layout.directories(of: container).map {
             EtcdV3.TxnRequest.Operation(
                 requestDeleteRange: .init(key: EtcdV3.base64($0 + "/"), range_end: EtcdV3.rangeEnd(ofPrefix: $0 + "/")))
@@ -103,18 +115,31 @@ public actor EtcdV3Store: RegistrationStore {
         return directories.sorted()
     }
 
+    /// Stops keeping the lease alive; its keys expire within the TTL unless `removeAll` revokes it first.
     public func abandon() {
+        if let lease, !abandonedLeases.contains(lease) { abandonedLeases.append(lease) }
         lease = nil
     }
 
+    /// Revokes the lease and every abandoned one, which removes every key the agent wrote; throws unless etcd
+    /// confirmed each revoke or that the lease had already expired.
     public func removeAll(containers: [String]) async throws {
-        guard let lease else { return }
-        do {
-            _ = try await post("/v3/lease/revoke", EtcdV3.LeaseRequest(ID: lease), what: "revoke of lease \(lease)")
-        } catch let error as PresenceError where error.code == .leaseLost {
-            // Already gone, and its keys with it.
+        if let lease {
+            try await revoke(lease)
+            self.lease = nil
         }
-        self.lease = nil
+        while let abandoned = abandonedLeases.first {
+            try await revoke(abandoned)
+            abandonedLeases.removeFirst()
+        }
+    }
+
+    private func revoke(_ id: String) async throws {
+        let response = try await send("/v3/lease/revoke", EtcdV3.LeaseRequest(ID: id))
+        if response.status == .ok { return }
+        // Already expired, and its keys with it.
+        if let failure = try? response.decode(EtcdV3.ErrorResponse.self), EtcdV3.isLeaseNotFound(failure) { return }
+        throw refusal(response, what: "revoke of lease \(id)")
     }
 
     private func currentLease() async throws -> String {
@@ -146,33 +171,47 @@ public actor EtcdV3Store: RegistrationStore {
         return (try? response.decode(EtcdV3.RangeResponse.self))?.kvs ?? []
     }
 
-    private func post(_ path: String, _ body: some Encodable, what: String) async throws -> HTTPExchange {
-        let data = try JSONEncoder().encode(body)
-        let response = try await session.post(path, ByteBuffer(bytes: data))
-        guard response.status == .ok else {
-            let failure = try? response.decode(EtcdV3.ErrorResponse.self)
-            if let failure, EtcdV3.isLeaseNotFound(failure) {
-                lease = nil
-                metrics.leaseLost()
-                throw PresenceError(.leaseLost, "etcd no longer knows the agent's lease (during the \(what))")
-            }
-            if let failure, EtcdV3.isPermissionDenied(failure) {
-                throw PresenceError(
-                    .etcdRejected,
-                    "etcd denied the \(what) (permission denied); the user's role needs read and write on the "
-                        + "prefix: etcdctl role grant-permission --prefix=true ROLE readwrite "
-                        + layout.roots.map { $0 + "/" }.joined(separator: " (and) "))
-            }
-            if let failure, EtcdV3.isAuthenticationRequired(failure) {
-                throw PresenceError(
-                    .etcdRejected,
-                    "etcd refused the \(what) (\(failure.text)): it requires authentication; "
-                        + "give --etcd-user and ETCD_PASSWORD or --etcd-password-file")
-            }
-            throw PresenceError(
-                .etcdRejected,
-                "etcd refused the \(what) (\(response.status.code)): \(failure?.message ?? response.bodyText)")
-        }
+    /// Posts a request and returns etcd's answer, whatever its status.
+    func send(_ path: String, _ body: some Encodable) async throws -> HTTPExchange {
+        try await session.post(path, ByteBuffer(bytes: try JSONEncoder().encode(body)))
+    }
+
+    /// Posts a request and throws unless etcd accepted it.
+    func post(_ path: String, _ body: some Encodable, what: String) async throws -> HTTPExchange {
+        let response = try await send(path, body)
+        try accept(response, what: what)
         return response
+    }
+
+    /// Throws unless etcd accepted the request; a lease etcd no longer knows is forgotten.
+    func accept(_ response: HTTPExchange, what: String) throws {
+        guard response.status != .ok else { return }
+        if let failure = try? response.decode(EtcdV3.ErrorResponse.self), EtcdV3.isLeaseNotFound(failure) {
+            lease = nil
+            metrics.leaseLost()
+            throw PresenceError(.leaseLost, "etcd no longer knows the agent's lease (during the \(what))")
+        }
+        throw refusal(response, what: what)
+    }
+
+    /// What etcd's refusal of the `what` means for the operator, and what to do about it.
+    func refusal(_ response: HTTPExchange, what: String) -> PresenceError {
+        let failure = try? response.decode(EtcdV3.ErrorResponse.self)
+        if let failure, EtcdV3.isPermissionDenied(failure) {
+            return PresenceError(
+                .etcdRejected,
+                "etcd denied the \(what) (permission denied); the user's role needs read and write on the "
+                    + "prefix: etcdctl role grant-permission --prefix=true ROLE readwrite "
+                    + layout.roots.map { $0 + "/" }.joined(separator: " (and) "))
+        }
+        if let failure, EtcdV3.isAuthenticationRequired(failure) {
+            return PresenceError(
+                .etcdRejected,
+                "etcd refused the \(what) (\(failure.text)): it requires authentication; "
+                    + "give --etcd-user and ETCD_PASSWORD or --etcd-password-file")
+        }
+        return PresenceError(
+            .etcdRejected,
+            "etcd refused the \(what) (\(response.status.code)): \(failure?.message ?? response.bodyText)")
     }
 }

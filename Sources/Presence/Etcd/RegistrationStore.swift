@@ -4,6 +4,10 @@
 public protocol RegistrationStore: Sendable {
     /// Makes etcd hold `keys` for `container`, applying `plan` (the difference from what was written before).
     ///
+    /// v3 writes a registration in one transaction up to etcd's `--max-txn-ops`, and a larger one in several,
+    /// every put before any delete of a leftover, so a watcher never sees the container vanish in between.
+    /// v2 has no transactions: keys land one by one.
+    ///
     /// `isFirstWrite` is true when this agent has not written the container since it started or since its
     /// registration was lost: etcd may hold leftovers of an earlier run, which must go.
     func write(container: String, keys: [String: String], plan: RegistrationPlan, isFirstWrite: Bool) async throws
@@ -14,7 +18,11 @@ public protocol RegistrationStore: Sendable {
     /// Deletes a directory of the layout and every key in it, whoever wrote them.
     func removeDirectory(_ directory: String) async throws
 
-    /// Refreshes the TTL of the registrations of `containers`, and returns those etcd no longer holds.
+    /// Refreshes the TTL of the registrations of `containers`, without firing a watcher, and returns those etcd
+    /// no longer holds (wholly or in part): the caller writes them again.
+    ///
+    /// Call it every interval, with no containers too: v2 also gives the TTL to a directory that a write etcd
+    /// applied late recreated after its removal.
     func keepAlive(containers: [String]) async throws -> [String]
 
     /// The keys etcd holds that this agent wrote: v3, every key on its lease; v2, the keys in the
@@ -26,8 +34,13 @@ public protocol RegistrationStore: Sendable {
     func registeredDirectories() async throws -> [String]
 
     /// Stops keeping the current registrations alive and lets them expire: the next write starts afresh.
+    /// Until they have expired, `removeAll` still removes them.
     func abandon() async
 
-    /// Deletes everything the agent wrote, for shutdown.
+    /// Deletes everything the agent wrote, for shutdown: the registrations of `containers` (every name written
+    /// since start) and whatever it abandoned that may not have expired yet.
+    ///
+    /// Returns only once etcd has confirmed that all of it is gone (a lease or directory that already expired
+    /// counts as gone); otherwise it throws, so the caller never reports keys removed that are still there.
     func removeAll(containers: [String]) async throws
 }

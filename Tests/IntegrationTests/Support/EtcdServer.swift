@@ -120,18 +120,40 @@ func freePort() throws -> Int {
     for _ in 0..<200 {
         let port = Int.random(in: 20000..<32000)
         guard handedOutPorts.withLock({ $0.insert(port).inserted }) else { continue }
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
-        if bound { return port }
+        if isBindable(port) { return port }
     }
     throw ShellError(command: "bind", status: errno, output: "no free port between 20000 and 32000")
+}
+
+/// `count` consecutive TCP ports on 127.0.0.1 that nothing listens on now, for a published range
+/// (`-p A-B:A-B`); each handed out once per test run, as `freePort` does.
+func freePortRange(count: Int) throws -> ClosedRange<Int> {
+    for _ in 0..<200 {
+        let start = Int.random(in: 20000..<(32000 - count))
+        let range = start...(start + count - 1)
+        let claimed = handedOutPorts.withLock { handedOut in
+            guard handedOut.isDisjoint(with: range) else { return false }
+            handedOut.formUnion(range)
+            return true
+        }
+        guard claimed else { continue }
+        if range.allSatisfy(isBindable) { return range }
+    }
+    throw ShellError(
+        command: "bind", status: errno, output: "no \(count) consecutive free ports between 20000 and 32000")
+}
+
+/// Whether a TCP socket can bind `port` on 127.0.0.1 now.
+private func isBindable(_ port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = UInt16(port).bigEndian
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+        }
+    }
 }

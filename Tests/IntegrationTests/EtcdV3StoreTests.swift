@@ -1,0 +1,181 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import Testing
+
+@testable import Presence
+
+/// The v3 store against a real etcd: registrations larger than one transaction, and leases given up.
+@Suite("The v3 store against a real etcd", .timeLimit(.minutes(3)))
+struct EtcdV3StoreTests {
+    let docker: DockerCLI
+    let etcd: EtcdReader
+
+    init() throws {
+        docker = try DockerCLI()
+        etcd = try EtcdReader()
+    }
+
+    static func store(endpoint: String, prefix: String, ttl: Int) throws -> EtcdV3Store {
+        let logger = Logger(label: "store-test") { _ in SwiftLogNoOpLogHandler() }
+        let transport = EtcdTransport(
+            endpoints: [try EtcdEndpoint(endpoint)], httpClient: .shared, timeout: .seconds(5), logger: logger)
+        return EtcdV3Store(
+            session: EtcdV3Session(transport: transport, credentials: nil, logger: logger),
+            layout: try KeyLayout(prefix: prefix), ttl: ttl, logger: logger)
+    }
+
+    /// The `keys` format of `ports` published ports of `container`, numbered from `first`.
+    static func keys(prefix: String, container: String, ports: Range<Int>) -> [String: String] {
+        var keys: [String: String] = [:]
+        for port in ports {
+            keys["\(prefix)/\(container)/\(port)/host"] = "192.0.2.1"
+            keys["\(prefix)/\(container)/\(port)/port"] = String(port)
+        }
+        return keys
+    }
+
+    /// 200 published ports are 400 keys, beyond the 128 operations etcd takes in one transaction by default.
+    @Test func aContainerWithTwoHundredPortsRegistersCompletely() async throws {
+        let prefix = uniquePrefix()
+        let name = uniqueName("wide")
+        let ports = try freePortRange(count: 200)
+        defer { docker.remove(name) }
+        let agent = try AgentProcess.start(container: [], prefix: prefix, ttl: 600, interval: 300, extra: ["--all"])
+        let started = ContinuousClock.now
+        try await docker.start(
+            name, ports: ["\(ports.lowerBound)-\(ports.upperBound):\(ports.lowerBound)-\(ports.upperBound)"])
+        print("docker run with 200 published ports (userland proxy) took \(ContinuousClock.now - started)")
+        let host = try await docker.expectedHostIP()
+        let expected = try await docker.expectedKeys(prefix: prefix, names: [name], host: host)
+        #expect(expected.count == 400)
+        let mine = { try await etcd.keys(under: "\(prefix)/\(name)/") }
+        let registered = try await eventually(timeout: .seconds(90)) { try await mine() == expected }
+        let held = try await mine()
+        #expect(registered != nil, "etcd holds \(held.count) of 400 keys; log: \(agent.log.suffix(3000))")
+        let leases = Set(try await etcd.entries(under: "\(prefix)/\(name)/").values.map(\.lease))
+        #expect(leases.count == 1 && !leases.contains("0"), "\(leases)")
+        #expect(agent.log.contains("write of \(name) split into 4 transactions"), "\(agent.log.suffix(3000))")
+        #expect(!agent.log.contains("too many operations"), "\(agent.log.suffix(3000))")
+        try await docker.docker(["stop", "-t", "0", name])
+        let removed = try await eventually(timeout: .seconds(60)) { try await mine().isEmpty }
+        #expect(removed != nil, "\(agent.log.suffix(3000))")
+        #expect(try await agent.terminate().status == 0)
+    }
+
+    /// etcd started with `--max-txn-ops 16`: the store halves its transactions until etcd takes them, and
+    /// keeps the learned limit for the next write.
+    @Test func aLowerMaxTxnOpsIsLearned() async throws {
+        let server = try EtcdServer(flags: ["--max-txn-ops", "16"])
+        try await server.start()
+        let reader = EtcdReader(endpoint: server.endpoint)
+        let prefix = uniquePrefix()
+        let store = try Self.store(endpoint: server.endpoint, prefix: prefix, ttl: 60)
+        let first = Self.keys(prefix: prefix, container: "first", ports: 8000..<8020)
+        try await store.write(container: "first", keys: first, plan: RegistrationPlan(puts: first), isFirstWrite: true)
+        #expect(try await reader.keys(under: "\(prefix)/first/") == first)
+        #expect(await store.operationLimit == 16, "128 refused 40 operations, 32 refused 32, 16 went through")
+
+        // Another port range in place of the first: 40 puts, then 40 deletes of the ports that left.
+        let moved = Self.keys(prefix: prefix, container: "first", ports: 9000..<9020)
+        try await store.write(
+            container: "first", keys: moved, plan: RegistrationPlan(from: first, to: moved), isFirstWrite: false)
+        #expect(try await reader.keys(under: "\(prefix)/first/") == moved)
+        #expect(await store.operationLimit == 16)
+
+        let second = Self.keys(prefix: prefix, container: "second", ports: 7000..<7030)
+        try await store.write(
+            container: "second", keys: second, plan: RegistrationPlan(puts: second), isFirstWrite: true)
+        #expect(try await reader.keys(under: "\(prefix)/second/") == second)
+        let leases = Set(try await reader.entries(under: prefix + "/").values.map(\.lease))
+        #expect(leases.count == 1, "every key on the one lease, whatever the number of transactions")
+
+        try await store.removeAll(containers: ["first", "second"])
+        #expect(try await reader.keys(under: prefix + "/").isEmpty)
+    }
+
+    /// Keys written before and after an abandoned lease are all removed at shutdown, at once, not at expiry.
+    @Test func removeAllRevokesAbandonedLeases() async throws {
+        let prefix = uniquePrefix()
+        let store = try Self.store(endpoint: try TestEnvironment.etcd(), prefix: prefix, ttl: 600)
+        let before = Self.keys(prefix: prefix, container: "before", ports: 80..<82)
+        try await store.write(
+            container: "before", keys: before, plan: RegistrationPlan(puts: before), isFirstWrite: true)
+        await store.abandon()
+        let after = Self.keys(prefix: prefix, container: "after", ports: 80..<82)
+        try await store.write(container: "after", keys: after, plan: RegistrationPlan(puts: after), isFirstWrite: true)
+        let entries = try await etcd.entries(under: prefix + "/")
+        #expect(entries.count == 8)
+        let leases = Set(entries.values.map(\.lease))
+        #expect(leases.count == 2, "the abandoned lease and the one granted after it: \(entries)")
+        for lease in leases { #expect(try await etcd.lease(lease).remaining > 500) }
+
+        try await store.removeAll(containers: ["before", "after"])
+        #expect(try await etcd.keys(under: prefix + "/").isEmpty, "gone at once, with a TTL of 600 s")
+        for lease in leases { #expect(try await etcd.lease(lease).remaining == -1, "lease \(lease) revoked") }
+        #expect(await store.abandonedLeases.isEmpty)
+    }
+
+    /// A lease that expired before shutdown is no failure: its keys are gone with it.
+    @Test func anAbandonedLeaseThatExpiredCountsAsRemoved() async throws {
+        let prefix = uniquePrefix()
+        let store = try Self.store(endpoint: try TestEnvironment.etcd(), prefix: prefix, ttl: 2)
+        let keys = Self.keys(prefix: prefix, container: "short", ports: 80..<81)
+        try await store.write(container: "short", keys: keys, plan: RegistrationPlan(puts: keys), isFirstWrite: true)
+        await store.abandon()
+        let expired = try await eventually(timeout: .seconds(30)) { try await etcd.keys(under: prefix + "/").isEmpty }
+        #expect(expired != nil)
+        try await store.removeAll(containers: ["short"])
+        #expect(await store.abandonedLeases.isEmpty)
+    }
+
+    /// A removal etcd does not confirm is an error, and the abandoned lease is kept for the next attempt.
+    @Test func anUnconfirmedRemovalThrows() async throws {
+        let server = try EtcdServer()
+        try await server.start()
+        let prefix = uniquePrefix()
+        let store = try Self.store(endpoint: server.endpoint, prefix: prefix, ttl: 600)
+        let keys = Self.keys(prefix: prefix, container: "kept", ports: 80..<81)
+        try await store.write(container: "kept", keys: keys, plan: RegistrationPlan(puts: keys), isFirstWrite: true)
+        await store.abandon()
+        server.stop()
+        await #expect(throws: PresenceError.self) { try await store.removeAll(containers: ["kept"]) }
+        #expect(await store.abandonedLeases.count == 1)
+        try await server.start()
+        let reader = EtcdReader(endpoint: server.endpoint)
+        #expect(try await reader.keys(under: prefix + "/") == keys, "still there: the removal rightly failed")
+        try await store.removeAll(containers: ["kept"])
+        #expect(try await reader.keys(under: prefix + "/").isEmpty)
+    }
+
+    /// The agent abandons its lease after a TTL of Docker's silence; SIGTERM then still removes every key at
+    /// once, and says so only because it is true.
+    @Test func sigtermAfterDockerFellSilentRemovesTheAbandonedKeys() async throws {
+        let prefix = uniquePrefix()
+        let name = uniqueName("abandoned")
+        let proxy = try DockerProxy()
+        try await proxy.start()
+        try await docker.start(name, ports: ["80"])
+        defer { docker.remove(name) }
+        // TTL 20 s: the lease outlives the abandonment by some 19 s, time enough to shut down before it expires.
+        let agent = try AgentProcess(
+            [
+                "--container", name, "--prefix", prefix, "--etcd-endpoints", try TestEnvironment.etcd(),
+                "--docker-host", proxy.dockerHost, "--ttl", "20", "--interval", "1",
+            ])
+        #expect(try await eventually { try await etcd.keys(under: prefix + "/").count == 2 } != nil, "\(agent.log)")
+        proxy.stop()
+        let abandoned = try await eventually(timeout: .seconds(90)) {
+            agent.log.contains("no longer keeping keys alive")
+        }
+        #expect(abandoned != nil, "\(agent.log)")
+        let entries = try await etcd.entries(under: prefix + "/")
+        let lease = try #require(entries.values.first?.lease)
+        let remaining = try await etcd.lease(lease).remaining
+        #expect(entries.count == 2 && remaining > 0, "the keys outlive the abandonment: \(entries), \(remaining) s")
+        #expect(try await agent.terminate().status == 0, "\(agent.log)")
+        #expect(try await etcd.keys(under: prefix + "/").isEmpty, "\(agent.log)")
+        #expect(try await etcd.lease(lease).remaining == -1, "revoked, \(remaining) s before it would have expired")
+        #expect(agent.log.contains("all keys removed from etcd"))
+    }
+}
