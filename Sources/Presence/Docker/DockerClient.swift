@@ -49,28 +49,29 @@ public actor DockerClient: DockerAPI {
     }
 
     /// Opens the event stream of container and network events, from `since` (a previous event's resume token)
-    /// or from now. The sequence ends when Docker closes the stream.
-    public func events(since: String?) async throws -> DockerEventSequence {
+    /// or from now, and returns once its head has arrived. The stream ends when Docker closes it.
+    public func events(since: String?) async throws -> DockerEventStream {
         let version = try await apiVersion()
         var query = "filters=" + percentEncoded(#"{"type":["container","network"]}"#)
         if let since { query += "&since=" + since }
         var request = HTTPClientRequest(url: url("/v\(version)/events?\(query)"))
         request.headers.replaceOrAdd(name: "Host", value: "docker")
         let response: HTTPClientResponse
+        let sent = ContinuousClock.now
         do {
-            // The stream stays open for as long as Docker runs: no deadline.
-            response = try await httpClient.execute(request, deadline: .distantFuture)
+            // The deadline covers the head alone, which Docker sends at once; the body lasts as long as Docker runs.
+            response = try await httpClient.execute(request, timeout: TimeAmount(timeout))
         } catch {
             self.version = nil
             throw failed(unreachable(error))
         }
         readiness?.answered(.docker)
         guard response.status == .ok else {
-            let body = try await response.body.collect(upTo: 64 * 1024)
+            let body = try await response.wholeBody(answering: request, upTo: 64 * 1024, sent: sent, timeout: timeout)
             throw unexpected(
                 HTTPExchange(status: response.status, headers: response.headers, body: body), what: "event stream")
         }
-        return DockerEventSequence(body: response.body)
+        return DockerEventStream(body: response.body, date: response.headers.first(name: "Date"))
     }
 
     public func container(named name: String) async throws -> ContainerSnapshot? {

@@ -19,18 +19,51 @@ extension HTTPClient {
     /// The largest response the agent reads; anything larger is refused rather than buffered.
     static let responseLimit = 8 * 1024 * 1024
 
-    /// Sends `request` and reads the whole response within `timeout`.
+    /// Sends `request` and reads the whole response, body included, within `timeout`.
     func exchange(_ request: HTTPClientRequest, timeout: Duration) async throws -> HTTPExchange {
+        let sent = ContinuousClock.now
+        // AsyncHTTPClient's deadline ends when the response's head arrives; `wholeBody` bounds the rest.
         let response = try await execute(request, timeout: TimeAmount(timeout))
-        do {
-            let body = try await response.body.collect(upTo: HTTPClient.responseLimit)
-            return HTTPExchange(status: response.status, headers: response.headers, body: body)
-        } catch is NIOTooManyBytesError {
-            throw PresenceError(
-                .responseTooLarge,
-                "the answer to \(request.method) \(request.url) was larger than \(HTTPClient.responseLimit >> 20) MiB; "
-                    + "refused rather than buffered")
+        let body = try await response.wholeBody(
+            answering: request, upTo: HTTPClient.responseLimit, sent: sent, timeout: timeout)
+        return HTTPExchange(status: response.status, headers: response.headers, body: body)
+    }
+}
+
+extension HTTPClientResponse {
+    /// The body, read by `sent + timeout`. A peer that stops sending mid-body fails the read with `.peerStalled`
+    /// rather than holding it forever; a body over `limit` bytes fails it with `.responseTooLarge`.
+    func wholeBody(
+        answering request: HTTPClientRequest, upTo limit: Int, sent: ContinuousClock.Instant, timeout: Duration
+    ) async throws -> ByteBuffer {
+        let body = self.body
+        let collected = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+            group.addTask {
+                do {
+                    return try await body.collect(upTo: limit)
+                } catch is NIOTooManyBytesError {
+                    throw PresenceError(
+                        .responseTooLarge,
+                        "the answer to \(request.summary) was larger than \(limit >> 20) MiB; refused rather than "
+                            + "buffered")
+                }
+            }
+            group.addTask {
+                try await Task.sleep(until: sent + timeout)
+                return nil
+            }
+            // Cancelling the body's read makes AsyncHTTPClient close the connection: nothing is left waiting.
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
         }
+        guard let collected else {
+            throw PresenceError(
+                .peerStalled,
+                "\(request.summary): the server stopped answering mid-answer (its headers came, the rest did not "
+                    + "within \(timeout.seconds) s); is it overloaded, or is a proxy in between holding the "
+                    + "connection?")
+        }
+        return collected
     }
 }
 
