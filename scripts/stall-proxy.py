@@ -12,8 +12,8 @@ answer, so a test arms and disarms the proxy while its client runs; each line is
                       in the file; from then on nothing more: a stream that falls silent without closing
 
 A stalled or muted connection is held open (what the server sends is read and dropped) until the client closes
-it. Every request line, the start of every answer passed on ("answering REQUEST"), and every stall and mute
-("stalled REQUEST", "muted REQUEST") are appended to LOG_FILE.
+it. Every request line, every piece of an answer passed on ("answering REQUEST" for its first, "passed REQUEST"
+for the rest), and every stall and mute ("stalled REQUEST", "muted REQUEST") are appended to LOG_FILE.
 """
 import asyncio
 import re
@@ -81,8 +81,7 @@ async def from_server(reader, writer, connection, rule_file, log):
                 connection.silenced = True
                 log("muted " + connection.request)
                 continue
-            if answer_begins:
-                log("answering " + connection.request)
+            log(("answering " if answer_begins else "passed ") + connection.request)
             writer.write(data)
             await writer.drain()
     except (ConnectionError, asyncio.CancelledError):

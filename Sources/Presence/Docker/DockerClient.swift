@@ -67,7 +67,8 @@ public actor DockerClient: DockerAPI {
         }
         readiness?.answered(.docker)
         guard response.status == .ok else {
-            let body = try await response.wholeBody(answering: request, upTo: 64 * 1024, sent: sent, timeout: timeout)
+            let body = try await response.wholeBody(
+                answering: request.summary, upTo: 64 * 1024, sent: sent, timeout: timeout)
             throw unexpected(
                 HTTPExchange(status: response.status, headers: response.headers, body: body), what: "event stream")
         }

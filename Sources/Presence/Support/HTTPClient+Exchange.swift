@@ -25,41 +25,33 @@ extension HTTPClient {
         // AsyncHTTPClient's deadline ends when the response's head arrives; `wholeBody` bounds the rest.
         let response = try await execute(request, timeout: TimeAmount(timeout))
         let body = try await response.wholeBody(
-            answering: request, upTo: HTTPClient.responseLimit, sent: sent, timeout: timeout)
+            answering: request.summary, upTo: HTTPClient.responseLimit, sent: sent, timeout: timeout)
         return HTTPExchange(status: response.status, headers: response.headers, body: body)
     }
 }
 
 extension HTTPClientResponse {
     /// The body, read by `sent + timeout`. A peer that stops sending mid-body fails the read with `.peerStalled`
-    /// rather than holding it forever; a body over `limit` bytes fails it with `.responseTooLarge`.
+    /// rather than holding it forever; a body over `limit` bytes fails it with `.responseTooLarge`. `request`
+    /// names the request in those errors (`GET /v1.47/containers/json on unix:///var/run/docker.sock`).
     func wholeBody(
-        answering request: HTTPClientRequest, upTo limit: Int, sent: ContinuousClock.Instant, timeout: Duration
+        answering request: String, upTo limit: Int, sent: ContinuousClock.Instant, timeout: Duration
     ) async throws -> ByteBuffer {
         let body = self.body
-        let collected = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-            group.addTask {
+        let collected = try await result(
+            of: {
                 do {
                     return try await body.collect(upTo: limit)
                 } catch is NIOTooManyBytesError {
                     throw PresenceError(
                         .responseTooLarge,
-                        "the answer to \(request.summary) was larger than \(limit >> 20) MiB; refused rather than "
-                            + "buffered")
+                        "the answer to \(request) was larger than \(limit >> 20) MiB; refused rather than buffered")
                 }
-            }
-            group.addTask {
-                try await Task.sleep(until: sent + timeout)
-                return nil
-            }
-            // Cancelling the body's read makes AsyncHTTPClient close the connection: nothing is left waiting.
-            defer { group.cancelAll() }
-            return try await group.next() ?? nil
-        }
+            }, before: sent + timeout)
         guard let collected else {
             throw PresenceError(
                 .peerStalled,
-                "\(request.summary): the server stopped answering mid-answer (its headers came, the rest did not "
+                "\(request): the server stopped answering mid-answer (its headers came, the rest did not "
                     + "within \(timeout.seconds) s); is it overloaded, or is a proxy in between holding the "
                     + "connection?")
         }

@@ -79,7 +79,8 @@ final class StallProxy: @unchecked Sendable {
         try rules.map { $0 + "\n" }.joined().write(toFile: ruleFile, atomically: true, encoding: .utf8)
     }
 
-    /// The request lines the proxy saw, and its `answering …`, `stalled …` and `muted …` notes, in order.
+    /// The request lines the proxy saw, and its notes in order: `answering REQUEST` for the first piece of an answer
+    /// it passed on, `passed REQUEST` for each later piece, `stalled REQUEST` and `muted REQUEST`.
     var log: [String] {
         ((try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
