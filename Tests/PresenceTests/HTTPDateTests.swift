@@ -27,6 +27,13 @@ struct HTTPDateTests {
         #expect(HTTPDate.secondsSince1970(text) == nil)
     }
 
+    /// Where Docker's event stream resumes when it fell silent before its first event.
+    @Test func dockersPresentIsASecondBeforeTheDateItAnswered() {
+        #expect(DockerClient.resumeToken(aSecondBefore: "Sun, 06 Nov 1994 08:49:37 GMT") == "784111776")
+        #expect(DockerClient.resumeToken(aSecondBefore: nil) == nil)
+        #expect(DockerClient.resumeToken(aSecondBefore: "yesterday") == nil)
+    }
+
     @Test func aUnixSocketRequestIsSummarisedWithItsSocketPath() {
         var request = HTTPClientRequest(
             url: "http+unix://\(percentEncoded("/run/my docker.sock"))/v1.47/containers/json")

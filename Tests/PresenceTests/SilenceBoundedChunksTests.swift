@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import NIOCore
 import Synchronization
 import Testing
@@ -108,12 +107,5 @@ struct SilenceBoundedChunksTests {
         }
         #expect(first == "a")
         #expect(readerReturned.value.withLock { $0 })
-    }
-
-    @Test func aDockerEventStreamStartsASecondBeforeDockersDate() {
-        let stream = DockerEventStream(body: .init(), date: "Sun, 06 Nov 1994 08:49:37 GMT")
-        #expect(stream.start == "784111776")
-        #expect(DockerEventStream(body: .init(), date: nil).start == nil)
-        #expect(DockerEventStream(body: .init(), date: "yesterday").start == nil)
     }
 }

@@ -7,17 +7,9 @@ public enum DockerEventMessage: Sendable, Equatable {
     case malformed(String)
 }
 
-/// Docker's event stream once its head has arrived: where it starts on Docker's clock, and its body.
+/// Docker's event stream once its head has arrived.
 public struct DockerEventStream: Sendable {
     let body: HTTPClientResponse.Body
-    /// A `since` that replays every event from the moment the stream opened: a second before the time in
-    /// Docker's `Date` header, to be safe against a clock that ticked between the two. Nil without that header.
-    public let start: String?
-
-    init(body: HTTPClientResponse.Body, date: String?) {
-        self.body = body
-        start = date.flatMap(HTTPDate.secondsSince1970).map { String($0 - 1) }
-    }
 
     /// The events, and the reader that feeds them: run the reader in a task of the caller's task group while
     /// the events are read. The events throw `StreamSilence` when Docker sends nothing for `bound`.

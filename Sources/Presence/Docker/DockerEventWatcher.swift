@@ -49,10 +49,12 @@ public struct DockerEventWatcher: Service {
         var lastFailure: String?
         var resync = true
         while !Task.isCancelled {
+            // Where a stream that falls silent before its first event resumes: when it was opened, by Docker's
+            // clock (not from the stream's own head, which Podman sends only with the first event).
             var opened: String?
             do {
-                let stream = try await docker.events(since: since)
-                opened = stream.start
+                if since == nil { opened = try await docker.resumeTokenForNow() }
+                let stream = try await docker.events(since: since, silenceBound: Self.silenceBound)
                 let (events, reader) = stream.messages(silentAfter: Self.silenceBound)
                 readers.addTask { await reader.run() }
                 heartbeat.beat()
