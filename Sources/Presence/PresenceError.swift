@@ -5,7 +5,7 @@ public struct PresenceError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
             case dockerUnreachable, dockerResponse, etcdUnreachable, etcdRejected, etcdAuthenticationFailed, leaseLost
-            case shutdownIncomplete, responseTooLarge, metricsUnavailable
+            case shutdownIncomplete, responseTooLarge, peerStalled, metricsUnavailable
         }
 
         private let base: Base
@@ -26,6 +26,9 @@ public struct PresenceError: Error, Sendable, CustomStringConvertible {
         public static let leaseLost = Code(.leaseLost)
         /// A server answered with more than the agent will read; the answer was refused, not buffered.
         public static let responseTooLarge = Code(.responseTooLarge)
+        /// A server began an answer and then sent nothing more, within the request's timeout or a stream's bound
+        /// for silence; the request or stream is tried again.
+        public static let peerStalled = Code(.peerStalled)
         /// SIGTERM could not remove the keys before `--shutdown-timeout`.
         public static let shutdownIncomplete = Code(.shutdownIncomplete)
         /// The metrics endpoint could not listen on `--metrics-address`.

@@ -49,28 +49,48 @@ public actor DockerClient: DockerAPI {
     }
 
     /// Opens the event stream of container and network events, from `since` (a previous event's resume token)
-    /// or from now. The sequence ends when Docker closes the stream.
-    public func events(since: String?) async throws -> DockerEventSequence {
+    /// or from now, and returns once its head has arrived. The stream ends when Docker closes it.
+    ///
+    /// Docker sends the head at once, Podman only with the first event, so the head may take as long as the
+    /// stream may stay silent: `silenceBound`, after which this throws `StreamSilence`.
+    public func events(since: String?, silenceBound: Duration) async throws -> DockerEventStream {
         let version = try await apiVersion()
         var query = "filters=" + percentEncoded(#"{"type":["container","network"]}"#)
         if let since { query += "&since=" + since }
         var request = HTTPClientRequest(url: url("/v\(version)/events?\(query)"))
         request.headers.replaceOrAdd(name: "Host", value: "docker")
         let response: HTTPClientResponse
+        let sent = ContinuousClock.now
         do {
-            // The stream stays open for as long as Docker runs: no deadline.
-            response = try await httpClient.execute(request, deadline: .distantFuture)
+            // AsyncHTTPClient's deadline covers the head alone; the body lasts as long as Docker runs.
+            response = try await httpClient.execute(request, timeout: TimeAmount(silenceBound))
+        } catch let error as HTTPClientError where error == .deadlineExceeded {
+            throw StreamSilence(bound: silenceBound)
         } catch {
             self.version = nil
             throw failed(unreachable(error))
         }
         readiness?.answered(.docker)
         guard response.status == .ok else {
-            let body = try await response.body.collect(upTo: 64 * 1024)
+            let body = try await response.wholeBody(
+                answering: request.summary, upTo: 64 * 1024, sent: sent, timeout: timeout)
             throw unexpected(
                 HTTPExchange(status: response.status, headers: response.headers, body: body), what: "event stream")
         }
-        return DockerEventSequence(body: response.body)
+        return DockerEventStream(body: response.body)
+    }
+
+    /// A `since` for the present on Docker's clock, which may differ from this host's: a second before the time
+    /// in the `Date` header of a `/_ping` answer, to be safe against a clock that ticked meanwhile. Nil when the
+    /// answer has no such header.
+    func resumeTokenForNow() async throws -> String? {
+        let ping = try await send(path: "/_ping")
+        guard ping.status == .ok else { throw unexpected(ping, what: "ping") }
+        return Self.resumeToken(aSecondBefore: ping.headers.first(name: "Date"))
+    }
+
+    static func resumeToken(aSecondBefore date: String?) -> String? {
+        date.flatMap(HTTPDate.secondsSince1970).map { String($0 - 1) }
     }
 
     public func container(named name: String) async throws -> ContainerSnapshot? {

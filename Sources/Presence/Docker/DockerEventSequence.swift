@@ -7,18 +7,32 @@ public enum DockerEventMessage: Sendable, Equatable {
     case malformed(String)
 }
 
+/// Docker's event stream once its head has arrived.
+public struct DockerEventStream: Sendable {
+    let body: HTTPClientResponse.Body
+
+    /// The events, and the reader that feeds them: run the reader in a task of the caller's task group while
+    /// the events are read. The events throw `StreamSilence` when Docker sends nothing for `bound`.
+    func messages(
+        silentAfter bound: Duration
+    ) -> (DockerEventSequence, SilenceBoundedChunks.Reader<HTTPClientResponse.Body>) {
+        let (chunks, reader) = SilenceBoundedChunks.make(reading: body, silentAfter: { bound })
+        return (DockerEventSequence(chunks: chunks), reader)
+    }
+}
+
 /// Docker's event stream as an `AsyncSequence`: the response body split into JSON objects and decoded.
 public struct DockerEventSequence: AsyncSequence, Sendable {
     public typealias Element = DockerEventMessage
 
-    let body: HTTPClientResponse.Body
+    let chunks: SilenceBoundedChunks
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(chunks: body.makeAsyncIterator())
+        AsyncIterator(chunks: chunks.makeAsyncIterator())
     }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
-        var chunks: HTTPClientResponse.Body.AsyncIterator
+        var chunks: SilenceBoundedChunks.AsyncIterator
         var splitter = JSONObjectSplitter()
         var ready: [DockerEventMessage] = []
         /// One decoder for the whole stream: making one per event costs more than decoding the event.

@@ -5,7 +5,15 @@ import ServiceLifecycle
 ///
 /// When the stream ends or fails (dockerd restarted, socket gone) it reconnects with backoff, replays from
 /// the last event it saw, and asks for a full resync, so nothing that happened meanwhile is missed.
+///
+/// A stream that sends nothing for `silenceBound` is reconnected at once, replaying from the last event it saw
+/// (or from when it opened): a connection that died without closing looks just like a quiet Docker, and the
+/// replay loses nothing, so no resync is asked for. The periodic resync remains the safety net.
 public struct DockerEventWatcher: Service {
+    /// How long the stream may send nothing. Docker sends nothing while nothing happens, so this is not an error
+    /// bound but how stale a dead connection may leave the agent; a reconnect every minute on a quiet host is cheap.
+    static let silenceBound: Duration = .seconds(60)
+
     private let docker: DockerClient
     private let selection: ContainerSelection
     private let queue: WorkQueue
@@ -26,16 +34,29 @@ public struct DockerEventWatcher: Service {
     }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown { await self.follow() }
+        await cancelWhenGracefulShutdown {
+            // Each stream's body is read by a task of this group (see SilenceBoundedChunks) while it is followed.
+            await withDiscardingTaskGroup { readers in
+                await self.follow(readers: &readers)
+                readers.cancelAll()
+            }
+        }
     }
 
-    private func follow() async {
+    private func follow(readers: inout DiscardingTaskGroup) async {
         var since: String?
         var backoff = Backoff(maximum: .seconds(5))
         var lastFailure: String?
+        var resync = true
         while !Task.isCancelled {
+            // Where a stream that falls silent before its first event resumes: when it was opened, by Docker's
+            // clock (not from the stream's own head, which Podman sends only with the first event).
+            var opened: String?
             do {
-                let events = try await docker.events(since: since)
+                if since == nil { opened = try await docker.resumeTokenForNow() }
+                let stream = try await docker.events(since: since, silenceBound: Self.silenceBound)
+                let (events, reader) = stream.messages(silentAfter: Self.silenceBound)
+                readers.addTask { await reader.run() }
                 heartbeat.beat()
                 if lastFailure != nil {
                     logger.notice("Docker's event stream is back; resyncing")
@@ -43,7 +64,8 @@ public struct DockerEventWatcher: Service {
                 }
                 lastFailure = nil
                 backoff.reset()
-                queue.requestResync()
+                if resync { queue.requestResync() }
+                resync = true
                 for try await message in events {
                     heartbeat.beat()
                     switch message {
@@ -66,8 +88,18 @@ public struct DockerEventWatcher: Service {
                 lastFailure = "Docker closed the event stream"
                 logger.warning("Docker closed the event stream; reconnecting")
                 await docker.forgetVersion()
+            } catch let silence as StreamSilence {
+                if Task.isCancelled { return }
+                since = since ?? opened
+                // Without a point to replay from, only a resync can tell what was missed.
+                resync = since == nil
+                let replay = since.map { "replaying events since \($0)" } ?? "with a resync"
+                logger.debug(
+                    "Docker's event stream sent nothing for \(Int(silence.bound.seconds)) s; reconnecting, \(replay)")
+                continue
             } catch {
                 if Task.isCancelled { return }
+                resync = true
                 let message = String(describing: error)
                 logger.log(level: message == lastFailure ? .debug : .warning, "\(message); reconnecting")
                 lastFailure = message

@@ -1,8 +1,12 @@
-/// Splits a byte stream of concatenated JSON objects (Docker's event stream) into whole objects, whatever the
-/// chunk boundaries.
+/// Splits a byte stream of concatenated JSON objects (Docker's event stream, etcd's watch stream) into whole
+/// objects, whatever the chunk boundaries.
 ///
 /// It tracks only nesting and strings, so it never parses an object twice; the caller decodes each one.
 /// An object larger than `maximumObjectSize` is dropped rather than buffered.
+///
+/// Both streams write one object per line and escape newlines inside strings, so a raw newline inside an object
+/// proves the object was cut short: it is reported and the splitter starts afresh at the next `{`, rather than
+/// reading every later object as part of the broken one.
 public struct JSONObjectSplitter: Sendable {
     public enum Output: Sendable, Equatable {
         case object([UInt8])
@@ -37,6 +41,10 @@ public struct JSONObjectSplitter: Sendable {
                 }
                 continue
             }
+            if byte == UInt8(ascii: "\n") {
+                outputs.append(.malformed(cutShort()))
+                continue
+            }
             if !oversized {
                 if buffer.count >= maximumObjectSize {
                     oversized = true
@@ -61,9 +69,7 @@ public struct JSONObjectSplitter: Sendable {
             case UInt8(ascii: "}"), UInt8(ascii: "]"):
                 depth -= 1
                 if depth == 0 {
-                    outputs.append(
-                        oversized
-                            ? .malformed("an object over \(maximumObjectSize) bytes was dropped") : .object(buffer))
+                    outputs.append(oversized ? .malformed(droppedAsOversized) : .object(buffer))
                     buffer = []
                 }
             default: break
@@ -71,5 +77,22 @@ public struct JSONObjectSplitter: Sendable {
         }
         if garbage > 0 { outputs.append(.malformed("\(garbage) bytes outside any JSON object were skipped")) }
         return outputs
+    }
+
+    private var droppedAsOversized: String { "an object over \(maximumObjectSize) bytes was dropped" }
+
+    /// Forgets the object a newline cut short, and says what was lost.
+    private mutating func cutShort() -> String {
+        let reason =
+            oversized
+            ? droppedAsOversized
+            : "an object cut short after \(buffer.count) bytes was dropped: "
+                + String(decoding: buffer.prefix(120), as: UTF8.self)
+        buffer = []
+        depth = 0
+        inString = false
+        escaped = false
+        oversized = false
+        return reason
     }
 }

@@ -11,7 +11,8 @@ actor EtcdTransport {
     // Not private: the streaming requests (EtcdTransport+Streaming.swift) fail over the same way.
     let endpoints: [EtcdEndpoint]
     let httpClient: HTTPClient
-    private let timeout: Duration
+    /// How long a request, or a stream's head, may take.
+    let timeout: Duration
     let tls: EtcdTLS?
     let logger: Logger
     private let metrics: PresenceMetrics

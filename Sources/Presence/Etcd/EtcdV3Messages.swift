@@ -28,7 +28,7 @@ enum EtcdV3 {
     }
 
     struct RangeResponse: Decodable {
-        struct KeyValue: Decodable {
+        struct KeyValue: Decodable, Equatable {
             var key: String
             var value: String?
             var lease: String?
@@ -69,7 +69,7 @@ enum EtcdV3 {
     }
 
     /// What the gateway answers when a request fails.
-    struct ErrorResponse: Decodable {
+    struct ErrorResponse: Decodable, Equatable {
         var error: String?
         var message: String?
         var code: Int?

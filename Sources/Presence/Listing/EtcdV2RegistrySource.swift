@@ -5,6 +5,11 @@ import NIOHTTP1
 /// Reads a registry through etcd's v2 keys API: one recursive GET for the keys, the TTL of each container's
 /// directory for the time left, and long-polling `wait=true` requests for changes.
 struct EtcdV2RegistrySource: RegistrySource {
+    /// How long one long-poll may wait for a change. The v2 API sends nothing while nothing changes, so a
+    /// connection that died without closing looks the same as quiet keys: the wait is asked again after this, from
+    /// the same index, which loses nothing.
+    static let pollBound: Duration = .seconds(60)
+
     let transport: EtcdTransport
     let credentials: EtcdCredentials?
     let root: String
@@ -30,7 +35,11 @@ struct EtcdV2RegistrySource: RegistrySource {
             let response = try await transport.open(
                 .GET, path, query: "wait=true&recursive=true&waitIndex=\(next)",
                 authorization: credentials?.basicAuthorization)
-            let body = try await response.body.collect(upTo: HTTPClient.responseLimit)
+            guard
+                let body = try await result(
+                    of: { try await response.body.collect(upTo: HTTPClient.responseLimit) },
+                    before: .now + Self.pollBound)
+            else { continue }
             let text = String(buffer: body)
             if response.status == .badRequest,
                 (try? JSONDecoder().decode(Failure.self, from: Data(text.utf8)))?

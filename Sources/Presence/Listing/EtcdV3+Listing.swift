@@ -19,13 +19,17 @@ extension EtcdV3 {
             var key: String
             var range_end: String
             var start_revision: String
+            /// Asks etcd to say, while nothing changes, that the watch is alive and up to date.
+            var progress_notify = true
+            /// Asks etcd to split a revision too large for one message (over its `--max-request-bytes`) into several.
+            var fragment = true
         }
         var create_request: Create
     }
 
     /// One object of the watch stream: the watch was created, cancelled, or some keys changed.
     struct WatchResponse: Decodable {
-        struct Event: Decodable {
+        struct Event: Decodable, Equatable {
             /// `PUT` (which the gateway may leave out, as the enum's default) or `DELETE`.
             var type: String?
             var kv: RangeResponse.KeyValue?
@@ -37,6 +41,8 @@ extension EtcdV3 {
             var compact_revision: String?
             var cancel_reason: String?
             var events: [Event]?
+            /// More messages follow with the rest of this one's events.
+            var fragment: Bool?
         }
         var result: Result?
     }

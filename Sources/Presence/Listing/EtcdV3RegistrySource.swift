@@ -8,6 +8,8 @@ struct EtcdV3RegistrySource: RegistrySource {
     let session: EtcdV3Session
     let transport: EtcdTransport
     let root: String
+    /// How long a watch may stay silent, learnt from etcd's progress notifications.
+    let silence = LearntWatchSilenceBound()
 
     private var directory: String { root + "/" }
 
@@ -30,38 +32,61 @@ struct EtcdV3RegistrySource: RegistrySource {
             create_request: .init(
                 key: EtcdV3.base64(directory), range_end: EtcdV3.rangeEnd(ofPrefix: directory),
                 start_revision: String(position + 1)))
+        let sent = ContinuousClock.now
         let response = try await transport.open(
             .POST, "/v3/watch", body: ByteBuffer(bytes: try JSONEncoder().encode(request)),
             authorization: try await session.authorization())
         guard response.status == .ok else {
-            let body = try await response.body.collect(upTo: 64 * 1024)
+            let body = try await response.wholeBody(
+                answering: "the watch of \(directory)", upTo: 64 * 1024, sent: sent, timeout: transport.timeout)
             throw PresenceError(
                 .etcdRejected,
                 "etcd refused the watch of \(directory) (\(response.status.code)): \(String(buffer: body))")
         }
-        var splitter = JSONObjectSplitter()
-        let decoder = JSONDecoder()
-        for try await chunk in response.body {
-            for output in splitter.feed(chunk.readableBytesView) {
-                guard case .object(let bytes) = output else { continue }
-                let data = Data(bytes)
-                if let failure = try? decoder.decode(EtcdV3.ErrorResponse.self, from: data), !failure.text.isEmpty {
-                    if EtcdV3.needsNewToken(failure) { await session.tokenRefused() }
-                    throw PresenceError(.etcdRejected, "etcd ended the watch of \(directory): \(failure.text)")
+        let silence = self.silence
+        try await withThrowingDiscardingTaskGroup { group in
+            let (chunks, reader) = SilenceBoundedChunks.make(reading: response.body, silentAfter: { silence.bound })
+            group.addTask { await reader.run() }
+            defer { group.cancelAll() }
+            var stream = EtcdV3WatchStream()
+            var lastHeard = ContinuousClock.now
+            do {
+                for try await chunk in chunks {
+                    for message in stream.feed(chunk.readableBytesView) {
+                        let heard = ContinuousClock.now
+                        defer { lastHeard = heard }
+                        try await follow(message, apply, progressAfter: heard - lastHeard)
+                    }
                 }
-                guard let result = try? decoder.decode(EtcdV3.WatchResponse.self, from: data).result else { continue }
-                if let compacted = result.compact_revision.flatMap({ Int64($0) }), compacted > 0 {
-                    throw RegistryHistoryLost()
-                }
-                if result.canceled == true {
-                    throw PresenceError(
-                        .etcdRejected,
-                        "etcd cancelled the watch of \(directory): \(result.cancel_reason ?? "no reason given")")
-                }
-                let events = result.events ?? []
-                guard !events.isEmpty else { continue }
-                try await apply(try await updates(events))
+            } catch let silent as StreamSilence {
+                throw RegistryWatchLost(
+                    description: "etcd's watch of \(directory) sent nothing for \(Int(silent.bound.seconds)) s, not "
+                        + "even a progress notification")
             }
+        }
+    }
+
+    /// Acts on one message of the watch stream.
+    private func follow(
+        _ message: EtcdV3WatchStream.Message, _ apply: ([RegistryUpdate]) async throws -> Void,
+        progressAfter wait: Duration
+    ) async throws {
+        switch message {
+        case .created:
+            break
+        case .progress:
+            silence.progress(after: wait)
+        case .changes(let events):
+            try await apply(try await updates(events))
+        case .historyLost:
+            throw RegistryHistoryLost()
+        case .cancelled(let reason):
+            throw PresenceError(.etcdRejected, "etcd cancelled the watch of \(directory): \(reason)")
+        case .failed(let failure):
+            if EtcdV3.needsNewToken(failure) { await session.tokenRefused() }
+            throw PresenceError(.etcdRejected, "etcd ended the watch of \(directory): \(failure.text)")
+        case .unreadable(let reason):
+            throw RegistryWatchLost(description: "a message of etcd's watch of \(directory) was lost (\(reason))")
         }
     }
 

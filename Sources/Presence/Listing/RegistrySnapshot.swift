@@ -31,3 +31,9 @@ enum RegistryUpdate: Sendable, Equatable {
 
 /// etcd no longer has the history a watch asked for (compacted, or v2's 1000 events are past): read again.
 struct RegistryHistoryLost: Error {}
+
+/// The watch may have missed changes (a message was dropped, or the stream fell silent): read again, so that no
+/// stale row stays on screen.
+struct RegistryWatchLost: Error, CustomStringConvertible {
+    var description: String
+}

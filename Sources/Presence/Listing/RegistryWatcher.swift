@@ -3,8 +3,9 @@ import ServiceLifecycle
 /// Follows a registry after its listing was printed, printing one line per registration that appears, moves
 /// or goes, until SIGTERM or SIGINT.
 ///
-/// When etcd goes away, or no longer has the history the watch needs, it reads the registry again with backoff
-/// and prints what changed meanwhile, so nothing is missed.
+/// When etcd goes away, no longer has the history the watch needs, or the watch may have missed changes (a
+/// message was lost, or the stream fell silent), it reads the registry again with backoff and prints what changed
+/// meanwhile, so nothing is missed and no stale row stays on screen.
 struct RegistryWatcher: Service {
     let source: any RegistrySource
     let layout: RegistryLayout
@@ -46,6 +47,9 @@ struct RegistryWatcher: Service {
                 // Not a failure: etcd compacted past the watch's start, so the listing is read afresh at once.
                 position = nil
                 continue
+            } catch let lost as RegistryWatchLost {
+                if Task.isCancelled { return }
+                printer.note("\(lost); reading the registry again")
             } catch {
                 if Task.isCancelled { return }
                 let message = String(describing: error)

@@ -19,18 +19,43 @@ extension HTTPClient {
     /// The largest response the agent reads; anything larger is refused rather than buffered.
     static let responseLimit = 8 * 1024 * 1024
 
-    /// Sends `request` and reads the whole response within `timeout`.
+    /// Sends `request` and reads the whole response, body included, within `timeout`.
     func exchange(_ request: HTTPClientRequest, timeout: Duration) async throws -> HTTPExchange {
+        let sent = ContinuousClock.now
+        // AsyncHTTPClient's deadline ends when the response's head arrives; `wholeBody` bounds the rest.
         let response = try await execute(request, timeout: TimeAmount(timeout))
-        do {
-            let body = try await response.body.collect(upTo: HTTPClient.responseLimit)
-            return HTTPExchange(status: response.status, headers: response.headers, body: body)
-        } catch is NIOTooManyBytesError {
+        let body = try await response.wholeBody(
+            answering: request.summary, upTo: HTTPClient.responseLimit, sent: sent, timeout: timeout)
+        return HTTPExchange(status: response.status, headers: response.headers, body: body)
+    }
+}
+
+extension HTTPClientResponse {
+    /// The body, read by `sent + timeout`. A peer that stops sending mid-body fails the read with `.peerStalled`
+    /// rather than holding it forever; a body over `limit` bytes fails it with `.responseTooLarge`. `request`
+    /// names the request in those errors (`GET /v1.47/containers/json on unix:///var/run/docker.sock`).
+    func wholeBody(
+        answering request: String, upTo limit: Int, sent: ContinuousClock.Instant, timeout: Duration
+    ) async throws -> ByteBuffer {
+        let body = self.body
+        let collected = try await result(
+            of: {
+                do {
+                    return try await body.collect(upTo: limit)
+                } catch is NIOTooManyBytesError {
+                    throw PresenceError(
+                        .responseTooLarge,
+                        "the answer to \(request) was larger than \(limit >> 20) MiB; refused rather than buffered")
+                }
+            }, before: sent + timeout)
+        guard let collected else {
             throw PresenceError(
-                .responseTooLarge,
-                "the answer to \(request.method) \(request.url) was larger than \(HTTPClient.responseLimit >> 20) MiB; "
-                    + "refused rather than buffered")
+                .peerStalled,
+                "\(request): the server stopped answering mid-answer (its headers came, the rest did not "
+                    + "within \(timeout.seconds) s); is it overloaded, or is a proxy in between holding the "
+                    + "connection?")
         }
+        return collected
     }
 }
 

@@ -1,0 +1,116 @@
+import NIOCore
+import Synchronization
+
+/// A stream's peer sent nothing for longer than the stream allows: the connection is taken for dead.
+struct StreamSilence: Error, Sendable, CustomStringConvertible {
+    /// How long the stream was silent before it was given up.
+    var bound: Duration
+
+    var description: String { "the peer sent nothing for \(bound.seconds) s" }
+}
+
+/// The chunks of a streamed response body, read by a `SilenceBoundedChunks.Reader` in a child task and handed
+/// over one at a time. When the peer sends nothing for longer than a bound while a chunk is awaited, the sequence
+/// throws `StreamSilence` and the reader stops, cancelling the body's read (AsyncHTTPClient then closes the
+/// connection).
+///
+/// Only time spent waiting on the peer counts, not time the consumer spends on a chunk, and one chunk at a time
+/// is read, so a slow consumer neither looks like a silent peer nor makes chunks pile up. Iterate it once.
+struct SilenceBoundedChunks: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+
+    private let demand: AsyncStream<Void>.Continuation
+    private let chunks: AsyncThrowingStream<ByteBuffer, any Error>
+
+    /// The sequence, and the reader that feeds it: run the reader in a task of the caller's task group, and
+    /// consume the sequence within that group's lifetime.
+    static func make<Body: AsyncSequence & Sendable>(
+        reading body: Body, silentAfter bound: @escaping @Sendable () -> Duration
+    ) -> (SilenceBoundedChunks, Reader<Body>) where Body.Element == ByteBuffer {
+        let (demands, demand) = AsyncStream<Void>.makeStream()
+        let (chunks, output) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
+        let state = ReaderState()
+        // The consumer went away (its task was cancelled, or it stopped iterating): the reader stops too.
+        output.onTermination = { _ in state.withLock { $0.consumerLeft = true } }
+        return (
+            SilenceBoundedChunks(demand: demand, chunks: chunks),
+            Reader(body: body, bound: bound, demands: demands, output: output, state: state)
+        )
+    }
+
+    func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(demand: demand, chunks: chunks.makeAsyncIterator())
+    }
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let demand: AsyncStream<Void>.Continuation
+        var chunks: AsyncThrowingStream<ByteBuffer, any Error>.AsyncIterator
+
+        mutating func next() async throws -> ByteBuffer? {
+            demand.yield()
+            return try await chunks.next()
+        }
+    }
+
+    /// Reads the body when asked, and watches that the peer answers in time.
+    struct Reader<Body: AsyncSequence & Sendable>: Sendable where Body.Element == ByteBuffer {
+        let body: Body
+        let bound: @Sendable () -> Duration
+        let demands: AsyncStream<Void>
+        let output: AsyncThrowingStream<ByteBuffer, any Error>.Continuation
+        let state: ReaderState
+
+        /// Returns once the body ended or failed, the peer fell silent, or the consumer left.
+        func run() async {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await read() }
+                group.addTask { await watch() }
+                _ = await group.next()
+                group.cancelAll()
+            }
+            output.finish()
+        }
+
+        private func read() async {
+            var iterator = body.makeAsyncIterator()
+            do {
+                for await _ in demands {
+                    state.withLock { $0.waitingSince = .now }
+                    let chunk = try await iterator.next()
+                    state.withLock { $0.waitingSince = nil }
+                    guard let chunk else { break }
+                    output.yield(chunk)
+                }
+                output.finish()
+            } catch {
+                output.finish(throwing: error)
+            }
+        }
+
+        private func watch() async {
+            while !Task.isCancelled {
+                let bound = bound()
+                let (waitingSince, consumerLeft) = state.withLock { ($0.waitingSince, $0.consumerLeft) }
+                if consumerLeft { return }
+                if let waitingSince, ContinuousClock.now - waitingSince >= bound {
+                    output.finish(throwing: StreamSilence(bound: bound))
+                    return
+                }
+                // A short tick rather than a sleep until the deadline: the bound may shrink meanwhile, and a
+                // consumer that leaves is noticed soon.
+                try? await Task.sleep(for: Swift.min(.seconds(1), bound / 4))
+            }
+        }
+    }
+
+    final class ReaderState: Sendable {
+        struct Values {
+            /// When the reader began waiting on the peer for the chunk it reads now; nil while not waiting.
+            var waitingSince: ContinuousClock.Instant?
+            var consumerLeft = false
+        }
+        private let values = Mutex(Values())
+
+        func withLock<T: Sendable>(_ body: (inout Values) -> T) -> T { values.withLock { body(&$0) } }
+    }
+}

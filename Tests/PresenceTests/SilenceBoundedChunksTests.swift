@@ -1,0 +1,111 @@
+import NIOCore
+import Synchronization
+import Testing
+
+@testable import Presence
+
+/// A streamed body read in a child task: every chunk handed over in order, a silent peer turned into an error
+/// that stops the read, and a slow consumer not mistaken for a silent peer.
+@Suite("Reading a stream whose peer may fall silent", .timeLimit(.minutes(1)))
+struct SilenceBoundedChunksTests {
+    /// A body the test feeds by hand, and whether its reader stopped reading it (it was cancelled or dropped).
+    struct Body: Sendable {
+        final class Flag: Sendable {
+            let value = Mutex(false)
+        }
+        let stream: AsyncStream<ByteBuffer>
+        let input: AsyncStream<ByteBuffer>.Continuation
+        private let stopped = Flag()
+
+        init() {
+            (stream, input) = AsyncStream<ByteBuffer>.makeStream()
+            input.onTermination = { [stopped] _ in stopped.value.withLock { $0 = true } }
+        }
+
+        var readerStopped: Bool { stopped.value.withLock { $0 } }
+    }
+
+    /// Runs the reader of `body` while `consume` reads its chunks, and returns what `consume` returned once the
+    /// reader has stopped too.
+    func read<T: Sendable>(
+        _ body: some AsyncSequence<ByteBuffer, some Error> & Sendable, silentAfter bound: Duration,
+        _ consume: (SilenceBoundedChunks) async throws -> T
+    ) async throws -> T {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            let (chunks, reader) = SilenceBoundedChunks.make(reading: body, silentAfter: { bound })
+            group.addTask { await reader.run() }
+            return try await consume(chunks)
+        }
+    }
+
+    func strings(_ chunks: SilenceBoundedChunks) async throws -> [String] {
+        var seen: [String] = []
+        for try await chunk in chunks { seen.append(String(buffer: chunk)) }
+        return seen
+    }
+
+    @Test func everyChunkArrivesInOrderAndTheSequenceEnds() async throws {
+        let body = Body()
+        for text in ["a", "b", "c"] { body.input.yield(ByteBuffer(string: text)) }
+        body.input.finish()
+        #expect(try await read(body.stream, silentAfter: .seconds(60), strings) == ["a", "b", "c"])
+    }
+
+    @Test func aSilentPeerEndsTheStreamWithAnErrorAndTheReadIsStopped() async throws {
+        let body = Body()
+        body.input.yield(ByteBuffer(string: "first"))
+        var seen: [String] = []
+        await #expect(throws: StreamSilence.self) {
+            try await read(body.stream, silentAfter: .milliseconds(200)) { chunks in
+                for try await chunk in chunks { seen.append(String(buffer: chunk)) }
+            }
+        }
+        #expect(seen == ["first"], "what came before the silence is handed over")
+        #expect(body.readerStopped, "the body's read was cancelled, so its connection would be closed")
+    }
+
+    @Test func aSlowConsumerIsNoSilentPeer() async throws {
+        let body = Body()
+        for text in ["a", "b"] { body.input.yield(ByteBuffer(string: text)) }
+        body.input.finish()
+        let seen = try await read(body.stream, silentAfter: .seconds(1)) { chunks in
+            var seen: [String] = []
+            for try await chunk in chunks {
+                seen.append(String(buffer: chunk))
+                // Three times the bound on each chunk: only time spent waiting on the peer counts.
+                try await Task.sleep(for: .seconds(3))
+            }
+            return seen
+        }
+        #expect(seen == ["a", "b"])
+    }
+
+    @Test func theBodysFailureReachesTheConsumer() async throws {
+        struct Refused: Error {}
+        let (stream, input) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
+        input.yield(ByteBuffer(string: "a"))
+        input.finish(throwing: Refused())
+        await #expect(throws: Refused.self) {
+            _ = try await read(stream, silentAfter: .seconds(60), strings)
+        }
+    }
+
+    @Test func aConsumerThatLeavesStopsTheReader() async throws {
+        let body = Body()
+        body.input.yield(ByteBuffer(string: "a"))
+        // The body never ends and nothing is cancelled: only the consumer's leaving can end the reader, which
+        // the group waits for. Were the reader left running, the suite's time limit would fail the test.
+        let readerReturned = Body.Flag()
+        let first = try await withThrowingTaskGroup(of: Void.self) { group in
+            let (chunks, reader) = SilenceBoundedChunks.make(reading: body.stream, silentAfter: { .seconds(60) })
+            group.addTask {
+                await reader.run()
+                readerReturned.value.withLock { $0 = true }
+            }
+            var iterator = chunks.makeAsyncIterator()
+            return try await iterator.next().map { String(buffer: $0) }
+        }
+        #expect(first == "a")
+        #expect(readerReturned.value.withLock { $0 })
+    }
+}
