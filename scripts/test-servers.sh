@@ -25,15 +25,43 @@
 # and serialised by a lock on DIR/.docker.lock.
 #
 # Everything lives under DIR (data, sockets, logs, pids), so several runs
-# never share state. Only ONE dockerd can run per machine (each dockerd
-# rewrites the docker0 bridge and the DOCKER iptables chains), so `start`
-# refuses to start if a dockerd not belonging to DIR is running.
+# never share state. Only ONE dockerd can run per network namespace (each
+# dockerd rewrites the docker0 bridge and the DOCKER iptables chains), so
+# `start` refuses to start if a dockerd not belonging to DIR is running
+# (see PRESENCE_TEST_ALLOW_OTHER_DOCKERD for a run in a private network
+# namespace).
+#
+# Engine set: PRESENCE_ENGINES chooses which dockerd, containerd and etcd
+# `start` runs (scripts/fetch-engines.sh provides them):
+#   debian12  (default) the system's packages: dockerd 20.10, containerd
+#             1.6, etcd 3.4
+#   debian13  Debian 13's, unpacked privately: dockerd 26.1 (API 1.45),
+#             containerd 1.7, etcd 3.5 (with Debian 12's runc)
+# Only the servers get the set's directory first on their PATH (dockerd
+# finds containerd, docker-proxy and docker-init there); clients (docker,
+# etcdctl) stay the system's. `start` records the set in DIR/engines, and
+# start-docker restarts dockerd from the recorded set whatever
+# PRESENCE_ENGINES says then. etcd always runs with --enable-v2 (etcd 3.5
+# still serves the v2 API behind it, and logs that the flag is deprecated
+# and goes away in 3.6).
+#
+# Environment:
+#   PRESENCE_ENGINES=debian12|debian13   engine set for `start` (above)
+#   PRESENCE_TEST_ALLOW_OTHER_DOCKERD=1  start although a dockerd not
+#       belonging to DIR runs, if it runs in another network namespace. Only
+#       honoured when this script runs in a network namespace other than the
+#       initial one: see check_no_foreign_dockerd. Run the whole test run in
+#       such a namespace with scripts/in-netns.sh.
+#   PRESENCE_READY_TIMEOUT, PRESENCE_DOCKER_STOP_TIMEOUT   seconds (below)
 #
 # DIR/env exports:
 #   PRESENCE_TEST_ETCD          http://127.0.0.1:PORT   (v2 API enabled)
 #   PRESENCE_TEST_DOCKER_HOST   unix://DIR/docker.sock
 #   PRESENCE_TEST_IMAGE         presence-test:latest     (busybox, offline)
 #   PRESENCE_TEST_DIR           DIR
+#   PRESENCE_TEST_ENGINES       the engine set: debian12 or debian13
+#   PRESENCE_TEST_ETCD_BINARY   that set's etcd (absolute path), which tests
+#                               starting their own etcd servers run
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -70,8 +98,47 @@ DIR=$(realpath -m -- "$2")
 DOCKER_SOCK=$DIR/docker.sock
 DOCKER_PIDFILE=$DIR/docker.pid
 ETCD_PIDFILE=$DIR/etcd.pid
+ENGINES_FILE=$DIR/engines
 
 docker_cli() { docker -H "unix://$DOCKER_SOCK" "$@"; }
+
+# --- engine set -------------------------------------------------------------
+
+ENGINE_SET=""
+ENGINE_BIN="" # directory put first on the servers' PATH; empty for debian12
+SERVER_PATH=$PATH
+ETCD_BIN=""
+DOCKERD_BIN=""
+
+# Sets the ENGINE_* variables for engine set $1 (fetching it if needed).
+use_engines() {
+    ENGINE_SET=$1
+    case $ENGINE_SET in
+        debian12 | debian13) ;;
+        *) die "unknown engine set '$ENGINE_SET' (PRESENCE_ENGINES): expected debian12 or debian13" ;;
+    esac
+    ENGINE_BIN=$(bash "$SCRIPT_DIR/fetch-engines.sh" "$ENGINE_SET") ||
+        die "engine set $ENGINE_SET is not available (see above)"
+    if [[ -n $ENGINE_BIN ]]; then
+        SERVER_PATH=$ENGINE_BIN:$PATH
+        ETCD_BIN=$ENGINE_BIN/etcd
+        DOCKERD_BIN=$ENGINE_BIN/dockerd
+    else
+        ETCD_BIN=$(command -v etcd) || die "etcd not found; run scripts/install-deps.sh"
+        DOCKERD_BIN=$(command -v dockerd) || die "dockerd not found; run scripts/install-deps.sh"
+    fi
+}
+
+# The engine set DIR's servers were started with (DIR/engines), for
+# start-docker. Directories from before engine sets existed are debian12.
+use_recorded_engines() {
+    local recorded=debian12
+    if [[ -f $ENGINES_FILE ]]; then read -r recorded <"$ENGINES_FILE"; fi
+    if [[ -n ${PRESENCE_ENGINES:-} && $PRESENCE_ENGINES != "$recorded" ]]; then
+        log "WARNING: PRESENCE_ENGINES=$PRESENCE_ENGINES, but the servers in $DIR run engine set $recorded; using $recorded"
+    fi
+    use_engines "$recorded"
+}
 
 # --- process helpers ---------------------------------------------------------
 
@@ -286,7 +353,7 @@ stop_servers() {
         rm -rf -- "$DIR"
     elif [[ -d $DIR ]]; then
         rm -rf -- "$DIR"/{data,exec,etcd-data,image-rootfs} \
-            "$DIR"/{docker.sock,docker.pid,dockerd.launch.pid,dockerd.log,etcd.pid,etcd.log,env,.docker.lock}
+            "$DIR"/{docker.sock,docker.pid,dockerd.launch.pid,dockerd.log,etcd.pid,etcd.log,env,engines,.docker.lock}
         rmdir -- "$DIR" 2>/dev/null || true
     fi
 }
@@ -302,13 +369,14 @@ start_etcd() {
         client=$(pick_port)
         peer=$(pick_port "$client")
         rm -rf "$data"
-        log "starting etcd on 127.0.0.1:$client (peer $peer)"
+        log "starting etcd ($ENGINE_SET engines) on 127.0.0.1:$client (peer $peer)"
         # setsid: own session, so the server outlives this script and is not
         # hit by signals sent to the caller's process group. The inner bash
         # records its own pid and then becomes etcd via exec.
+        # env PATH: the engine set's directory first, for the server only.
         # shellcheck disable=SC2016 # expanded by the inner bash
-        setsid bash -c 'echo $$ >"$0"; exec "$@"' "$ETCD_PIDFILE" \
-            etcd --name presence-test --data-dir "$data" \
+        env PATH="$SERVER_PATH" setsid bash -c 'echo $$ >"$0"; exec "$@"' "$ETCD_PIDFILE" \
+            "$ETCD_BIN" --name presence-test --data-dir "$data" \
             --listen-client-urls "http://127.0.0.1:$client" \
             --advertise-client-urls "http://127.0.0.1:$client" \
             --listen-peer-urls "http://127.0.0.1:$peer" \
@@ -347,16 +415,18 @@ start_dockerd() {
     # The launch pidfile too: a stale one (start-docker) would be read as the
     # new dockerd's pid and look like an instant exit.
     rm -f "$DOCKER_PIDFILE" "$DOCKER_SOCK" "$DIR/dockerd.launch.pid"
-    log "starting dockerd on unix://$DOCKER_SOCK"
+    log "starting dockerd ($ENGINE_SET engines) on unix://$DOCKER_SOCK"
     # Appended, so that the log of a start-docker keeps the earlier runs.
     printf '=== %s: starting dockerd\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$logf"
     # setsid + exec wrapper as for etcd; dockerd writes DOCKER_PIDFILE itself
     # only once it is initialised, so the wrapper records the pid earlier.
     # 9>&-: fd 9 holds the stop-docker/start-docker lock; dockerd must not
     # inherit it, or it would hold the lock for its whole life.
+    # env PATH: dockerd finds containerd, docker-proxy and docker-init (and
+    # containerd its shims, and they runc) on PATH, the engine set's first.
     # shellcheck disable=SC2016 # expanded by the inner bash
-    setsid bash -c 'echo $$ >"$0"; exec "$@"' "$DIR/dockerd.launch.pid" \
-        dockerd \
+    env PATH="$SERVER_PATH" setsid bash -c 'echo $$ >"$0"; exec "$@"' "$DIR/dockerd.launch.pid" \
+        "$DOCKERD_BIN" \
         --data-root "$DIR/data" \
         --exec-root "$DIR/exec" \
         --host "unix://$DOCKER_SOCK" \
@@ -365,6 +435,10 @@ start_dockerd() {
     for ((i = 0; i < READY_TIMEOUT * 5; i++)); do
         pid=$(cat "$DIR/dockerd.launch.pid" 2>/dev/null || true)
         if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
+            if in_private_netns && grep -q "cgroup isn't mounted" "$logf"; then
+                log "This network namespace's mount namespace lacks the cgroup hierarchies under /sys/fs/cgroup"
+                log "(\`ip netns exec\` remounts /sys without them); run the command with scripts/in-netns.sh instead."
+            fi
             fail_with_log dockerd "$logf" "dockerd exited during startup"
         fi
         if [[ -S $DOCKER_SOCK ]] && docker_cli version >/dev/null 2>&1; then
@@ -403,13 +477,56 @@ build_test_image() {
     rm -rf "$rootfs"
 }
 
+# True if this script runs in a network namespace other than the initial one:
+# pid 1's, or, where pid 1's namespace links cannot be read (some inits deny
+# even root), kthreadd's (pid 2), which like every kernel thread lives in
+# the initial namespaces. If neither can be read, false (fail safe).
+in_private_netns() {
+    local ours init
+    ours=$(readlink /proc/self/ns/net 2>/dev/null) || return 1
+    if ! init=$(readlink /proc/1/ns/net 2>/dev/null); then
+        [[ $(cat /proc/2/comm 2>/dev/null) == kthreadd ]] || return 1
+        init=$(readlink /proc/2/ns/net 2>/dev/null) || return 1
+    fi
+    [[ $ours != "$init" ]]
+}
+
+# Refuses to go on if a dockerd not belonging to DIR runs.
+#
+# Two dockerds in one network namespace fight over the docker0 bridge and the
+# DOCKER iptables chains, which exist once per network namespace. This check
+# scans processes, which all network namespaces share, so it also sees
+# dockerds that cannot interfere: a test run in a private network namespace
+# (scripts/in-netns.sh) next to a developer's dockerd in the initial one.
+# PRESENCE_TEST_ALLOW_OTHER_DOCKERD=1 lets such a run start; it is honoured
+# only when this script runs outside the initial network namespace (there the
+# other dockerd would share our docker0 and iptables), and never for a dockerd
+# in our own network namespace. Note that a script in the initial namespace
+# still sees our dockerd and refuses to start its own meanwhile.
 check_no_foreign_dockerd() {
-    local pid cmd other
+    local pid cmd other our_netns other_netns
+    our_netns=$(readlink /proc/self/ns/net 2>/dev/null || true)
     for pid in $(dockerd_pids); do
         is_ours "$pid" && continue
         cmd=$(cmdline_of "$pid")
+        if [[ ${PRESENCE_TEST_ALLOW_OTHER_DOCKERD:-0} == 1 ]]; then
+            other_netns=$(readlink "/proc/$pid/ns/net" 2>/dev/null || true)
+            if ! in_private_netns; then
+                log "PRESENCE_TEST_ALLOW_OTHER_DOCKERD=1 ignored: this script runs in the initial network namespace"
+            elif [[ -z $other_netns || $other_netns == "$our_netns" ]]; then
+                log "PRESENCE_TEST_ALLOW_OTHER_DOCKERD=1 does not apply: dockerd pid $pid runs in this network namespace"
+            else
+                log "another dockerd (pid $pid) runs in another network namespace ($other_netns);"
+                log "    allowed by PRESENCE_TEST_ALLOW_OTHER_DOCKERD=1, as we run in $our_netns"
+                continue
+            fi
+        fi
         log "ERROR: another dockerd is running (pid $pid): $cmd"
-        log "Only one dockerd can run per machine (they fight over docker0 and iptables)."
+        log "Only one dockerd can run per network namespace (they fight over docker0 and iptables)."
+        if [[ ${PRESENCE_TEST_ALLOW_OTHER_DOCKERD:-0} != 1 ]] && in_private_netns &&
+            [[ $(readlink "/proc/$pid/ns/net" 2>/dev/null || true) != "$our_netns" ]]; then
+            log "It runs in another network namespace than this script: PRESENCE_TEST_ALLOW_OTHER_DOCKERD=1 allows that."
+        fi
         if [[ $cmd =~ --pidfile[=\ ]([^ ]+)/docker\.pid ]]; then
             other=${BASH_REMATCH[1]}
             if [[ -f $other/env ]]; then
@@ -424,8 +541,7 @@ check_no_foreign_dockerd() {
 }
 
 start_servers() {
-    command -v etcd >/dev/null || die "etcd not found; run scripts/install-deps.sh"
-    command -v dockerd >/dev/null || die "dockerd not found; run scripts/install-deps.sh"
+    use_engines "${PRESENCE_ENGINES:-debian12}"
     command -v docker >/dev/null || die "docker CLI not found; run scripts/install-deps.sh"
     [[ $(id -u) -eq 0 ]] || die "dockerd needs root; run as root"
 
@@ -443,6 +559,7 @@ start_servers() {
 
     mkdir -p "$DIR"
     touch "$DIR/$MARKER"
+    echo "$ENGINE_SET" >"$ENGINES_FILE"
     # If anything below fails, do not leave half-started servers behind.
     trap 'rc=$?; if ((rc != 0)); then log "start failed; cleaning up"; stop_servers; fi' EXIT
 
@@ -458,6 +575,8 @@ export PRESENCE_TEST_ETCD=$ETCD_URL
 export PRESENCE_TEST_DOCKER_HOST=unix://$DOCKER_SOCK
 export PRESENCE_TEST_IMAGE=$TEST_IMAGE
 export PRESENCE_TEST_DIR=$DIR
+export PRESENCE_TEST_ENGINES=$ENGINE_SET
+export PRESENCE_TEST_ETCD_BINARY=$ETCD_BIN
 EOF
     mv "$DIR/env.tmp" "$DIR/env"
     trap - EXIT
@@ -612,7 +731,7 @@ start_docker() {
         done
         die "dockerd for $DIR (pid ${pids//$'\n'/ }) is running but does not answer on $DOCKER_SOCK; see $DIR/dockerd.log"
     fi
-    command -v dockerd >/dev/null || die "dockerd not found; run scripts/install-deps.sh"
+    use_recorded_engines
     [[ $(id -u) -eq 0 ]] || die "dockerd needs root; run as root"
     check_no_foreign_dockerd
     kill_docker_leftovers

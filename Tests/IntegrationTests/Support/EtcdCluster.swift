@@ -64,7 +64,7 @@ final class EtcdCluster: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
-            "etcd", "--name", member.name, "--data-dir", "\(directory)/\(member.name)",
+            TestEnvironment.etcdExecutable, "--name", member.name, "--data-dir", "\(directory)/\(member.name)",
             "--listen-client-urls", member.endpoint, "--advertise-client-urls", member.endpoint,
             "--listen-peer-urls", member.peer, "--initial-advertise-peer-urls", member.peer,
             "--initial-cluster", members.map { "\($0.name)=\($0.peer)" }.joined(separator: ","),

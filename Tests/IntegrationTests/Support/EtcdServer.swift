@@ -43,7 +43,7 @@ final class EtcdServer: @unchecked Sendable {
         let peer = "http://127.0.0.1:\(peerPort)"
         process.arguments =
             [
-                "etcd", "--name", "test", "--data-dir", directory + "/data",
+                TestEnvironment.etcdExecutable, "--name", "test", "--data-dir", directory + "/data",
                 "--listen-client-urls", endpoint, "--advertise-client-urls", endpoint,
                 "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
                 "--initial-cluster", "test=\(peer)", "--enable-v2",

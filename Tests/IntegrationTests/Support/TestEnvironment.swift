@@ -27,6 +27,12 @@ enum TestEnvironment {
     static func binary() throws -> String { try value("PRESENCE_BINARY") }
     /// The agent's image, built by scripts/build-image.sh.
     static func agentImage() throws -> String { try value("PRESENCE_TEST_AGENT_IMAGE") }
+    /// The etcd that tests starting their own servers (``EtcdServer``, ``EtcdCluster``) run: the engine set's
+    /// etcd that scripts/test.sh chose (`PRESENCE_TEST_ETCD_BINARY`, an absolute path), else `etcd` from PATH.
+    static var etcdExecutable: String {
+        let chosen = ProcessInfo.processInfo.environment["PRESENCE_TEST_ETCD_BINARY"] ?? ""
+        return chosen.isEmpty ? "etcd" : chosen
+    }
 }
 
 /// A prefix no other test uses, so tests can share one etcd and run in parallel.
