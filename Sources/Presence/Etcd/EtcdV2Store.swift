@@ -14,17 +14,24 @@ import NIOHTTP1
 /// The parents a late PUT creates hold no TTL either. For one TTL after the agent deletes a directory, each
 /// keep-alive gives it the TTL again if it is back (`refresh` of a directory that does not exist is a 404),
 /// so a late key's parents expire with it; at shutdown those directories are deleted again.
+///
+/// etcd 3.5 refuses to renew a directory's TTL over v2. There directories are made without a TTL, the keys'
+/// own TTLs carry the registration, and a directory recreated by a late write is deleted again; what a killed
+/// agent leaves behind is empty directories, its keys expire.
 public actor EtcdV2Store: RegistrationStore {
     let transport: EtcdTransport
     let layout: KeyLayout
     let ttl: Int
     let credentials: EtcdCredentials?
-    private let logger: Logger
+    let logger: Logger
     private let metrics: PresenceMetrics
     /// The keys last written for each container: what a keep-alive refreshes besides its directories.
     private var written: [String: Set<String>] = [:]
     /// Directories the agent deleted, with when: a write sent before may still land and recreate them.
     private var settling: [String: ContinuousClock.Instant] = [:]
+    /// Whether this etcd renews a directory's TTL: etcd 3.4 does, 3.5 refuses every update of a directory
+    /// ("Not a file"). Learnt at the first directory the agent creates; nil until then.
+    var directoryTTLRenews: Bool?
 
     init(
         transport: EtcdTransport, layout: KeyLayout, ttl: Int, credentials: EtcdCredentials? = nil, logger: Logger,
@@ -127,7 +134,14 @@ public actor EtcdV2Store: RegistrationStore {
                 continue
             }
             do {
-                if try await refresh(directory: directory) {
+                if directoryTTLRenews == false {
+                    // No TTL can be given to it: whatever a late write put there goes now.
+                    if try await delete(directory, recursive: true) {
+                        logger.notice(
+                            "a write that etcd applied late recreated a deleted directory; deleted it again",
+                            metadata: ["directory": "\(directory)"])
+                    }
+                } else if try await refresh(directory: directory) {
                     logger.notice(
                         "a write that etcd applied late recreated a deleted directory; it now expires within the TTL",
                         metadata: ["directory": "\(directory)"])

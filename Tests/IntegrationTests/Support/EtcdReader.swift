@@ -105,4 +105,19 @@ struct EtcdReader {
         }
         return result
     }
+
+    /// Whether this etcd renews a directory's TTL over v2, asked of etcd itself on a scratch directory: 3.4 does,
+    /// 3.5 refuses every update of a directory.
+    func renewsDirectoryTTL() async throws -> Bool {
+        let endpoint = try TestEnvironment.etcd()
+        let directory = "/presence-probe-\(UUID().uuidString.prefix(8).lowercased())"
+        _ = try await shell(["curl", "-sf", "-XPUT", "\(endpoint)/v2/keys\(directory)?dir=true&ttl=30"])
+        let answer = try await shell(
+            [
+                "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-XPUT",
+                "\(endpoint)/v2/keys\(directory)?dir=true&ttl=30&refresh=true&prevExist=true",
+            ])
+        _ = try await shell(["curl", "-s", "-XDELETE", "\(endpoint)/v2/keys\(directory)?recursive=true"])
+        return answer == "200"
+    }
 }
