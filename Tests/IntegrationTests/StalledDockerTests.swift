@@ -54,7 +54,11 @@ struct StalledDockerTests {
     /// Docker's event stream goes quiet without closing while a container starts: after the stream's bound for
     /// silence the agent reconnects, replaying from when the stream opened, and registers the container though
     /// no resync is due (`--resync 3600`).
-    @Test func aSilentEventStreamIsReconnectedAndWhatItMissedReplayed() async throws {
+    ///
+    /// With `busy`, 300 more events follow the start while the stream is silent: Docker replays only its last
+    /// 256, so the start is no longer among them, and the agent must see that something was missed.
+    @Test(arguments: [false, true])
+    func aSilentEventStreamIsReconnectedAndWhatItMissedReplayed(busy: Bool) async throws {
         let prefix = uniquePrefix()
         let name = uniqueName("muted")
         let proxy = try StallProxy.docker()
@@ -69,6 +73,15 @@ struct StalledDockerTests {
         try proxy.mute("/events?")
         try await docker.start(name, ports: ["80"])
         let muted = try await eventually(timeout: .seconds(30)) { proxy.log.contains { $0.hasPrefix("muted GET") } }
+        if busy {
+            // 150 creates and 150 removals: more events than Docker keeps for a replay.
+            let noise = (0..<150).map { "\(name)-noise-\($0)" }
+            defer { docker.remove(noise) }
+            for other in noise {
+                try await docker.docker(["create", "--name", other, try TestEnvironment.image()])
+            }
+            try await docker.docker(["rm"] + noise)
+        }
         try proxy.disarm()
         #expect(muted != nil, "\(proxy.log)")
         let registered = try await eventually(timeout: .seconds(150)) {
@@ -80,8 +93,10 @@ struct StalledDockerTests {
         #expect(streams.count >= 2 && streams.dropFirst().allSatisfy { $0.contains("since=") }, "\(streams)")
         #expect(try await agent.terminate().status == 0)
         Reliability.record(
-            "Docker's event stream falls silent without closing while a container starts",
-            outcome: "reconnected after 60 s of silence, missed events replayed, registered without a resync",
+            "Docker's event stream falls silent without closing while a container starts"
+                + (busy ? ", and 300 more events pass (Docker replays 256)" : ""),
+            outcome: "reconnected after 60 s of silence, missed events replayed"
+                + (busy ? "; events older than the reopening mean a resync, which registered it" : ", registered"),
             recovery: registered, passed: registered != nil)
     }
 }

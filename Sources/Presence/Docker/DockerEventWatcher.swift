@@ -48,6 +48,10 @@ public struct DockerEventWatcher: Service {
         var backoff = Backoff(maximum: .seconds(5))
         var lastFailure: String?
         var resync = true
+        // After a silent stream is reopened: the event it resumed from, and Docker's time at the reopening.
+        // Docker replays only its last 256 events, so on a busy engine a long silence may have lost some: any
+        // other event older than the reopening proves something happened meanwhile, and a resync covers it.
+        var replay: (resumedFrom: String, before: Int64)?
         while !Task.isCancelled {
             // Where a stream that falls silent before its first event resumes: when it was opened, by Docker's
             // clock (not from the stream's own head, which Podman sends only with the first event).
@@ -71,6 +75,14 @@ public struct DockerEventWatcher: Service {
                     switch message {
                     case .event(let event):
                         metrics.dockerEvent(action: event.action)
+                        if let check = replay {
+                            if event.timeNano >= check.before {
+                                replay = nil
+                            } else if event.resumeToken != check.resumedFrom {
+                                replay = nil
+                                queue.requestResync()
+                            }
+                        }
                         since = event.resumeToken
                         if let id = event.affectedContainer {
                             if event.provesNotServing {
@@ -93,6 +105,10 @@ public struct DockerEventWatcher: Service {
                 since = since ?? opened
                 // Without a point to replay from, only a resync can tell what was missed.
                 resync = since == nil
+                if let since, let now = try? await docker.resumeTokenForNow(), let seconds = Int64(now) {
+                    // `now` is a second before Docker's clock: two seconds on is surely after the reopening.
+                    replay = (since, (seconds + 2) * 1_000_000_000)
+                }
                 let replay = since.map { "replaying events since \($0)" } ?? "with a resync"
                 logger.debug(
                     "Docker's event stream sent nothing for \(Int(silence.bound.seconds)) s; reconnecting, \(replay)")
