@@ -11,9 +11,13 @@ public struct Backoff: Sendable {
 
     /// The delay before the next retry; each call doubles it up to the maximum.
     public mutating func next() -> Duration {
-        let delay = min(initial * (1 << min(failures, 20)), maximum)
-        failures += 1
-        return delay
+        defer { failures += 1 }
+        return delay(afterFailures: failures + 1)
+    }
+
+    /// The delay after `failures` failures in a row (at least one): for callers that keep the count themselves.
+    public func delay(afterFailures failures: Int) -> Duration {
+        min(initial * (1 << min(max(failures - 1, 0), 20)), maximum)
     }
 
     public mutating func reset() {

@@ -311,7 +311,7 @@ public struct RegistrationStateMachine: Sendable {
         _ subject: String, _ operation: RegistrationFailure.Operation, _ error: String, at now: ContinuousClock.Instant
     ) {
         let count = (failures[subject]?.count ?? 0) + 1
-        let delay = min(initialBackoff * (1 << min(count - 1, 20)), maximumBackoff)
+        let delay = Backoff(initial: initialBackoff, maximum: maximumBackoff).delay(afterFailures: count)
         failures[subject] = RegistrationFailure(
             operation: operation, message: error, count: count, retryAt: now + delay)
         let container = displayNames[subject] ?? subject

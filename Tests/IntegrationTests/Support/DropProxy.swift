@@ -5,7 +5,7 @@ import Foundation
 final class DropProxy: @unchecked Sendable {
     let port: Int
     private let controlFile: String
-    private let process = Process()
+    private let process: Process
 
     var endpoint: String { "http://127.0.0.1:\(port)" }
 
@@ -13,15 +13,7 @@ final class DropProxy: @unchecked Sendable {
         port = try freePort()
         controlFile = NSTemporaryDirectory() + "presence-drop-\(UUID().uuidString.prefix(8))"
         FileManager.default.createFile(atPath: controlFile, contents: Data())
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", root.appendingPathComponent("scripts/drop-proxy.py").path, String(port), String(target),
-            controlFile,
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        process = launchScriptProxy("drop-proxy.py", [String(port), String(target), controlFile])
         try process.run()
     }
 

@@ -4,7 +4,7 @@ import Foundation
 final class SlowProxy: @unchecked Sendable {
     let port: Int
     private let delayFile: String
-    private let process = Process()
+    private let process: Process
 
     var endpoint: String { "http://127.0.0.1:\(port)" }
 
@@ -12,15 +12,7 @@ final class SlowProxy: @unchecked Sendable {
         port = try freePort()
         delayFile = NSTemporaryDirectory() + "presence-delay-\(UUID().uuidString.prefix(8))"
         FileManager.default.createFile(atPath: delayFile, contents: Data("0".utf8))
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", root.appendingPathComponent("scripts/slow-proxy.py").path, String(port), String(target),
-            delayFile,
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        process = launchScriptProxy("slow-proxy.py", [String(port), String(target), delayFile])
         try process.run()
     }
 

@@ -48,16 +48,7 @@ final class StallProxy: @unchecked Sendable {
     }
 
     private func launch() {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", root.appendingPathComponent("scripts/stall-proxy.py").path, String(port), target, ruleFile,
-            logFile,
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        let process = launchScriptProxy("stall-proxy.py", [String(port), target, ruleFile, logFile])
         do {
             try process.run()
             self.process = process
