@@ -59,6 +59,8 @@ public struct Agent: Sendable {
             store: store,
             layout: layout,
             hostIP: configuration.hostIP,
+            hostIP6: configuration.hostIP6,
+            addressing: configuration.addressing,
             respectingHealth: !configuration.ignoreHealth,
             ttl: .seconds(ttl),
             heartbeat: heartbeat,
@@ -71,8 +73,9 @@ public struct Agent: Sendable {
                 resyncPeriod: configuration.resync, shutdownTimeout: configuration.shutdownTimeout, ttl: ttl,
                 logger: logger, metrics: metrics, readiness: readiness),
             DockerEventWatcher(
-                docker: docker, selection: configuration.selection, queue: queue, heartbeat: heartbeat, logger: logger,
-                metrics: metrics),
+                docker: docker, selection: configuration.selection,
+                inspectsOnNetworkEvents: configuration.addressing.mode == .container, queue: queue,
+                heartbeat: heartbeat, logger: logger, metrics: metrics),
         ]
         guard let address = configuration.metricsAddress else { return services }
         // Last, so it stops first: it holds no state worth serving once the agent is shutting down.

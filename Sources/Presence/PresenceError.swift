@@ -5,7 +5,7 @@ public struct PresenceError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
             case dockerUnreachable, dockerResponse, etcdUnreachable, etcdRejected, etcdAuthenticationFailed, leaseLost
-            case shutdownIncomplete, responseTooLarge, peerStalled, metricsUnavailable
+            case shutdownIncomplete, responseTooLarge, peerStalled, metricsUnavailable, hostAddressUnavailable
         }
 
         private let base: Base
@@ -33,6 +33,8 @@ public struct PresenceError: Error, Sendable, CustomStringConvertible {
         public static let shutdownIncomplete = Code(.shutdownIncomplete)
         /// The metrics endpoint could not listen on `--metrics-address`.
         public static let metricsUnavailable = Code(.metricsUnavailable)
+        /// The interface `--host-ip` or `--host-ip6` names has no address of its family (yet).
+        public static let hostAddressUnavailable = Code(.hostAddressUnavailable)
 
         public var description: String { base.rawValue }
     }

@@ -11,7 +11,7 @@ import Presence
 extension PresenceCommand {
     func agentConfiguration() throws -> AgentConfiguration {
         do {
-            return try AgentConfiguration(
+            let configuration = try AgentConfiguration(
                 selection: ContainerSelection(
                     names: containers, all: all, labels: labels.map(ContainerSelection.LabelRequirement.init)),
                 prefix: prefix,
@@ -19,6 +19,9 @@ extension PresenceCommand {
                 domain: domain,
                 hostname: hostname ?? Self.systemHostname(),
                 hostIP: hostIP,
+                hostIP6: hostIP6,
+                address: address,
+                network: network,
                 etcdAPI: etcdAPI,
                 etcdEndpoints: try EtcdEndpoint.list(
                     etcdEndpoints ?? environment("ETCD_ENDPOINTS") ?? "http://127.0.0.1:2379"),
@@ -32,6 +35,9 @@ extension PresenceCommand {
                 shutdownTimeout: try seconds(shutdownTimeout, option: "--shutdown-timeout"),
                 metricsAddress: metricsAddress
             )
+            try configuration.hostIP?.checkInterfaceExists(.ipv4)
+            try configuration.hostIP6?.checkInterfaceExists(.ipv6)
+            return configuration
         } catch let error as ConfigurationError {
             throw ValidationError(error.message)
         }

@@ -78,11 +78,40 @@ struct PresenceCommand: AsyncParsableCommand {
     var hostname: String?
 
     @Option(
+        name: .customLong("address"),
+        help: .init(
+            "What a registration gives consumers: host (the host's address and the published port) or container "
+                + "(the container's address on a Docker network and the container port, for every exposed port, "
+                + "published or not). Env: PRESENCE_ADDRESS.",
+            valueName: "mode"))
+    var address: AddressMode = .host
+
+    @Option(
+        name: .customLong("network"),
+        help: .init(
+            "With --address container, the Docker network whose addresses are registered. Env: PRESENCE_NETWORK. "
+                + "(default: a container's presence.network label, else its only network; a container on "
+                + "several networks with neither is skipped with a warning)",
+            valueName: "network"))
+    var network: String?
+
+    @Option(
         name: .customLong("host-ip"),
         help: .init(
-            "The address written for ports bound to 0.0.0.0, :: or nothing. Env: PRESENCE_HOST_IP.",
-            discussion: "Default: the gateway of Docker's bridge network, or \(Reconciler.fallbackHostIP)."))
+            "The IPv4 address written for ports bound to 0.0.0.0 or nothing, and for containers on the host's "
+                + "network: an address, or an interface of the host whose address is used (eth0), read again on "
+                + "every resync. Env: PRESENCE_HOST_IP. (default: this host's address on Docker's bridge)",
+            valueName: "address-or-interface"))
     var hostIP: String?
+
+    @Option(
+        name: .customLong("host-ip6"),
+        help: .init(
+            "The IPv6 address written for ports bound only to ::, an address or an interface. Without it, the "
+                + "IPv6 gateway of Docker's bridge or of the container's network; with neither, such ports are "
+                + "skipped with a warning. Env: PRESENCE_HOST_IP6.",
+            valueName: "address-or-interface"))
+    var hostIP6: String?
 
     @Option(
         name: .customLong("etcd-api"),
@@ -179,6 +208,7 @@ struct PresenceCommand: AsyncParsableCommand {
 }
 
 extension EtcdAPIVersion: ExpressibleByArgument {}
+extension AddressMode: ExpressibleByArgument {}
 extension RegistrationFormat.Name: ExpressibleByArgument {}
 extension LogFormat: ExpressibleByArgument {}
 extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -69,13 +69,47 @@ struct DockerDecodingTests {
         #expect(snapshot.bindings == [PortBinding(containerPort: 83, hostIP: "", hostPort: 8083)])
     }
 
-    @Test func bridgeGateway() throws {
-        let current =
-            #"{"IPAM":{"Config":[{"Subnet":"fd00::/64","Gateway":"fd00::1"},{"Subnet":"172.17.0.0/16","Gateway":"172.17.0.1"}]}}"#
-        let old = #"{"IPAM":{"Config":[{"Subnet":"172.17.0.0/16"}]}}"#
+    @Test func theBridgeNetworkWithGatewaysAndIPv6() throws {
+        let listed = #"""
+            {"EnableIPv6":true,"Options":{"com.docker.network.bridge.name":"docker0"},"IPAM":{"Config":[
+              {"Subnet":"2001:db8:1::/64","Gateway":"2001:db8:1::1"},{"Subnet":"172.17.0.0/16","Gateway":"172.17.0.1"}]}}
+            """#
+        let bridge = try JSONDecoder().decode(DockerNetworkResponse.self, from: Data(listed.utf8)).bridgeNetwork
+        #expect(bridge.ipv4?.hostAddress == "172.17.0.1")
+        #expect(bridge.ipv6?.hostAddress == "2001:db8:1::1")
+        #expect(bridge.interface == "docker0")
+    }
+
+    /// Docker 20.10 with a bridge it created itself lists the subnet alone; Docker gives the bridge its first
+    /// host address.
+    @Test func aBridgeListedWithoutGatewayIsAtItsSubnetsFirstHost() throws {
+        let listed = #"{"EnableIPv6":false,"IPAM":{"Config":[{"Subnet":"172.18.0.0/16"},{"Subnet":"2001:db8::/64"}]}}"#
+        let bridge = try JSONDecoder().decode(DockerNetworkResponse.self, from: Data(listed.utf8)).bridgeNetwork
+        #expect(bridge.ipv4?.gateway == nil)
+        #expect(bridge.ipv4?.hostAddress == "172.18.0.1")
+        #expect(bridge.ipv6 == nil, "IPv6 is not enabled on the network")
+    }
+
+    @Test func aContainersNetworksExposedPortsAndNetworkMode() throws {
+        let snapshot = try decode(
+            """
+            {"Id":"1","Name":"/w","State":{"Running":true},
+             "Config":{"ExposedPorts":{"80/tcp":{},"53/udp":{}}},
+             "HostConfig":{"NetworkMode":"host"},
+             "NetworkSettings":{"Gateway":"172.17.0.1","Ports":{"9000/tcp":null},"Networks":{
+               "front":{"IPAddress":"172.20.0.5","GlobalIPv6Address":"","IPv6Gateway":""},
+               "v6":{"IPAddress":"","GlobalIPv6Address":"2001:db8::5","IPv6Gateway":"2001:db8::1"}}}}
+            """)
         #expect(
-            try JSONDecoder().decode(DockerNetworkResponse.self, from: Data(current.utf8)).ipv4Gateway == "172.17.0.1")
-        #expect(try JSONDecoder().decode(DockerNetworkResponse.self, from: Data(old.utf8)).ipv4Gateway == nil)
+            snapshot.exposedPorts == [
+                ExposedPort(containerPort: 53, transport: "udp"), ExposedPort(containerPort: 80),
+                ExposedPort(containerPort: 9000),
+            ])
+        #expect(snapshot.usesHostNetwork)
+        #expect(snapshot.bridgeGateway == "172.17.0.1")
+        #expect(snapshot.networks["front"] == NetworkAttachment(ipv4Address: "172.20.0.5"))
+        #expect(
+            snapshot.networks["v6"] == NetworkAttachment(ipv6Address: "2001:db8::5", ipv6Gateway: "2001:db8::1"))
     }
 
     @Test(

@@ -65,7 +65,7 @@ struct FuzzTests {
     static func checkKeys(of snapshot: ContainerSnapshot, layout: KeyLayout) {
         let selection = try! ContainerSelection(all: true)
         let decision = RegistrationDecision.decide(snapshot, selection: selection, hostIP: "172.17.0.1")
-        guard case .register(let name, let ports) = decision else { return }
+        guard case .register(let name, let ports, _) = decision else { return }
         for key in layout.keys(container: name, id: "1", ports: ports).keys {
             guard let directory = layout.directory(containing: key) else {
                 Issue.record("\(key) is outside every root")

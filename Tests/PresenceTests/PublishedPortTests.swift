@@ -42,11 +42,39 @@ struct PublishedPortTests {
         #expect(ports.map(\.host) == ["::1"])
     }
 
-    @Test(arguments: ["", "0.0.0.0", "::"])
-    func wildcardAddressesBecomeTheHostIP(hostIP: String) {
+    @Test(arguments: ["", "0.0.0.0"])
+    func ipv4WildcardsBecomeTheHostIP(hostIP: String) {
         let ports = PublishedPort.from(
             [PortBinding(containerPort: 80, hostIP: hostIP, hostPort: 8080)], defaultHost: "192.0.2.7")
         #expect(ports.map(\.host) == ["192.0.2.7"])
+    }
+
+    @Test func anIPv6WildcardBecomesTheHostsIPv6Address() {
+        let found = PublishedPort.from(
+            [PortBinding(containerPort: 80, hostIP: "::", hostPort: 8080)],
+            hosts: HostAddresses(ipv4: "192.0.2.7", ipv6: "2001:db8::1"))
+        #expect(found.ports.map(\.host) == ["2001:db8::1"])
+        #expect(found.ports.map(\.dialHost) == ["[2001:db8::1]"])
+    }
+
+    /// Nothing listens on the IPv4 address for a port bound only to `::`: it is left out, and named.
+    @Test func anIPv6WildcardWithoutAnIPv6AddressIsNotRegisteredAtIPv4() {
+        let found = PublishedPort.from(
+            [
+                PortBinding(containerPort: 80, hostIP: "::", hostPort: 8080),
+                PortBinding(containerPort: 81, hostIP: "0.0.0.0", hostPort: 8081),
+            ], hosts: HostAddresses(ipv4: "192.0.2.7"))
+        #expect(found.ports.map(\.containerPort) == [81])
+        #expect(found.unaddressable == ["80/tcp"])
+    }
+
+    @Test func aSpecificIPv6BindingWinsOverTheIPv6Wildcard() {
+        let found = PublishedPort.from(
+            [
+                PortBinding(containerPort: 80, hostIP: "::", hostPort: 8080),
+                PortBinding(containerPort: 80, hostIP: "::1", hostPort: 8081),
+            ], hosts: HostAddresses(ipv4: "192.0.2.7"))
+        #expect(found.ports == [PublishedPort(containerPort: 80, transport: "tcp", host: "::1", hostPort: 8081)])
     }
 
     @Test func exposedButUnpublishedPortsAreNotRegistered() {
@@ -67,5 +95,12 @@ struct PublishedPortTests {
     @Test func sctpGetsItsOwnSegment() {
         let port = PublishedPort(containerPort: 9, transport: "sctp", host: "h", hostPort: 9)
         #expect(port.segment == "9-sctp")
+    }
+}
+
+extension PublishedPort {
+    /// The ports of `bindings` with `defaultHost` as the host's IPv4 address and no IPv6 one.
+    static func from(_ bindings: [PortBinding], defaultHost: String) -> [PublishedPort] {
+        from(bindings, hosts: HostAddresses(ipv4: defaultHost)).ports
     }
 }

@@ -8,7 +8,9 @@ import Testing
 actor FakeDocker: DockerAPI {
     var containers: [String: ContainerSnapshot] = [:]
     var reachable = true
-    var gateway: String? = "172.17.0.1"
+    /// Docker 20.10's default bridge, on a host where docker0 was left by an earlier dockerd: with its gateway.
+    var bridge: BridgeNetwork? = BridgeNetwork(
+        ipv4: .init(subnet: Subnet("172.17.0.0/16"), gateway: "172.17.0.1"), interface: "docker0")
 
     func set(_ snapshot: ContainerSnapshot?, named name: String) { containers[name] = snapshot }
     func setReachable(_ value: Bool) { reachable = value }
@@ -35,9 +37,9 @@ actor FakeDocker: DockerAPI {
         }
     }
 
-    func bridgeGateway() async throws -> String? {
+    func bridgeNetwork() async throws -> BridgeNetwork? {
         guard reachable else { throw PresenceError(.dockerUnreachable, "docker is down") }
-        return gateway
+        return bridge
     }
 }
 
@@ -132,7 +134,8 @@ struct ReconcilerTests {
     ) throws -> Reconciler {
         Reconciler(
             selection: try ContainerSelection(names: names, all: all), docker: docker, store: store,
-            layout: try KeyLayout(template: prefix, hostname: "h1"), hostIP: hostIP, ttl: ttl, heartbeat: heartbeat,
+            layout: try KeyLayout(template: prefix, hostname: "h1"), hostIP: hostIP.map { .address($0) }, ttl: ttl,
+            heartbeat: heartbeat,
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 
@@ -151,11 +154,37 @@ struct ReconcilerTests {
         #expect(await store.keys == ["/containers/web/80/host": "172.17.0.1", "/containers/web/80/port": "8080"])
     }
 
-    @Test func fallsBackToTheOriginalHostIPWhenDockerReportsNoGateway() async throws {
+    /// A fresh Docker 20.10 lists its bridge's subnet without a gateway; the bridge has the subnet's first host.
+    @Test func aBridgeWithoutGatewayIsAtTheFirstHostOfItsSubnet() async throws {
         await docker.set(Self.web(), named: "web")
-        await docker.setGateway(nil)
+        await docker.setBridge(BridgeNetwork(ipv4: .init(subnet: Subnet("198.51.100.0/24")), interface: "docker0"))
+        try await reconciler().resync()
+        #expect(await store.keys["/containers/web/80/host"] == "198.51.100.1")
+    }
+
+    @Test func aContainersGatewayStandsInForAnEngineWithoutABridge() async throws {
+        var web = Self.web()
+        web.bridgeGateway = "198.51.100.1"
+        await docker.set(web, named: "web")
+        await docker.setBridge(nil)
+        try await reconciler().resync()
+        #expect(await store.keys["/containers/web/80/host"] == "198.51.100.1")
+    }
+
+    @Test func theOriginalHostIPOnlyWhenNothingIsKnown() async throws {
+        await docker.set(Self.web(), named: "web")
+        await docker.setBridge(nil)
         try await reconciler().resync()
         #expect(await store.keys["/containers/web/80/host"] == "172.17.42.1")
+    }
+
+    @Test func aChangedBridgeRewritesEveryRegistrationAtTheNextResync() async throws {
+        await docker.set(Self.web(), named: "web")
+        let reconciler = try reconciler()
+        try await reconciler.resync()
+        await docker.setBridge(BridgeNetwork(ipv4: .init(subnet: Subnet("203.0.113.0/24"), gateway: "203.0.113.1")))
+        try await reconciler.resync()
+        #expect(await store.keys["/containers/web/80/host"] == "203.0.113.1")
     }
 
     @Test func anUnchangedContainerCostsOnlyTheKeepAlive() async throws {
@@ -382,5 +411,5 @@ struct ReconcilerTests {
 }
 
 extension FakeDocker {
-    func setGateway(_ value: String?) { gateway = value }
+    func setBridge(_ value: BridgeNetwork?) { bridge = value }
 }

@@ -51,7 +51,7 @@ struct SelectionTests {
     @Test func presencePortsRegistersOnlyThosePorts() throws {
         let decision = decide(
             Self.container(labels: ["presence.ports": "80, 53/udp"]), try ContainerSelection(all: true))
-        guard case .register(_, let ports) = decision else {
+        guard case .register(_, let ports, _) = decision else {
             Issue.record("\(decision)")
             return
         }
@@ -60,7 +60,7 @@ struct SelectionTests {
 
     @Test func presenceNameRenamesTheRegistration() throws {
         let decision = decide(Self.container(labels: ["presence.name": "api"]), try ContainerSelection(all: true))
-        guard case .register(let name, _) = decision else {
+        guard case .register(let name, _, _) = decision else {
             Issue.record("\(decision)")
             return
         }

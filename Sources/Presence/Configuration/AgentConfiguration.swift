@@ -10,8 +10,12 @@ public enum EtcdAPIVersion: String, Sendable, CaseIterable {
 public struct AgentConfiguration: Sendable {
     public var selection: ContainerSelection
     public var layout: KeyLayout
-    /// The address written for ports bound to every interface; `nil` asks Docker for its bridge gateway.
-    public var hostIP: String?
+    /// The IPv4 address written for ports bound to every interface; `nil` asks Docker for its bridge's.
+    public var hostIP: HostAddressSetting?
+    /// The IPv6 address written for ports bound only to `::`; `nil` asks Docker for its bridge's IPv6 gateway.
+    public var hostIP6: HostAddressSetting?
+    /// Host or container addresses, and on which network.
+    public var addressing: Addressing
     public var etcdAPI: EtcdAPIVersion
     public var etcdEndpoints: [EtcdEndpoint]
     /// The CA, client certificate and key for https endpoints; nil trusts the system's roots and sends no certificate.
@@ -39,6 +43,9 @@ public struct AgentConfiguration: Sendable {
         domain: String? = nil,
         hostname: String = "localhost",
         hostIP: String? = nil,
+        hostIP6: String? = nil,
+        address: AddressMode = .host,
+        network: String? = nil,
         etcdAPI: EtcdAPIVersion = .v3,
         etcdEndpoints: [EtcdEndpoint] = [EtcdEndpoint(host: "127.0.0.1")],
         etcdTLS: EtcdTLS? = nil,
@@ -64,8 +71,12 @@ public struct AgentConfiguration: Sendable {
                 "--resync (\(resync.seconds) s) must not be below --interval (\(interval.seconds) s)")
         }
         guard shutdownTimeout > .zero else { throw ConfigurationError("--shutdown-timeout must be above 0 seconds") }
-        if let hostIP, hostIP.isEmpty || hostIP.contains(where: { $0 == "/" || $0 == " " }) {
-            throw ConfigurationError("--host-ip '\(hostIP)' is not an address")
+        if let network, address != .container {
+            throw ConfigurationError(
+                "--network '\(network)' chooses the network of container addresses; add --address container")
+        }
+        if let network, network.isEmpty || network.contains(where: \.isWhitespace) {
+            throw ConfigurationError("--network '\(network)' is not a network name")
         }
         guard !etcdEndpoints.isEmpty else { throw ConfigurationError("--etcd-endpoints needs at least one URL") }
         if let etcdTLS, !etcdEndpoints.contains(where: { $0.scheme == .https }) {
@@ -77,7 +88,13 @@ public struct AgentConfiguration: Sendable {
         self.selection = selection
         let formats = try RegistrationFormat.resolve(formats, domain: domain, hostname: hostname)
         self.layout = try KeyLayout(template: prefix, hostname: hostname, formats: formats)
-        self.hostIP = hostIP
+        self.hostIP = try hostIP.map { text throws(ConfigurationError) in
+            try HostAddressSetting(parsing: text, family: .ipv4)
+        }
+        self.hostIP6 = try hostIP6.map { text throws(ConfigurationError) in
+            try HostAddressSetting(parsing: text, family: .ipv6)
+        }
+        self.addressing = Addressing(mode: address, network: network)
         self.etcdAPI = etcdAPI
         self.etcdEndpoints = etcdEndpoints
         self.etcdTLS = etcdTLS

@@ -9,8 +9,8 @@ public protocol DockerAPI: Sendable {
     /// The container with this id or name, or `nil` when Docker knows no such container.
     func container(named name: String) async throws -> ContainerSnapshot?
 
-    /// The gateway of Docker's default `bridge` network, when the Engine API reports one.
-    func bridgeGateway() async throws -> String?
+    /// Docker's default `bridge` network, or `nil` when the engine has none (Podman, `--bridge none`).
+    func bridgeNetwork() async throws -> BridgeNetwork?
 }
 
 /// One entry of `GET /containers/json`: enough to select a container without inspecting it.

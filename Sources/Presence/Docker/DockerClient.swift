@@ -110,10 +110,10 @@ public actor DockerClient: DockerAPI {
         }
     }
 
-    public func bridgeGateway() async throws -> String? {
+    public func bridgeNetwork() async throws -> BridgeNetwork? {
         let response = try await get("/networks/bridge")
         switch response.status {
-        case .ok: return (try? response.decode(DockerNetworkResponse.self))?.ipv4Gateway
+        case .ok: return (try? response.decode(DockerNetworkResponse.self))?.bridgeNetwork
         case .notFound: return nil
         default: throw unexpected(response, what: "inspect of the bridge network")
         }

@@ -16,17 +16,22 @@ public struct DockerEventWatcher: Service {
 
     private let docker: DockerClient
     private let selection: ContainerSelection
+    private let inspectsOnNetworkEvents: Bool
     private let queue: WorkQueue
     private let heartbeat: DockerHeartbeat
     private let logger: Logger
     private let metrics: PresenceMetrics
 
+    /// - Parameter inspectsOnNetworkEvents: inspect any container a network is connected to or disconnected
+    ///   from, not only those registered: with container addresses, a container skipped for being on several
+    ///   networks may have one left.
     public init(
-        docker: DockerClient, selection: ContainerSelection, queue: WorkQueue, heartbeat: DockerHeartbeat,
-        logger: Logger, metrics: PresenceMetrics = .disabled
+        docker: DockerClient, selection: ContainerSelection, inspectsOnNetworkEvents: Bool = false,
+        queue: WorkQueue, heartbeat: DockerHeartbeat, logger: Logger, metrics: PresenceMetrics = .disabled
     ) {
         self.docker = docker
         self.selection = selection
+        self.inspectsOnNetworkEvents = inspectsOnNetworkEvents
         self.queue = queue
         self.heartbeat = heartbeat
         self.logger = logger
@@ -88,7 +93,9 @@ public struct DockerEventWatcher: Service {
                             if event.provesNotServing {
                                 queue.add(notServing: id)
                             } else {
-                                queue.add(container: id, onlyIfRegistered: !event.mightSelect(selection))
+                                let mightSelect =
+                                    event.mightSelect(selection) || (inspectsOnNetworkEvents && event.type == "network")
+                                queue.add(container: id, onlyIfRegistered: !mightSelect)
                             }
                         }
                     case .malformed(let reason):

@@ -27,17 +27,50 @@ struct DockerInspectResponse: Decodable {
         }
     }
 
+    struct Network: Decodable {
+        var ipAddress: String?
+        var globalIPv6Address: String?
+        var ipv6Gateway: String?
+        enum CodingKeys: String, CodingKey {
+            case ipAddress = "IPAddress"
+            case globalIPv6Address = "GlobalIPv6Address"
+            case ipv6Gateway = "IPv6Gateway"
+        }
+
+        var attachment: NetworkAttachment {
+            NetworkAttachment(
+                ipv4Address: ipAddress.nonEmpty, ipv6Address: globalIPv6Address.nonEmpty,
+                ipv6Gateway: ipv6Gateway.nonEmpty)
+        }
+    }
+
     struct NetworkSettings: Decodable {
         var ports: [String: [Binding]?]?
+        var gateway: String?
+        var networks: [String: Network?]?
         enum CodingKeys: String, CodingKey {
             case ports = "Ports"
+            case gateway = "Gateway"
+            case networks = "Networks"
         }
     }
 
     struct Config: Decodable {
         var labels: [String: String]?
+        var exposedPorts: [String: EmptyObject?]?
         enum CodingKeys: String, CodingKey {
             case labels = "Labels"
+            case exposedPorts = "ExposedPorts"
+        }
+    }
+
+    /// The `{}` each exposed port maps to.
+    struct EmptyObject: Decodable {}
+
+    struct HostConfig: Decodable {
+        var networkMode: String?
+        enum CodingKeys: String, CodingKey {
+            case networkMode = "NetworkMode"
         }
     }
 
@@ -46,6 +79,7 @@ struct DockerInspectResponse: Decodable {
     var state: State?
     var networkSettings: NetworkSettings?
     var config: Config?
+    var hostConfig: HostConfig?
 
     enum CodingKeys: String, CodingKey {
         case id = "Id"
@@ -53,12 +87,19 @@ struct DockerInspectResponse: Decodable {
         case state = "State"
         case networkSettings = "NetworkSettings"
         case config = "Config"
+        case hostConfig = "HostConfig"
     }
 
     var snapshot: ContainerSnapshot {
         var bindings: [PortBinding] = []
+        var exposed = Set<ExposedPort>()
+        for key in (config?.exposedPorts ?? [:]).keys {
+            guard let (port, transport) = DockerInspectResponse.parsePortKey(key) else { continue }
+            exposed.insert(ExposedPort(containerPort: port, transport: transport))
+        }
         for (key, list) in networkSettings?.ports ?? [:] {
             guard let (port, transport) = DockerInspectResponse.parsePortKey(key) else { continue }
+            exposed.insert(ExposedPort(containerPort: port, transport: transport))
             for binding in list ?? [] {
                 guard let hostPort = binding.hostPort.flatMap({ Int($0) }), (1...65535).contains(hostPort) else {
                     continue
@@ -77,7 +118,11 @@ struct DockerInspectResponse: Decodable {
             isPaused: state?.paused ?? false,
             health: state?.health?.status.flatMap { $0.isEmpty || $0 == "none" ? nil : $0 },
             bindings: bindings,
-            labels: config?.labels ?? [:]
+            labels: config?.labels ?? [:],
+            exposedPorts: exposed.sorted(),
+            networks: (networkSettings?.networks ?? [:]).compactMapValues { $0?.attachment },
+            usesHostNetwork: hostConfig?.networkMode == "host",
+            bridgeGateway: networkSettings?.gateway.nonEmpty
         )
     }
 
@@ -91,28 +136,10 @@ struct DockerInspectResponse: Decodable {
     }
 }
 
-/// The part of `GET /networks/bridge` the agent reads.
-struct DockerNetworkResponse: Decodable {
-    struct IPAM: Decodable {
-        struct Config: Decodable {
-            var gateway: String?
-            enum CodingKeys: String, CodingKey {
-                case gateway = "Gateway"
-            }
-        }
-        var config: [Config]?
-        enum CodingKeys: String, CodingKey {
-            case config = "Config"
-        }
-    }
-
-    var ipam: IPAM?
-    enum CodingKeys: String, CodingKey {
-        case ipam = "IPAM"
-    }
-
-    /// The first IPv4 gateway: registrations are dialled over IPv4 unless a binding says otherwise.
-    var ipv4Gateway: String? {
-        ipam?.config?.compactMap(\.gateway).first { !$0.isEmpty && !$0.contains(":") }
+extension String? {
+    /// The string, or `nil` when it is empty: Docker reports an absent address as "".
+    var nonEmpty: String? {
+        guard let self, !self.isEmpty else { return nil }
+        return self
     }
 }

@@ -6,6 +6,8 @@ public enum ContainerLabels {
     public static let ports = "presence.ports"
     /// `presence.name=NAME`: register under this name instead of the container's.
     public static let name = "presence.name"
+    /// `presence.network=NETWORK`: with `--address container`, register its address on this network.
+    public static let network = "presence.network"
 
     /// Parses `presence.ports`: comma-separated `PORT` or `PORT/PROTOCOL`; `nil` if any entry is malformed.
     static func parsePorts(_ text: String) -> Set<String>? {

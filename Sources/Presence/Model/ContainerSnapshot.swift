@@ -10,6 +10,15 @@ public struct ContainerSnapshot: Sendable, Equatable {
     /// Every published port binding, in the order Docker reports them.
     public var bindings: [PortBinding]
     public var labels: [String: String]
+    /// Every port the container exposes (`EXPOSE`, `--expose` or `-p`), published or not, in port order.
+    public var exposedPorts: [ExposedPort]
+    /// The Docker networks it is attached to, by network name.
+    public var networks: [String: NetworkAttachment]
+    /// True when it shares the host's network stack (`--network host`): its ports are the host's.
+    public var usesHostNetwork: Bool
+    /// The gateway of its default bridge network as the engine reports it (`NetworkSettings.Gateway`): the
+    /// host's address on that bridge.
+    public var bridgeGateway: String?
 
     public init(
         name: String,
@@ -18,7 +27,11 @@ public struct ContainerSnapshot: Sendable, Equatable {
         isPaused: Bool = false,
         health: String? = nil,
         bindings: [PortBinding],
-        labels: [String: String] = [:]
+        labels: [String: String] = [:],
+        exposedPorts: [ExposedPort] = [],
+        networks: [String: NetworkAttachment] = [:],
+        usesHostNetwork: Bool = false,
+        bridgeGateway: String? = nil
     ) {
         self.name = name
         self.id = id
@@ -27,6 +40,10 @@ public struct ContainerSnapshot: Sendable, Equatable {
         self.health = health
         self.bindings = bindings
         self.labels = labels
+        self.exposedPorts = exposedPorts
+        self.networks = networks
+        self.usesHostNetwork = usesHostNetwork
+        self.bridgeGateway = bridgeGateway
     }
 
     /// True while its processes run, are not frozen, and (with `respectingHealth`) any healthcheck passes.

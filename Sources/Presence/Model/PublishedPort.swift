@@ -23,33 +23,60 @@ public struct PublishedPort: Sendable, Hashable, Comparable {
         (lhs.containerPort, lhs.transport) < (rhs.containerPort, rhs.transport)
     }
 
-    /// Reduces Docker's bindings to one published port per container port and transport.
+    /// Reduces Docker's bindings to one published port per container port and transport, at an address a
+    /// consumer can dial.
     ///
-    /// Docker binds `0.0.0.0` and `::` for one `-p`; the IPv4 binding wins so each port is registered once.
-    /// Wildcard addresses (including the empty one Podman reports) become `defaultHost`.
-    public static func from(_ bindings: [PortBinding], defaultHost: String) -> [PublishedPort] {
-        var chosen: [String: PortBinding] = [:]
-        var order: [String] = []
+    /// Docker binds `0.0.0.0` and `::` for one `-p`; an IPv4 binding wins so each port is registered once. A
+    /// wildcard address (including the empty one Podman reports) becomes the host's address of its family; a
+    /// port bound only to `::` when no IPv6 address of the host is known is left out, and named in
+    /// `unaddressable`, rather than registered at an IPv4 address where nothing listens.
+    public static func from(
+        _ bindings: [PortBinding], hosts: HostAddresses
+    ) -> (ports: [PublishedPort], unaddressable: [String]) {
+        var byPort: [ExposedPort: [PortBinding]] = [:]
         for binding in bindings where binding.hostPort > 0 && binding.containerPort > 0 {
-            let id = "\(binding.containerPort)/\(binding.transport)"
-            guard let current = chosen[id] else {
-                chosen[id] = binding
-                order.append(id)
+            byPort[ExposedPort(containerPort: binding.containerPort, transport: binding.transport), default: []]
+                .append(binding)
+        }
+        var ports: [PublishedPort] = []
+        var unaddressable: [String] = []
+        for (port, candidates) in byPort.sorted(by: { $0.key < $1.key }) {
+            let chosen =
+                candidates.first { !$0.isIPv6 } ?? candidates.first { !$0.isWildcard } ?? candidates[0]
+            let host: String?
+            if !chosen.isWildcard {
+                host = chosen.hostIP
+            } else if chosen.isIPv6 {
+                host = hosts.ipv6
+            } else {
+                host = hosts.ipv4
+            }
+            guard let host else {
+                unaddressable.append("\(port.containerPort)/\(port.transport)")
                 continue
             }
-            if current.isIPv6 && !binding.isIPv6 {
-                chosen[id] = binding
-            }
-        }
-        return order.compactMap { chosen[$0] }
-            .map {
+            ports.append(
                 PublishedPort(
-                    containerPort: $0.containerPort,
-                    transport: $0.transport,
-                    host: $0.isWildcard ? defaultHost : $0.hostIP,
-                    hostPort: $0.hostPort
-                )
-            }
-            .sorted()
+                    containerPort: port.containerPort, transport: port.transport, host: host,
+                    hostPort: chosen.hostPort))
+        }
+        return (ports, unaddressable)
     }
+
+    /// The host's address for each of `exposed`, on the same port number: a container on the host's network
+    /// listens on the host itself.
+    public static func onHost(_ exposed: [ExposedPort], host: String) -> [PublishedPort] {
+        exposed.map {
+            PublishedPort(
+                containerPort: $0.containerPort, transport: $0.transport, host: host, hostPort: $0.containerPort)
+        }
+    }
+
+    /// The container's own address for each of `exposed`, on the container port.
+    public static func inContainer(_ exposed: [ExposedPort], address: String) -> [PublishedPort] {
+        onHost(exposed, host: address)
+    }
+
+    /// The address as it stands before a `:port`: bracketed when it is IPv6.
+    public var dialHost: String { host.contains(":") ? "[\(host)]" : host }
 }

@@ -8,21 +8,22 @@ import Logging
 /// failure that concerns everything (the lease is gone, or a server twice in a row did not answer) ends the pass
 /// and the caller retries it.
 public actor Reconciler {
-    /// The host address written when Docker reports no bridge gateway: the original agent's value.
-    public static let fallbackHostIP = "172.17.42.1"
+    /// The host address written when nothing at all is known of the host's: the original agent's value.
+    public static let fallbackHostIP = HostAddressResolver.fallbackIPv4
 
     private let selection: ContainerSelection
     private let docker: any DockerAPI
     private let store: any RegistrationStore
     private let layout: KeyLayout
-    private let configuredHostIP: String?
+    private let addressing: Addressing
+    private var hostAddresses: HostAddressResolver
+    private var lastAnnouncedHostAddresses: HostAddresses?
     private let respectingHealth: Bool
     private let ttl: Duration
     private let heartbeat: DockerHeartbeat
     private let logger: Logger
     private let metrics: PresenceMetrics
     private var state: RegistrationStateMachine
-    private var discoveredHostIP: String?
     private var hasCleanedUpForeignKeys = false
     private var abandoned = false
     private var driftCheckUnavailable = false
@@ -34,7 +35,9 @@ public actor Reconciler {
         docker: any DockerAPI,
         store: any RegistrationStore,
         layout: KeyLayout,
-        hostIP: String?,
+        hostIP: HostAddressSetting? = nil,
+        hostIP6: HostAddressSetting? = nil,
+        addressing: Addressing = .host,
         respectingHealth: Bool = true,
         ttl: Duration,
         heartbeat: DockerHeartbeat = DockerHeartbeat(),
@@ -45,7 +48,8 @@ public actor Reconciler {
         self.docker = docker
         self.store = store
         self.layout = layout
-        self.configuredHostIP = hostIP
+        self.hostAddresses = HostAddressResolver(ipv4: hostIP, ipv6: hostIP6)
+        self.addressing = addressing
         self.respectingHealth = respectingHealth
         self.ttl = ttl
         self.heartbeat = heartbeat
@@ -67,7 +71,9 @@ public actor Reconciler {
     ///
     /// `keepAliveDue` is asked between requests, so a long pass never starves the keep-alive.
     public func resync(keepAliveDue: @Sendable () -> Bool = { false }) async throws {
-        let host = try await hostIP()
+        // Looked at anew on every resync: the bridge or the named interface may have changed meanwhile, and then
+        // every registration is rewritten in this pass.
+        try await refreshHostAddresses()
         let summaries = try await docker.listContainers()
         heartbeat.beat()
         // In id order: of two new containers that claim one name, which wins does not depend on Docker's listing.
@@ -77,7 +83,7 @@ public actor Reconciler {
         var strikes = Strikes()
         for summary in selected {
             if keepAliveDue() { try await keepAlive() }
-            try await observe(summary.id, name: summary.name, host: host, strikes: &strikes)
+            try await observe(summary.id, name: summary.name, strikes: &strikes)
         }
         if layout.isHostScoped && !hasCleanedUpForeignKeys {
             for directory in state.removeLeftovers(existing: try await store.registeredDirectories()) {
@@ -95,11 +101,11 @@ public actor Reconciler {
     public func reconcile(
         _ ids: Set<String>, ifKnown: Set<String> = [], keepAliveDue: @Sendable () -> Bool = { false }
     ) async throws {
-        let host = try await hostIP()
+        if !hostAddresses.isRefreshed { try await refreshHostAddresses() }
         var strikes = Strikes()
         for id in ids.union(ifKnown.filter { state.isKnown($0) }).sorted() {
             if keepAliveDue() { try await keepAlive() }
-            try await observe(id, name: id, host: host, strikes: &strikes)
+            try await observe(id, name: id, strikes: &strikes)
         }
         try await execute(keepAliveDue: keepAliveDue, strikes: &strikes)
     }
@@ -169,7 +175,7 @@ public actor Reconciler {
     // MARK: - Docker
 
     /// Asks Docker about one container and feeds the answer to the state machine; a failure is the container's.
-    private func observe(_ id: String, name: String, host: String, strikes: inout Strikes) async throws {
+    private func observe(_ id: String, name: String, strikes: inout Strikes) async throws {
         let snapshot: ContainerSnapshot?
         do {
             snapshot = try await docker.container(named: id)
@@ -186,18 +192,35 @@ public actor Reconciler {
             state.containerGone(id)
             return
         }
+        hostAddresses.learn(from: snapshot)
         let decision = RegistrationDecision.decide(
-            snapshot, selection: selection, hostIP: host, respectingHealth: respectingHealth)
+            snapshot, selection: selection, addressing: addressing, hosts: announcedHostAddresses(),
+            respectingHealth: respectingHealth)
         state.observe(snapshot.id, containerName: snapshot.name, decision: decision)
     }
 
-    private func hostIP() async throws -> String {
-        if let configuredHostIP { return configuredHostIP }
-        if let discoveredHostIP { return discoveredHostIP }
-        let gateway = try await docker.bridgeGateway() ?? Reconciler.fallbackHostIP
-        logger.info("host address for wildcard bindings", metadata: ["host": "\(gateway)"])
-        discoveredHostIP = gateway
-        return gateway
+    private func refreshHostAddresses() async throws {
+        let bridge = hostAddresses.needsBridge ? try await docker.bridgeNetwork() : nil
+        try hostAddresses.refresh(bridge: bridge)
+    }
+
+    /// The host's addresses, logged whenever they change; a warning when nothing told the IPv4 one.
+    private func announcedHostAddresses() -> HostAddresses {
+        let (addresses, source) = hostAddresses.current
+        guard addresses != lastAnnouncedHostAddresses else { return addresses }
+        lastAnnouncedHostAddresses = addresses
+        var metadata: Logger.Metadata = ["host": "\(addresses.ipv4)", "from": "\(source.rawValue)"]
+        if let ipv6 = addresses.ipv6 { metadata["host6"] = "\(ipv6)" }
+        if source == .fallback {
+            logger.warning(
+                """
+                Docker reports no address of this host on its bridge; writing \(addresses.ipv4) for ports bound to \
+                every interface, which may not exist here: set --host-ip
+                """, metadata: metadata)
+        } else {
+            logger.info("host address for ports bound to every interface", metadata: metadata)
+        }
+        return addresses
     }
 
     // MARK: - etcd

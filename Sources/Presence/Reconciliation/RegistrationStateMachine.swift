@@ -102,10 +102,11 @@ public struct RegistrationStateMachine: Sendable {
         displayNames[id] = containerName
         if failures[id]?.operation == .inspect { failures[id] = nil }
         switch decision {
-        case .register(let name, let ports) where !ports.isEmpty:
+        case .register(let name, let ports, let warnings) where !ports.isEmpty:
+            for warning in warnings { note(id, "partial:\(warning)", warning, level: .warning) }
             let registration = Registration(
                 name: name, keys: layout.keys(container: name, id: id, ports: ports),
-                ports: ports.map { "\($0.containerPort)/\($0.transport)=\($0.host):\($0.hostPort)" })
+                ports: ports.map { "\($0.containerPort)/\($0.transport)=\($0.dialHost):\($0.hostPort)" })
             if var candidate = candidates[id], candidate.registration.name == name {
                 candidate.registration = registration
                 candidates[id] = candidate
@@ -114,9 +115,10 @@ public struct RegistrationStateMachine: Sendable {
                     registration: registration, directories: Set(layout.directories(of: name)), claim: nextClaim)
                 nextClaim += 1
             }
-        case .register:
+        case .register(_, _, let warnings):
             candidates[id] = nil
-            note(id, "unpublished", "container runs but publishes no selected port; nothing to register")
+            for warning in warnings { note(id, "partial:\(warning)", warning, level: .warning) }
+            note(id, "unpublished", "container runs but has no selected port to register")
         case .skip(let reason):
             let mattered = candidates[id] != nil || held[id] != nil || namedSelection.contains(containerName)
             candidates[id] = nil
