@@ -36,14 +36,17 @@ die() { printf '[install-deps] ERROR: %s\n' "$*" >&2; exit 1; }
 #     slirp4netns uidmap fuse-overlayfs catatonit
 #                            rootless networking, id maps, overlay without root,
 #                            and the init behind `--init`
-#   docker-compose           deploy/compose.yaml is tested with it (v1, 1.29.2)
+#   docker-compose           deploy/compose.yaml and a scaled project's addresses
+#                            are tested with it (v1, 1.29.2)
+#   iproute2                 `ip`: the tests read the bridges' addresses from the
+#                            kernel, and a leftover docker0 is deleted with it
 #   systemd                  systemd-analyze verifies deploy/presence.service
 PACKAGES=(
     etcd-server etcd-client docker.io iptables busybox-static
     curl socat openssl ca-certificates tar util-linux libc-bin
     podman conmon runc netavark aardvark-dns containernetworking-plugins
     slirp4netns uidmap fuse-overlayfs catatonit
-    docker-compose systemd
+    docker-compose systemd iproute2
 )
 
 is_installed() {

@@ -540,6 +540,18 @@ check_no_foreign_dockerd() {
     done
 }
 
+# Deletes a docker0 left by an earlier dockerd, so that ours starts as on a
+# new host and creates the bridge itself: Docker 20.10 then lists the bridge's
+# subnet without a gateway, the case the agent must get right. Only called
+# once check_no_foreign_dockerd found no other dockerd in this network
+# namespace, so the bridge is nobody's.
+remove_leftover_bridge() {
+    if ip link show docker0 >/dev/null 2>&1; then
+        log "deleting the docker0 bridge left by an earlier dockerd, so that ours starts as on a new host"
+        ip link delete docker0 || die "could not delete the leftover docker0 bridge"
+    fi
+}
+
 start_servers() {
     use_engines "${PRESENCE_ENGINES:-debian12}"
     command -v docker >/dev/null || die "docker CLI not found; run scripts/install-deps.sh"
@@ -556,6 +568,7 @@ start_servers() {
         stop_servers
     fi
     check_no_foreign_dockerd
+    remove_leftover_bridge
 
     mkdir -p "$DIR"
     touch "$DIR/$MARKER"

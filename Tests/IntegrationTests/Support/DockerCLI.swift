@@ -50,13 +50,31 @@ struct DockerCLI {
         _ = try? shell(["docker", "-H", host, "rm", "-f"] + names, allowFailure: true)
     }
 
-    /// The gateway the agent should write for wildcard bindings: the bridge network's, as Docker reports it.
+    /// The address consumers dial for ports bound to every interface: the kernel's own IPv4 address on the
+    /// interface of Docker's default bridge, never an Engine API field that the agent reads itself.
     func expectedHostIP() async throws -> String {
-        let gateway = try await docker([
-            "network", "inspect", "bridge", "--format", "{{range .IPAM.Config}}{{.Gateway}} {{end}}",
+        try await kernelAddress(ofInterface: try await bridgeInterface("bridge"), family: "-4")
+    }
+
+    /// The host interface of a bridge network: `docker0` for the default one, `br-` and the id's first 12
+    /// characters for user-defined ones unless the network names one.
+    func bridgeInterface(_ network: String) async throws -> String {
+        let named = try await docker([
+            "network", "inspect", network, "--format", #"{{index .Options "com.docker.network.bridge.name"}}"#,
         ])
-        .split(separator: " ").first { !$0.contains(":") }
-        return gateway.map(String.init) ?? "172.17.42.1"
+        if !named.isEmpty && named != "<no value>" { return named }
+        let id = try await docker(["network", "inspect", network, "--format", "{{.Id}}"])
+        return "br-" + id.prefix(12)
+    }
+
+    /// The first address of `family` (`-4` or `-6`, global scope) the kernel gives `interface`.
+    func kernelAddress(ofInterface interface: String, family: String) async throws -> String {
+        let output = try await shell(["ip", family, "-o", "addr", "show", "dev", interface, "scope", "global"])
+        let words = output.split(whereSeparator: \.isWhitespace)
+        guard let inet = words.firstIndex(where: { $0 == "inet" || $0 == "inet6" }), inet + 1 < words.count else {
+            throw ShellError(command: "ip \(family) addr show dev \(interface)", status: 0, output: output)
+        }
+        return String(words[inet + 1].prefix { $0 != "/" })
     }
 
     /// The host port Docker chose for `containerPort` (such as `80/tcp`) of a container.
