@@ -113,6 +113,8 @@ public struct Agent: Sendable {
                 "etcd-tls": "\(configuration.etcdTLS?.optionNames.joined(separator: ",") ?? "none")",
                 "etcd-user": "\(configuration.etcdCredentials?.user ?? "none")",
                 "docker": "\(configuration.dockerHost)",
+                "address": "\(configuration.addressing.mode.rawValue)",
+                "network": "\(configuration.addressing.network ?? "-")",
                 "metrics": "\(configuration.metricsAddress?.description ?? "off")",
             ])
         warnAboutEtcdSecurity()

@@ -25,7 +25,11 @@ struct PresenceCommand: AsyncParsableCommand {
             deleted on SIGTERM or SIGINT, and expire by themselves if the agent or its host dies.
 
             Labels on a container refine it: presence.ignore=true leaves it out, presence.ports=80,443/udp
-            registers only those ports, presence.name=NAME registers it under another name.
+            registers only those ports, presence.name=NAME registers it under another name,
+            presence.network=NETWORK chooses the network of --address container.
+
+            The host address is this host's on Docker's bridge, or --host-ip (an address or an interface);
+            --address container registers each container's own address and container port instead.
 
             --format json writes one key per port holding JSON instead, --format skydns records for CoreDNS;
             'presence list' prints what is registered. Every option can also be set as PRESENCE_<OPTION>

@@ -165,7 +165,7 @@ _presence() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--all --ignore-health --version -h --help)
     local -a repeating_options=(--container --label --format)
-    local -a non_repeating_options=(--prefix --domain --hostname --host-ip --etcd-api --etcd-endpoints --etcd-cacert --etcd-cert --etcd-key --etcd-user --etcd-password-file --ttl --interval --resync --docker-host --shutdown-timeout --metrics-address --log-level --log-format)
+    local -a non_repeating_options=(--prefix --domain --hostname --address --network --host-ip --host-ip6 --etcd-api --etcd-endpoints --etcd-cacert --etcd-cert --etcd-key --etcd-user --etcd-password-file --ttl --interval --resync --docker-host --shutdown-timeout --metrics-address --log-level --log-format)
     __presence_offer_flags_options 0
 
     # Offer option value completions
@@ -189,7 +189,17 @@ _presence() {
     '--hostname')
         return
         ;;
+    '--address')
+        __presence_add_completions -W 'host'$'\n''container'
+        return
+        ;;
+    '--network')
+        return
+        ;;
     '--host-ip')
+        return
+        ;;
+    '--host-ip6')
         return
         ;;
     '--etcd-api')

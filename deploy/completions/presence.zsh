@@ -41,6 +41,7 @@ _presence() {
 
     local -i ret=1
     local -ar ___format=('keys' 'json' 'skydns')
+    local -ar ___address=('host' 'container')
     local -ar ___etcd_api=('v3' 'v2')
     local -ar ___log_level=('trace' 'debug' 'info' 'notice' 'warning' 'error' 'critical')
     local -ar ___log_format=('text' 'json')
@@ -52,7 +53,10 @@ _presence() {
         '*--format[What consumers read\: keys (the layout above), json (one key per port holding JSON) or skydns (CoreDNS records, needs --domain); repeatable. Env\: PRESENCE_FORMAT (comma-separated). (default\: keys)]:format:{__presence_complete "${___format[@]}"}'
         '--domain[The DNS zone of --format skydns (e.g. containers.example.org); {hostname} is replaced. Env\: PRESENCE_DOMAIN.]:domain:'
         '--hostname[The name {hostname} in --prefix and --domain stands for. Env\: PRESENCE_HOSTNAME. (default\: this host'\''s name)]:hostname:'
-        '--host-ip[The address written for ports bound to 0.0.0.0, \:\: or nothing. Env\: PRESENCE_HOST_IP.]:host-ip:'
+        '--address[What a registration gives consumers\: host (the host'\''s address and the published port) or container (the container'\''s address on a Docker network and the container port, for every exposed port, published or not). Env\: PRESENCE_ADDRESS.]:mode:{__presence_complete "${___address[@]}"}'
+        '--network[With --address container, the Docker network whose addresses are registered. Env\: PRESENCE_NETWORK. (default\: a container'\''s presence.network label, else its only network; a container on several networks with neither is skipped with a warning)]:network:'
+        '--host-ip[The IPv4 address written for ports bound to 0.0.0.0 or nothing, and for containers on the host'\''s network\: an address, or an interface of the host whose address is used (eth0), read again on every resync. Env\: PRESENCE_HOST_IP. (default\: this host'\''s address on Docker'\''s bridge)]:address-or-interface:'
+        '--host-ip6[The IPv6 address written for ports bound only to \:\:, an address or an interface. Without it, the IPv6 gateway of Docker'\''s bridge or of the container'\''s network; with neither, such ports are skipped with a warning. Env\: PRESENCE_HOST_IP6.]:address-or-interface:'
         '--etcd-api[The etcd API to write through\: v3 (leases) or v2 (TTL directories). Env\: PRESENCE_ETCD_API.]:etcd-api:{__presence_complete "${___etcd_api[@]}"}'
         '--etcd-endpoints[Comma-separated etcd URLs, tried in turn. Env\: PRESENCE_ETCD_ENDPOINTS or ETCD_ENDPOINTS. (default\: http\://127.0.0.1\:2379)]:etcd-endpoints:'
         '--etcd-cacert[CA certificate (PEM) that signed etcd'\''s certificate. Env\: PRESENCE_ETCD_CACERT or ETCDCTL_CACERT.]:path:'
