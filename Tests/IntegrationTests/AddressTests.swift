@@ -81,6 +81,19 @@ struct AddressTests {
         #expect(try await agent.terminate().status == 0)
     }
 
+    /// `--host-ip lo` writes the address the kernel gives the interface, for an agent on the host's network.
+    @Test func hostIPNamesAnInterface() async throws {
+        let prefix = uniquePrefix()
+        let name = uniqueName("interface")
+        defer { docker.remove(name) }
+        let agent = try AgentProcess.start(container: [name], prefix: prefix, extra: ["--host-ip", "lo"])
+        try await serve(name, arguments: ["-p", "80"])
+        let registered = try await registrations(under: prefix, of: [name], agent: agent)
+        #expect(registered.map(\.host) == [try await docker.kernelAddress(ofInterface: "lo", family: "-4")])
+        try await expectDialable(registered, pages: [name: name], from: nil, fromContainer: false)
+        #expect(try await agent.terminate().status == 0)
+    }
+
     // MARK: - User-defined networks
 
     @Test(arguments: ["host", "container"])

@@ -22,6 +22,11 @@ struct UsageTests {
         (["--all", "--prefix", "/a/{host}"], "unknown placeholder {host}"),
         (["--all", "--interval", "10", "--resync", "5"], "--resync"),
         (["--all", "--prefix", "/h/{hostname}", "--hostname", "a/b"], "cannot stand in a key"),
+        (["--all", "--host-ip", "nonexistent9"], "--host-ip nonexistent9: no such network interface here"),
+        (["--all", "--host-ip", "300.1.2.3"], "is neither an IPv4 address nor a network interface name"),
+        (["--all", "--host-ip6", "127.0.0.1"], "is an IPv4 address; give it to --host-ip"),
+        (["--all", "--network", "front"], "add --address container"),
+        (["--all", "--address", "overlay"], "overlay"),
     ]
 
     @Test(arguments: cases)

@@ -33,6 +33,17 @@ struct RegistrationFormatTests {
         #expect(layout.directories(of: "web") == ["/skydns/org/example/containers/web"])
     }
 
+    /// CoreDNS answers AAAA for a record whose host is an IPv6 address: every format carries it as it is.
+    @Test func ipv6AddressesAreWrittenAsTheyAre() throws {
+        let port = [PublishedPort(containerPort: 80, transport: "tcp", host: "2001:db8::7", hostPort: 8080)]
+        let layout = try KeyLayout(
+            template: "/containers", hostname: "h1", formats: [.keys, .json, .skydns(Self.zone)])
+        let keys = layout.keys(container: "web", id: "abc123", ports: port)
+        #expect(keys["/containers/web/80/host"] == "2001:db8::7")
+        #expect(keys["/skydns/org/example/containers/web/80"] == #"{"host":"2001:db8::7","port":8080}"#)
+        #expect(keys.values.filter { $0.contains(#""host":"2001:db8::7""#) }.count == 2, "json and skydns")
+    }
+
     @Test func severalFormatsAtOnceEachHaveADirectory() throws {
         let layout = try KeyLayout(template: "/containers", hostname: "h1", formats: [.keys, .skydns(Self.zone)])
         let keys = layout.keys(container: "Web.1", id: "abc123", ports: Self.ports)

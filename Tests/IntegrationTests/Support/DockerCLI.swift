@@ -67,9 +67,10 @@ struct DockerCLI {
         return "br-" + id.prefix(12)
     }
 
-    /// The first address of `family` (`-4` or `-6`, global scope) the kernel gives `interface`.
+    /// The first address of `family` (`-4`, or `-6` of global scope) the kernel gives `interface`.
     func kernelAddress(ofInterface interface: String, family: String) async throws -> String {
-        let output = try await shell(["ip", family, "-o", "addr", "show", "dev", interface, "scope", "global"])
+        let scope = family == "-6" ? ["scope", "global"] : []
+        let output = try await shell(["ip", family, "-o", "addr", "show", "dev", interface] + scope)
         let words = output.split(whereSeparator: \.isWhitespace)
         guard let inet = words.firstIndex(where: { $0 == "inet" || $0 == "inet6" }), inet + 1 < words.count else {
             throw ShellError(command: "ip \(family) addr show dev \(interface)", status: 0, output: output)
