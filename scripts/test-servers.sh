@@ -352,7 +352,7 @@ stop_servers() {
     if [[ -e $DIR/$MARKER ]]; then
         rm -rf -- "$DIR"
     elif [[ -d $DIR ]]; then
-        rm -rf -- "$DIR"/{data,exec,etcd-data,image-rootfs} \
+        rm -rf -- "$DIR"/{data,exec,etcd-data,image-rootfs,docker-tls} \
             "$DIR"/{docker.sock,docker.pid,dockerd.launch.pid,dockerd.log,etcd.pid,etcd.log,env,engines,.docker.lock}
         rmdir -- "$DIR" 2>/dev/null || true
     fi
@@ -409,9 +409,39 @@ start_etcd() {
     fail_with_log etcd "$logf" "etcd could not bind free ports after 3 attempts"
 }
 
+# dockerd also serves its API over TLS on a loopback TCP port, as dockerd
+# --tlsverify does for remote clients: a CA, a server certificate for
+# 127.0.0.1 and a client certificate, made once per DIR (and kept across
+# start-docker) with openssl. Clients find Docker's usual files (ca.pem,
+# cert.pem, key.pem) in $DOCKER_TLS_DIR/client.
+DOCKER_TLS_DIR=$DIR/docker-tls
+
+make_docker_tls() {
+    [[ -f $DOCKER_TLS_DIR/port ]] && return 0
+    mkdir -p "$DOCKER_TLS_DIR/client"
+    (
+        cd "$DOCKER_TLS_DIR" &&
+            openssl req -x509 -newkey rsa:2048 -nodes -keyout ca-key.pem -out ca.pem -days 7 \
+                -subj "/CN=presence test Docker CA" &&
+            openssl req -newkey rsa:2048 -nodes -keyout server-key.pem -out server.csr -subj "/CN=127.0.0.1" &&
+            printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >server.ext &&
+            openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out server-cert.pem \
+                -days 7 -extfile server.ext &&
+            openssl req -newkey rsa:2048 -nodes -keyout client/key.pem -out client.csr -subj "/CN=presence" &&
+            printf 'extendedKeyUsage=clientAuth\n' >client.ext &&
+            openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out client/cert.pem \
+                -days 7 -extfile client.ext &&
+            cp ca.pem client/ca.pem
+    ) >"$DOCKER_TLS_DIR/openssl.log" 2>&1 ||
+        fail_with_log openssl "$DOCKER_TLS_DIR/openssl.log" "could not make the certificates of Docker's TLS listener"
+    pick_port >"$DOCKER_TLS_DIR/port"
+}
+
 start_dockerd() {
-    local logf=$DIR/dockerd.log pid i
+    local logf=$DIR/dockerd.log pid i tls_port
     mkdir -p "$DIR/data" "$DIR/exec"
+    make_docker_tls
+    tls_port=$(cat "$DOCKER_TLS_DIR/port")
     # The launch pidfile too: a stale one (start-docker) would be read as the
     # new dockerd's pid and look like an instant exit.
     rm -f "$DOCKER_PIDFILE" "$DOCKER_SOCK" "$DIR/dockerd.launch.pid"
@@ -431,6 +461,8 @@ start_dockerd() {
         --exec-root "$DIR/exec" \
         --host "unix://$DOCKER_SOCK" \
         --pidfile "$DOCKER_PIDFILE" \
+        --host "tcp://127.0.0.1:$tls_port" --tlsverify --tlscacert "$DOCKER_TLS_DIR/ca.pem" \
+        --tlscert "$DOCKER_TLS_DIR/server-cert.pem" --tlskey "$DOCKER_TLS_DIR/server-key.pem" \
         </dev/null >>"$logf" 2>&1 9>&- &
     for ((i = 0; i < READY_TIMEOUT * 5; i++)); do
         pid=$(cat "$DIR/dockerd.launch.pid" 2>/dev/null || true)
@@ -586,6 +618,8 @@ start_servers() {
 # Stop with: $ROOT/scripts/test-servers.sh stop $DIR
 export PRESENCE_TEST_ETCD=$ETCD_URL
 export PRESENCE_TEST_DOCKER_HOST=unix://$DOCKER_SOCK
+export PRESENCE_TEST_DOCKER_TLS_HOST=tcp://127.0.0.1:$(cat "$DOCKER_TLS_DIR/port")
+export PRESENCE_TEST_DOCKER_CERT_PATH=$DOCKER_TLS_DIR/client
 export PRESENCE_TEST_IMAGE=$TEST_IMAGE
 export PRESENCE_TEST_DIR=$DIR
 export PRESENCE_TEST_ENGINES=$ENGINE_SET

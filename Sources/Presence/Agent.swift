@@ -50,7 +50,9 @@ public struct Agent: Sendable {
                     transport: transport, layout: layout, ttl: ttl, credentials: credentials, logger: logger,
                     metrics: metrics)
             }
-        let docker = DockerClient(host: configuration.dockerHost, httpClient: dockerHTTPClient, readiness: readiness)
+        let docker = DockerClient(
+            host: configuration.dockerHost, tls: configuration.dockerTLS, httpClient: dockerHTTPClient,
+            readiness: readiness)
         let heartbeat = DockerHeartbeat()
         let queue = WorkQueue()
         let reconciler = Reconciler(
@@ -118,6 +120,7 @@ public struct Agent: Sendable {
                 "metrics": "\(configuration.metricsAddress?.description ?? "off")",
             ])
         warnAboutEtcdSecurity()
+        warnAboutDockerSecurity()
         try await group.run()
     }
 
@@ -132,6 +135,21 @@ public struct Agent: Sendable {
         }
         if let problem = configuration.etcdTLS?.clientCertificateProblem() {
             logger.warning("\(problem); etcd will refuse it")
+        }
+    }
+
+    private func warnAboutDockerSecurity() {
+        if case .tcp(let host, _) = configuration.dockerHost, configuration.dockerTLS == nil,
+            !DockerHost.isLoopback(host)
+        {
+            logger.warning(
+                """
+                Docker's API at \(configuration.dockerHost) is reached without TLS: whoever can reach that port \
+                controls Docker; serve it with --tlsverify and set DOCKER_TLS_VERIFY and DOCKER_CERT_PATH
+                """)
+        }
+        if let problem = configuration.dockerTLS?.clientCertificateProblem() {
+            logger.warning("\(problem); Docker will refuse it")
         }
     }
 }

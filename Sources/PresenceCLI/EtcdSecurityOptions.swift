@@ -43,12 +43,12 @@ struct EtcdSecurityOptions<Command>: ParsableArguments {
     var passwordFile: String?
 
     /// The TLS files from the options, or else the environment; nil if none is given.
-    func tls(environment: (String) -> String?) throws(ConfigurationError) -> EtcdTLS? {
+    func tls(environment: (String) -> String?) throws(ConfigurationError) -> ClientTLS? {
         let caCertificate = caCertificate ?? environment("ETCDCTL_CACERT")
         let certificate = certificate ?? environment("ETCDCTL_CERT")
         let key = key ?? environment("ETCDCTL_KEY")
         guard caCertificate != nil || certificate != nil || key != nil else { return nil }
-        return try EtcdTLS(caCertificate: caCertificate, certificate: certificate, key: key)
+        return try ClientTLS(caCertificate: caCertificate, certificate: certificate, key: key)
     }
 
     /// The user and password from the options, or else the environment; nil if no user is given.

@@ -11,6 +11,8 @@ import Presence
 extension PresenceCommand {
     func agentConfiguration() throws -> AgentConfiguration {
         do {
+            let resolvedDockerHost = try DockerHost(
+                dockerHost ?? environment("DOCKER_HOST") ?? "unix:///var/run/docker.sock")
             let configuration = try AgentConfiguration(
                 selection: ContainerSelection(
                     names: containers, all: all, labels: labels.map(ContainerSelection.LabelRequirement.init)),
@@ -31,7 +33,8 @@ extension PresenceCommand {
                 interval: try interval.map { try seconds($0, option: "--interval") },
                 resync: try seconds(resync, option: "--resync"),
                 ignoreHealth: ignoreHealth,
-                dockerHost: try DockerHost(dockerHost ?? environment("DOCKER_HOST") ?? "unix:///var/run/docker.sock"),
+                dockerHost: resolvedDockerHost,
+                dockerTLS: try dockerSecurity.tls(host: resolvedDockerHost, environment: environment),
                 shutdownTimeout: try seconds(shutdownTimeout, option: "--shutdown-timeout"),
                 metricsAddress: metricsAddress
             )

@@ -156,9 +156,12 @@ struct PresenceCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("docker-host"),
         help: .init(
-            "The Docker Engine API: unix:///path or tcp://host:port. Env: PRESENCE_DOCKER_HOST or DOCKER_HOST. "
-                + "(default: unix:///var/run/docker.sock)"))
+            "The Docker Engine API: unix:///path or tcp://host:port (with TLS: DOCKER_TLS_VERIFY, DOCKER_CERT_PATH or "
+                + "--docker-cacert). Env: PRESENCE_DOCKER_HOST or DOCKER_HOST. (default: unix:///var/run/docker.sock)"))
     var dockerHost: String?
+
+    @OptionGroup(title: "Securing the link to Docker")
+    var dockerSecurity: DockerSecurityOptions
 
     @Option(
         name: .customLong("shutdown-timeout"),
@@ -190,10 +193,7 @@ struct PresenceCommand: AsyncParsableCommand {
         let format = logFormat
         LoggingSystem.bootstrap { label in format.standardErrorHandler(label: label, level: level) }
         let logger = Logger(label: "presence")
-        let dockerHTTPClient = HTTPClient(
-            eventLoopGroup: HTTPClient.defaultEventLoopGroup,
-            configuration: .init(timeout: .init(connect: .seconds(2)))
-        )
+        let dockerHTTPClient = HTTPClient.makeDockerClient(tls: agentConfiguration.dockerTLS)
         let etcdHTTPClient = HTTPClient.makeEtcdClient(tls: agentConfiguration.etcdTLS)
         let agent = Agent(
             configuration: agentConfiguration, dockerHTTPClient: dockerHTTPClient, etcdHTTPClient: etcdHTTPClient,

@@ -27,6 +27,9 @@ struct UsageTests {
         (["--all", "--host-ip6", "127.0.0.1"], "is an IPv4 address; give it to --host-ip"),
         (["--all", "--network", "front"], "add --address container"),
         (["--all", "--address", "overlay"], "overlay"),
+        (["--all", "--docker-cacert", "/nonexistent/ca.pem"], "--docker-cacert '/nonexistent/ca.pem': no such file"),
+        (["--all", "--docker-cert", "/etc/hostname"], "--docker-cert needs --docker-key"),
+        (["--all", "--docker-cacert", "/etc/ssl/certs/ca-certificates.crt"], "TLS needs a tcp:// host"),
     ]
 
     @Test(arguments: cases)

@@ -13,13 +13,13 @@ struct EtcdSecurityOptionTests {
     }
 
     @Test func validFilesMakeAClientConfiguration() throws {
-        let tls = try EtcdTLS(
+        let tls = try ClientTLS(
             caCertificate: files["ca.pem"], certificate: files["client.pem"], key: files["client-key.pem"])
         #expect(tls.optionNames == ["--etcd-cacert", "--etcd-cert", "--etcd-key"])
         #expect(tls.configuration.certificateChain.count == 1)
         #expect(tls.configuration.privateKey != nil)
         #expect(tls.clientCertificateProblem() == nil)
-        let caOnly = try EtcdTLS(caCertificate: files["ca.pem"], certificate: nil, key: nil)
+        let caOnly = try ClientTLS(caCertificate: files["ca.pem"], certificate: nil, key: nil)
         #expect(caOnly.configuration.certificateChain.isEmpty)
         #expect(caOnly.configuration.trustRoots != nil)
     }
@@ -46,13 +46,13 @@ struct EtcdSecurityOptionTests {
         try files.write("garbage.pem", "not a certificate\n")
         let path = { (option: String) in paths[option].map { files.path + "/" + $0 } }
         let error = #expect(throws: ConfigurationError.self) {
-            try EtcdTLS(caCertificate: path("cacert"), certificate: path("cert"), key: path("key"))
+            try ClientTLS(caCertificate: path("cacert"), certificate: path("cert"), key: path("key"))
         }
         #expect(error?.message == message.replacingOccurrences(of: "{dir}", with: files.path))
     }
 
     @Test func anExpiredClientCertificateIsNamedWithItsDate() throws {
-        let tls = try EtcdTLS(caCertificate: nil, certificate: files["expired.pem"], key: files["expired-key.pem"])
+        let tls = try ClientTLS(caCertificate: nil, certificate: files["expired.pem"], key: files["expired-key.pem"])
         let problem = try #require(tls.clientCertificateProblem())
         #expect(problem == "--etcd-cert '\(files["expired.pem"])' expired on 2020-01-02T00:00:00Z; renew it")
         let beforeIssue = Date(timeIntervalSince1970: 1_500_000_000)
@@ -60,7 +60,7 @@ struct EtcdSecurityOptionTests {
     }
 
     @Test func tlsNeedsAnHTTPSEndpoint() throws {
-        let tls = try EtcdTLS(caCertificate: files["ca.pem"], certificate: nil, key: nil)
+        let tls = try ClientTLS(caCertificate: files["ca.pem"], certificate: nil, key: nil)
         let error = #expect(throws: ConfigurationError.self) {
             try AgentConfiguration(selection: web, etcdEndpoints: [EtcdEndpoint("http://127.0.0.1:2379")], etcdTLS: tls)
         }

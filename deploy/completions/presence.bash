@@ -165,7 +165,7 @@ _presence() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--all --ignore-health --version -h --help)
     local -a repeating_options=(--container --label --format)
-    local -a non_repeating_options=(--prefix --domain --hostname --address --network --host-ip --host-ip6 --etcd-api --etcd-endpoints --etcd-cacert --etcd-cert --etcd-key --etcd-user --etcd-password-file --ttl --interval --resync --docker-host --shutdown-timeout --metrics-address --log-level --log-format)
+    local -a non_repeating_options=(--prefix --domain --hostname --address --network --host-ip --host-ip6 --etcd-api --etcd-endpoints --etcd-cacert --etcd-cert --etcd-key --etcd-user --etcd-password-file --ttl --interval --resync --docker-host --docker-cacert --docker-cert --docker-key --shutdown-timeout --metrics-address --log-level --log-format)
     __presence_offer_flags_options 0
 
     # Offer option value completions
@@ -234,6 +234,15 @@ _presence() {
         return
         ;;
     '--docker-host')
+        return
+        ;;
+    '--docker-cacert')
+        return
+        ;;
+    '--docker-cert')
+        return
+        ;;
+    '--docker-key')
         return
         ;;
     '--shutdown-timeout')

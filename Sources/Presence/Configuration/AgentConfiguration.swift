@@ -19,7 +19,7 @@ public struct AgentConfiguration: Sendable {
     public var etcdAPI: EtcdAPIVersion
     public var etcdEndpoints: [EtcdEndpoint]
     /// The CA, client certificate and key for https endpoints; nil trusts the system's roots and sends no certificate.
-    public var etcdTLS: EtcdTLS?
+    public var etcdTLS: ClientTLS?
     /// The etcd user to authenticate as; nil sends requests without authentication.
     public var etcdCredentials: EtcdCredentials?
     /// Seconds a registration lives in etcd unless refreshed.
@@ -31,6 +31,8 @@ public struct AgentConfiguration: Sendable {
     /// Register containers whatever their healthcheck says.
     public var ignoreHealth: Bool
     public var dockerHost: DockerHost
+    /// The CA, client certificate and key for a `tcp://` Docker host served with TLS; nil speaks plain HTTP.
+    public var dockerTLS: ClientTLS?
     /// How long SIGTERM may spend removing keys before the agent gives up and exits 1.
     public var shutdownTimeout: Duration
     /// Where to serve `/metrics`, `/healthz` and `/readyz`; nil serves nothing.
@@ -48,13 +50,14 @@ public struct AgentConfiguration: Sendable {
         network: String? = nil,
         etcdAPI: EtcdAPIVersion = .v3,
         etcdEndpoints: [EtcdEndpoint] = [EtcdEndpoint(host: "127.0.0.1")],
-        etcdTLS: EtcdTLS? = nil,
+        etcdTLS: ClientTLS? = nil,
         etcdCredentials: EtcdCredentials? = nil,
         ttl: Int = 60,
         interval: Duration? = nil,
         resync: Duration = .seconds(300),
         ignoreHealth: Bool = false,
         dockerHost: DockerHost = .defaultValue,
+        dockerTLS: ClientTLS? = nil,
         shutdownTimeout: Duration = .seconds(5),
         metricsAddress: String? = nil
     ) throws {
@@ -103,7 +106,13 @@ public struct AgentConfiguration: Sendable {
         self.interval = interval
         self.resync = resync
         self.ignoreHealth = ignoreHealth
+        if let dockerTLS, case .unix = dockerHost {
+            throw ConfigurationError(
+                "\(dockerTLS.optionNames.joined(separator: ", ")) given, but --docker-host is \(dockerHost); "
+                    + "TLS needs a tcp:// host")
+        }
         self.dockerHost = dockerHost
+        self.dockerTLS = dockerTLS
         self.shutdownTimeout = shutdownTimeout
         self.metricsAddress = try metricsAddress.map(MetricsAddress.init)
     }

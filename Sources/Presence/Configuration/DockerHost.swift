@@ -28,6 +28,11 @@ public enum DockerHost: Sendable, Hashable, CustomStringConvertible {
             "Docker host '\(text)' is not unix:///path/to/docker.sock or tcp://host:port")
     }
 
+    /// True for a host name or address that stays on this machine.
+    public static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
     public var description: String {
         switch self {
         case .unix(let path): "unix://\(path)"

@@ -36,7 +36,7 @@ public struct EtcdCredentials: Sendable, Equatable, CustomStringConvertible, Cus
             return nil
         }
         if let passwordFile {
-            let bytes = try EtcdTLS.contents(of: passwordFile, option: "--etcd-password-file")
+            let bytes = try ClientTLS.contents(of: passwordFile, option: "--etcd-password-file")
             // Files written by `echo` or an editor end with a newline that is not part of the password.
             var password = String(decoding: bytes, as: UTF8.self)
             if password.hasSuffix("\n") || password.hasSuffix("\r\n") { password.removeLast() }

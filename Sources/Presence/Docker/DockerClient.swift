@@ -15,6 +15,8 @@ import NIOHTTP1
 /// the engine stops answering, since it may come back upgraded.
 public actor DockerClient: DockerAPI {
     private let host: DockerHost
+    /// The TLS files of a `tcp://` host, whose client `httpClient` must have been made with.
+    private let tls: ClientTLS?
     private let httpClient: HTTPClient
     private let timeout: Duration
     private let readiness: Readiness?
@@ -22,9 +24,11 @@ public actor DockerClient: DockerAPI {
 
     /// - Parameter readiness: told of every answer and failure, for `/readyz`.
     public init(
-        host: DockerHost, httpClient: HTTPClient, timeout: Duration = .seconds(10), readiness: Readiness? = nil
+        host: DockerHost, tls: ClientTLS? = nil, httpClient: HTTPClient, timeout: Duration = .seconds(10),
+        readiness: Readiness? = nil
     ) {
         self.host = host
+        self.tls = tls
         self.httpClient = httpClient
         self.timeout = timeout
         self.readiness = readiness
@@ -164,7 +168,8 @@ public actor DockerClient: DockerAPI {
     private func url(_ path: String) -> String {
         switch host {
         case .unix(let socket): "http+unix://\(percentEncoded(socket))\(path)"
-        case .tcp(let address, let port): "http://\(address.contains(":") ? "[\(address)]" : address):\(port)\(path)"
+        case .tcp(let address, let port):
+            "\(tls == nil ? "http" : "https")://\(address.contains(":") ? "[\(address)]" : address):\(port)\(path)"
         }
     }
 
@@ -175,8 +180,11 @@ public actor DockerClient: DockerAPI {
 
     private func unreachable(_ error: any Error) -> PresenceError {
         guard case .unix(let socket) = host else {
+            let failure = ConnectionFailure.explain(error, server: .docker, usesTLS: tls != nil, tls: tls)
             return PresenceError(
-                .dockerUnreachable, "cannot reach Docker at \(host): \(error); is dockerd running there?")
+                .dockerUnreachable,
+                "cannot reach Docker at \(host): \(failure.text)"
+                    + (failure.hasAdvice ? "" : "; is dockerd running there?"))
         }
         if access(socket, F_OK) != 0 {
             return PresenceError(
@@ -192,7 +200,22 @@ public actor DockerClient: DockerAPI {
     }
 
     private func unexpected(_ response: HTTPExchange, what: String) -> PresenceError {
-        let detail = response.bodyText.prefix(300).trimmingCharacters(in: " \n\r\t")
+        // One line whatever the body holds: a proxy's error page may span many.
+        let detail = response.bodyText.prefix(300).split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: " \t") }.filter { !$0.isEmpty }.joined(separator: " ")
+        if response.status == .forbidden {
+            return PresenceError(
+                .dockerResponse,
+                "Docker refused the \(what) (403 Forbidden: \(detail)); the agent only reads, with GET requests: let "
+                    + "them through the proxy or authorization plugin in front of Docker "
+                    + "(deploy/docker-socket-proxy.cfg allows exactly those)")
+        }
+        if case .tcp = host, tls == nil, response.status == .badRequest, detail.contains("HTTPS") {
+            return PresenceError(
+                .dockerResponse,
+                "Docker at \(host) serves TLS (\(detail)); set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH, or give "
+                    + "--docker-cacert, --docker-cert and --docker-key")
+        }
         return PresenceError(.dockerResponse, "Docker refused the \(what) (\(response.status.code)): \(detail)")
     }
 }

@@ -13,14 +13,14 @@ actor EtcdTransport {
     let httpClient: HTTPClient
     /// How long a request, or a stream's head, may take.
     let timeout: Duration
-    let tls: EtcdTLS?
+    let tls: ClientTLS?
     let logger: Logger
     private let metrics: PresenceMetrics
     private let readiness: Readiness?
     var current = 0
 
     init(
-        endpoints: [EtcdEndpoint], httpClient: HTTPClient, timeout: Duration, tls: EtcdTLS? = nil, logger: Logger,
+        endpoints: [EtcdEndpoint], httpClient: HTTPClient, timeout: Duration, tls: ClientTLS? = nil, logger: Logger,
         metrics: PresenceMetrics = .disabled, readiness: Readiness? = nil
     ) {
         precondition(!endpoints.isEmpty, "validated by AgentConfiguration")
@@ -115,7 +115,8 @@ actor EtcdTransport {
                 return response
             } catch {
                 try Task.checkCancellation()
-                let failure = EtcdConnectionFailure.explain(error, endpoint: endpoint, tls: tls)
+                let failure = ConnectionFailure.explain(
+                    error, server: .etcd, usesTLS: endpoint.scheme == .https, tls: tls)
                 failures.append("\(endpoint): \(failure.text)")
                 allHaveAdvice = allHaveAdvice && failure.hasAdvice
             }

@@ -8,7 +8,7 @@ extension HTTPClient {
     /// A connection that cannot be made (refused, or a TLS handshake that fails) fails the request at once rather
     /// than being retried until the request's deadline: the transport then tries the next endpoint, and the
     /// operator reads why within one request instead of after a timeout.
-    public static func makeEtcdClient(tls: EtcdTLS?) -> HTTPClient {
+    public static func makeEtcdClient(tls: ClientTLS?) -> HTTPClient {
         var configuration = HTTPClient.Configuration(
             tlsConfiguration: tls?.configuration, timeout: .init(connect: .seconds(2)))
         configuration.connectionPool.retryConnectionEstablishment = false

@@ -4,7 +4,7 @@ public struct ListingConfiguration: Sendable {
     public var etcdAPI: EtcdAPIVersion
     public var etcdEndpoints: [EtcdEndpoint]
     /// The CA, client certificate and key for https endpoints; nil trusts the system's roots and sends no certificate.
-    public var etcdTLS: EtcdTLS?
+    public var etcdTLS: ClientTLS?
     /// The etcd user to authenticate as; nil sends requests without authentication.
     public var etcdCredentials: EtcdCredentials?
     public var output: RegistryOutput
@@ -13,7 +13,7 @@ public struct ListingConfiguration: Sendable {
 
     public init(
         layout: RegistryLayout, etcdAPI: EtcdAPIVersion = .v3,
-        etcdEndpoints: [EtcdEndpoint] = [EtcdEndpoint(host: "127.0.0.1")], etcdTLS: EtcdTLS? = nil,
+        etcdEndpoints: [EtcdEndpoint] = [EtcdEndpoint(host: "127.0.0.1")], etcdTLS: ClientTLS? = nil,
         etcdCredentials: EtcdCredentials? = nil, output: RegistryOutput = .table, watch: Bool = false
     ) throws(ConfigurationError) {
         guard !etcdEndpoints.isEmpty else { throw ConfigurationError("--etcd-endpoints needs at least one URL") }

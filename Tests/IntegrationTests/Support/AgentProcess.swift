@@ -30,7 +30,7 @@ final class AgentProcess: @unchecked Sendable {
 
     static let clearedEnvironment = [
         "ETCD_ENDPOINTS", "DOCKER_HOST", "ETCDCTL_CACERT", "ETCDCTL_CERT", "ETCDCTL_KEY", "ETCD_USERNAME",
-        "ETCD_PASSWORD",
+        "ETCD_PASSWORD", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH",
     ]
 
     /// Whether `name` could set an option of the agent: `PRESENCE_*`, except the harness's own variables

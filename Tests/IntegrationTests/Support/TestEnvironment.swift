@@ -21,6 +21,10 @@ enum TestEnvironment {
     static func etcd() throws -> String { try value("PRESENCE_TEST_ETCD") }
     /// The test dockerd, as `unix:///…/docker.sock`.
     static func dockerHost() throws -> String { try value("PRESENCE_TEST_DOCKER_HOST") }
+    /// The test dockerd's TLS listener (`--tlsverify`), as `tcp://127.0.0.1:PORT`.
+    static func dockerTLSHost() throws -> String { try value("PRESENCE_TEST_DOCKER_TLS_HOST") }
+    /// A directory holding `ca.pem`, `cert.pem` and `key.pem` for that listener, as `DOCKER_CERT_PATH` does.
+    static func dockerCertPath() throws -> String { try value("PRESENCE_TEST_DOCKER_CERT_PATH") }
     /// A tiny offline image holding busybox; its default command sleeps.
     static func image() throws -> String { try value("PRESENCE_TEST_IMAGE") }
     /// The agent's executable.

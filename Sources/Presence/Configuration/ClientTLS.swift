@@ -1,12 +1,19 @@
 import NIOSSL
 
-/// The files that secure the agent's connections to etcd, named as etcdctl names them: the CA that signed
-/// etcd's certificate (`--etcd-cacert`), and the agent's own certificate and key (`--etcd-cert`, `--etcd-key`)
-/// for an etcd started with `--client-cert-auth`.
+/// The files that secure the agent's connections to a server (etcd or Docker), named as etcdctl and docker name
+/// them: the CA that signed the server's certificate (`--etcd-cacert`, `--docker-cacert`), and the agent's own
+/// certificate and key (`--etcd-cert`, `--etcd-key`) for a server that asks for one (etcd's
+/// `--client-cert-auth`, dockerd's `--tlsverify`).
 ///
 /// Every file is read and parsed here, so a missing or broken file is a usage error at start rather than a
 /// failure at the first request.
-public struct EtcdTLS: Sendable {
+public struct ClientTLS: Sendable {
+    /// Whose link the files secure: the prefix of their options.
+    public enum Server: String, Sendable {
+        case etcd, docker
+    }
+
+    public let server: Server
     /// The paths as given, for messages.
     public let caCertificatePath: String?
     public let certificatePath: String?
@@ -16,39 +23,49 @@ public struct EtcdTLS: Sendable {
     private let privateKey: NIOSSLPrivateKey?
 
     /// Reads and checks the files; at least one path should be given.
-    public init(caCertificate: String?, certificate: String?, key: String?) throws(ConfigurationError) {
+    public init(
+        caCertificate: String?, certificate: String?, key: String?, for server: Server = .etcd
+    ) throws(ConfigurationError) {
+        let option = "--\(server.rawValue)"
         if certificate != nil && key == nil {
-            throw ConfigurationError("--etcd-cert needs --etcd-key, the private key of that certificate")
+            throw ConfigurationError("\(option)-cert needs \(option)-key, the private key of that certificate")
         }
         if key != nil && certificate == nil {
-            throw ConfigurationError("--etcd-key needs --etcd-cert, the certificate of that key")
+            throw ConfigurationError("\(option)-key needs \(option)-cert, the certificate of that key")
         }
+        self.server = server
         caCertificatePath = caCertificate
         certificatePath = certificate
         keyPath = key
         trustRoots =
             try caCertificate.map { path throws(ConfigurationError) in
-                try EtcdTLS.certificates(path, option: "--etcd-cacert")
+                try ClientTLS.certificates(path, option: "\(option)-cacert")
             } ?? []
         certificateChain =
             try certificate.map { path throws(ConfigurationError) in
-                try EtcdTLS.certificates(path, option: "--etcd-cert")
+                try ClientTLS.certificates(path, option: "\(option)-cert")
             } ?? []
-        privateKey = try key.map { path throws(ConfigurationError) in try EtcdTLS.privateKey(path) }
+        privateKey = try key.map { path throws(ConfigurationError) in
+            try ClientTLS.privateKey(path, option: "\(option)-key")
+        }
         if let certificate, let key {
             // BoringSSL refuses a key that is not the certificate's when it builds a context: find out now.
             do {
                 _ = try NIOSSLContext(configuration: configuration)
             } catch {
-                throw ConfigurationError("--etcd-key '\(key)' is not the private key of --etcd-cert '\(certificate)'")
+                throw ConfigurationError(
+                    "\(option)-key '\(key)' is not the private key of \(option)-cert '\(certificate)'")
             }
         }
     }
 
     /// The options that were given, for messages.
     public var optionNames: [String] {
-        [("--etcd-cacert", caCertificatePath), ("--etcd-cert", certificatePath), ("--etcd-key", keyPath)]
-            .compactMap { $0.1 == nil ? nil : $0.0 }
+        let option = "--\(server.rawValue)"
+        return [
+            ("\(option)-cacert", caCertificatePath), ("\(option)-cert", certificatePath), ("\(option)-key", keyPath),
+        ]
+        .compactMap { $0.1 == nil ? nil : $0.0 }
     }
 
     /// A client configuration trusting the given CA (or the system's roots without one) and presenting the
@@ -68,10 +85,12 @@ public struct EtcdTLS: Sendable {
         guard let leaf = certificateChain.first, let path = certificatePath else { return nil }
         let now = Int(date.timeIntervalSince1970)
         if now > Int(leaf.notValidAfter) {
-            return "--etcd-cert '\(path)' expired on \(EtcdTLS.format(Int(leaf.notValidAfter))); renew it"
+            return
+                "--\(server.rawValue)-cert '\(path)' expired on \(ClientTLS.format(Int(leaf.notValidAfter))); renew it"
         }
         if now < Int(leaf.notValidBefore) {
-            return "--etcd-cert '\(path)' is not valid before \(EtcdTLS.format(Int(leaf.notValidBefore))); "
+            return
+                "--\(server.rawValue)-cert '\(path)' is not valid before \(ClientTLS.format(Int(leaf.notValidBefore))); "
                 + "check the clock or the certificate"
         }
         return nil
@@ -89,10 +108,10 @@ public struct EtcdTLS: Sendable {
         return certificates
     }
 
-    private static func privateKey(_ path: String) throws(ConfigurationError) -> NIOSSLPrivateKey {
-        let bytes = try contents(of: path, option: "--etcd-key")
+    private static func privateKey(_ path: String, option: String) throws(ConfigurationError) -> NIOSSLPrivateKey {
+        let bytes = try contents(of: path, option: option)
         guard let key = try? NIOSSLPrivateKey(bytes: bytes, format: .pem) else {
-            throw ConfigurationError("--etcd-key '\(path)' holds no unencrypted PEM private key")
+            throw ConfigurationError("\(option) '\(path)' holds no unencrypted PEM private key")
         }
         return key
     }
