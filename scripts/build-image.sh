@@ -135,10 +135,12 @@ fi
 # dns NSS modules built in, it only needs to be told to use them.
 cat >"$ROOTFS/etc/passwd" <<'EOF'
 root:x:0:0:root:/root:/sbin/nologin
+presence:x:65532:65532:presence:/nonexistent:/sbin/nologin
 nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin
 EOF
 cat >"$ROOTFS/etc/group" <<'EOF'
 root:x:0:
+presence:x:65532:
 nogroup:x:65534:
 EOF
 cat >"$ROOTFS/etc/nsswitch.conf" <<'EOF'

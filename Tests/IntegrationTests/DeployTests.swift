@@ -32,6 +32,8 @@ struct DeployTests {
             "DOCKER_HOST": dockerHost, "ETCD_IMAGE": etcdImage, "PRESENCE_IMAGE": try TestEnvironment.agentImage(),
             "ETCD_PORT": String(etcdPort), "ETCD_PEER_PORT": String(try freePort()),
             "DOCKER_SOCKET": String(dockerHost.dropFirst("unix://".count)), "PRESENCE_PREFIX": prefix,
+            "DOCKER_GID": try await shell(["stat", "-c", "%g", String(dockerHost.dropFirst("unix://".count))])
+                .trimmingCharacters(in: .whitespacesAndNewlines),
         ]
         let compose = ["docker-compose", "-f", Self.root + "/deploy/compose.yaml", "-p", project]
         let name = uniqueName("composed")
@@ -107,7 +109,13 @@ struct DeployTests {
         let arguments = try unit.execStartArguments(environment: environment)
         let name = uniqueName("unit")
         defer { docker.remove(name) }
-        let agent = try AgentProcess(arguments, environment: environment)
+        // As systemd runs it: a user no account has (DynamicUser=), with the unit's supplementary group only.
+        #expect(unit.value("DynamicUser") == "yes")
+        let group = try #require(unit.value("SupplementaryGroups"))
+        let groupID = try #require(
+            Int(try await shell(["getent", "group", group]).split(separator: ":").dropFirst(2).first ?? ""),
+            "the unit's group \(group) exists here (docker.io creates it)")
+        let agent = try AgentProcess(arguments, environment: environment, user: 61_235, groups: [groupID])
         try await docker.start(name, ports: ["80", "53/udp"])
         let etcd = try EtcdReader()
         let expected = try await docker.expectedKeys(prefix: prefix, names: [name], host: docker.expectedHostIP())

@@ -17,8 +17,12 @@ struct ImageTests {
             docker.remove(name)
             docker.remove(agentName)
         }
+        // The image's user is unprivileged: the socket's group is what lets it in.
+        #expect(try await docker.run("image", "inspect", "--format", "{{.Config.User}}", image) == "65532:65532")
+        let group = try await shell(["stat", "-c", "%g", socket]).trimmingCharacters(in: .whitespacesAndNewlines)
         try await docker.docker([
-            "run", "-d", "--name", agentName, "--network", "host", "-v", "\(socket):/var/run/docker.sock", image,
+            "run", "-d", "--name", agentName, "--network", "host", "-v", "\(socket):/var/run/docker.sock",
+            "--group-add", group, image,
             "--container", name, "--prefix", prefix, "--etcd-endpoints", try TestEnvironment.etcd(),
             "--ttl", "10", "--interval", "2",
         ])
@@ -30,5 +34,26 @@ struct ImageTests {
         try await docker.run("stop", agentName)
         #expect(try await etcd.keys(under: prefix + "/").isEmpty, "docker stop (SIGTERM) removed the keys")
         #expect(try await docker.run("inspect", "--format", "{{.State.ExitCode}}", agentName) == "0")
+    }
+
+    /// Without the socket's group the unprivileged agent is refused: it says so in one line and keeps trying.
+    @Test func withoutTheSocketsGroupTheImageSaysWhatToChange() async throws {
+        let docker = try DockerCLI()
+        let image = try TestEnvironment.agentImage()
+        let agentName = uniqueName("ungrouped")
+        let socket = String(try TestEnvironment.dockerHost().dropFirst("unix://".count))
+        defer { docker.remove(agentName) }
+        try await docker.docker([
+            "run", "-d", "--name", agentName, "--network", "host", "-v", "\(socket):/var/run/docker.sock", image,
+            "--all", "--prefix", uniquePrefix(), "--etcd-endpoints", try TestEnvironment.etcd(),
+        ])
+        var logs = ""
+        let told = try await eventually(timeout: .seconds(20)) {
+            // The agent logs to standard error, which `docker logs` passes on as its own.
+            logs = try await shell(["sh", "-c", "docker -H \"$0\" logs \"$1\" 2>&1", docker.host, agentName])
+            return logs.contains("permission denied; give the agent the socket's group")
+        }
+        #expect(told != nil, "agent logs: \(logs)")
+        #expect(try await docker.run("inspect", "--format", "{{.State.Running}}", agentName) == "true")
     }
 }

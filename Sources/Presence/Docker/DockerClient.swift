@@ -194,7 +194,9 @@ public actor DockerClient: DockerAPI {
         if access(socket, R_OK | W_OK) != 0 {
             return PresenceError(
                 .dockerUnreachable,
-                "cannot reach Docker at \(host): permission denied; run as root or as a member of the docker group")
+                "cannot reach Docker at \(host): permission denied; give the agent the socket's group "
+                    + "(SupplementaryGroups= in the unit, group_add or --group-add with the socket's group id in a "
+                    + "container), or point it at a read-only socket proxy it may use")
         }
         return PresenceError(.dockerUnreachable, "cannot reach Docker at \(host): \(error); is dockerd running?")
     }

@@ -10,13 +10,26 @@ final class AgentProcess: @unchecked Sendable {
     /// Starts `presence` with `arguments`. `ETCD_ENDPOINTS`, `DOCKER_HOST`, etcd's TLS and auth variables and the
     /// options' `PRESENCE_*` variables are cleared unless given, so only the test's own servers are dialled, with
     /// only the options, files and users it gives.
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    ///
+    /// With `user`, it runs as that user id (and group id) with only the supplementary `groups`, through
+    /// `setpriv`, which then becomes the agent: what a non-root image or systemd's `DynamicUser=` gives it.
+    init(_ arguments: [String], environment: [String: String] = [:], user: Int? = nil, groups: [Int] = []) throws {
         self.arguments = arguments
         logPath = NSTemporaryDirectory() + "presence-agent-\(UUID().uuidString).log"
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        process.executableURL = URL(fileURLWithPath: try TestEnvironment.binary())
-        process.arguments = arguments
+        if let user {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            let groupArguments =
+                groups.isEmpty ? ["--clear-groups"] : ["--groups", groups.map(String.init).joined(separator: ",")]
+            process.arguments =
+                ["--reuid", String(user), "--regid", String(user)] + groupArguments + [
+                    "--", try TestEnvironment.binary(),
+                ] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: try TestEnvironment.binary())
+            process.arguments = arguments
+        }
         var env = ProcessInfo.processInfo.environment
         for name in env.keys where Self.clearedEnvironment.contains(name) || Self.isOptionVariable(name) {
             env[name] = nil
