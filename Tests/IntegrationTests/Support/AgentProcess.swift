@@ -11,9 +11,13 @@ final class AgentProcess: @unchecked Sendable {
     /// options' `PRESENCE_*` variables are cleared unless given, so only the test's own servers are dialled, with
     /// only the options, files and users it gives.
     ///
-    /// With `user`, it runs as that user id (and group id) with only the supplementary `groups`, through
-    /// `setpriv`, which then becomes the agent: what a non-root image or systemd's `DynamicUser=` gives it.
-    init(_ arguments: [String], environment: [String: String] = [:], user: Int? = nil, groups: [Int] = []) throws {
+    /// With `user`, it runs as that user id (and `group`, by default the same number) with only the
+    /// supplementary `groups`, through `setpriv`, which then becomes the agent: what a non-root image or
+    /// systemd's `DynamicUser=` gives it.
+    init(
+        _ arguments: [String], environment: [String: String] = [:], user: Int? = nil, group: Int? = nil,
+        groups: [Int] = []
+    ) throws {
         self.arguments = arguments
         logPath = NSTemporaryDirectory() + "presence-agent-\(UUID().uuidString).log"
         FileManager.default.createFile(atPath: logPath, contents: nil)
@@ -23,7 +27,7 @@ final class AgentProcess: @unchecked Sendable {
             let groupArguments =
                 groups.isEmpty ? ["--clear-groups"] : ["--groups", groups.map(String.init).joined(separator: ",")]
             process.arguments =
-                ["--reuid", String(user), "--regid", String(user)] + groupArguments + [
+                ["--reuid", String(user), "--regid", String(group ?? user)] + groupArguments + [
                     "--", try TestEnvironment.binary(),
                 ] + arguments
         } else {
