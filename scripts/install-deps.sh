@@ -38,6 +38,8 @@ die() { printf '[install-deps] ERROR: %s\n' "$*" >&2; exit 1; }
 #                            and the init behind `--init`
 #   docker-compose           deploy/compose.yaml and a scaled project's addresses
 #                            are tested with it (v1, 1.29.2)
+#   haproxy                  runs deploy/docker-socket-proxy.cfg, the read-only
+#                            Docker socket proxy, in its tests
 #   iproute2                 `ip`: the tests read the bridges' addresses from the
 #                            kernel, and a leftover docker0 is deleted with it
 #   systemd                  systemd-analyze verifies deploy/presence.service
@@ -46,7 +48,7 @@ PACKAGES=(
     curl socat openssl ca-certificates tar util-linux libc-bin
     podman conmon runc netavark aardvark-dns containernetworking-plugins
     slirp4netns uidmap fuse-overlayfs catatonit
-    docker-compose systemd iproute2
+    docker-compose systemd iproute2 haproxy
 )
 
 is_installed() {

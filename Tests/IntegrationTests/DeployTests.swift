@@ -19,8 +19,18 @@ struct DeployTests {
         try await etcd.keys(under: prefix + "/").filter { $0.key.hasPrefix("\(prefix)/\(name)/") }
     }
 
-    @Test func composeRunsEtcdAndTheAgentForTheWholeHost() async throws {
+    /// Both compose files: the agent with the Docker socket, and the agent behind the read-only socket proxy.
+    @Test(arguments: ["compose.yaml", "compose.proxy.yaml"])
+    func composeRunsEtcdAndTheAgentForTheWholeHost(file: String) async throws {
         let dockerHost = try TestEnvironment.dockerHost()
+        let proxied = file == "compose.proxy.yaml"
+        let haproxyImage = "presence-haproxy:test"
+        if proxied {
+            try await shell([
+                "bash", Self.root + "/scripts/build-haproxy-image.sh", "--docker-host", dockerHost, "--tag",
+                haproxyImage,
+            ])
+        }
         let etcdImage = "presence-etcd:test"
         try await shell([
             "bash", Self.root + "/scripts/build-etcd-image.sh", "--docker-host", dockerHost, "--tag", etcdImage,
@@ -33,9 +43,9 @@ struct DeployTests {
             "ETCD_PORT": String(etcdPort), "ETCD_PEER_PORT": String(try freePort()),
             "DOCKER_SOCKET": String(dockerHost.dropFirst("unix://".count)), "PRESENCE_PREFIX": prefix,
             "DOCKER_GID": try await shell(["stat", "-c", "%g", String(dockerHost.dropFirst("unix://".count))])
-                .trimmingCharacters(in: .whitespacesAndNewlines),
+                .trimmingCharacters(in: .whitespacesAndNewlines), "HAPROXY_IMAGE": haproxyImage,
         ]
-        let compose = ["docker-compose", "-f", Self.root + "/deploy/compose.yaml", "-p", project]
+        let compose = ["docker-compose", "-f", Self.root + "/deploy/" + file, "-p", project]
         let name = uniqueName("composed")
         defer {
             docker.remove(name)
@@ -54,6 +64,26 @@ struct DeployTests {
             (try? await keys(etcd, under: prefix, of: name)) == expected
         }
         #expect(registered != nil, "compose logs: \(logs())")
+
+        if proxied {
+            // The agent sees the proxy's socket alone, and the proxy lets nothing but reading through.
+            let mounts = try await docker.run(
+                "inspect", "--format", "{{range .Mounts}}{{.Destination}} {{end}}", "\(project)_presence_1")
+            #expect(mounts.split(separator: " ") == ["/run/presence"], "\(mounts)")
+            let volume = try await docker.run(
+                "volume", "inspect", "--format", "{{.Mountpoint}}", "\(project)_docker-proxy")
+            let socket = volume + "/docker.sock"
+            let create = try await shell([
+                "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "--unix-socket", socket,
+                "http://docker/v1.41/containers/create",
+            ])
+            #expect(create == "403")
+            let list = try await shell([
+                "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--unix-socket", socket,
+                "http://docker/v1.41/containers/json",
+            ])
+            #expect(list == "200")
+        }
 
         try await docker.run("stop", name)
         let stopped = try await eventually { try await keys(etcd, under: prefix, of: name).isEmpty }

@@ -4,8 +4,12 @@ import Testing
 /// Tests that restart the shared dockerd: `scripts/test.sh` runs them alone, after every other test.
 @Suite("Docker restarted under a running agent", .serialized, .timeLimit(.minutes(3)))
 struct ExclusiveTests {
-    @Test(arguments: ["v3", "v2"])
-    func etcdIsExactAfterDockerRestarts(api: String) async throws {
+    /// Also through the read-only socket proxy, which must pass the agent's reconnection on.
+    @Test(arguments: [("v3", false), ("v2", false), ("v3", true)])
+    func etcdIsExactAfterDockerRestarts(api: String, throughProxy: Bool) async throws {
+        let proxy = try SocketProxy()
+        defer { proxy.stop() }
+        if throughProxy { try await proxy.start() }
         let docker = try DockerCLI()
         let etcd = try EtcdReader()
         let script = try TestEnvironment.value("PRESENCE_TEST_SERVERS_SCRIPT")
@@ -21,7 +25,7 @@ struct ExclusiveTests {
         let metrics = MetricsEndpoint(port: try freePort())
         let agent = try AgentProcess.start(
             container: names, prefix: prefix, api: api, ttl: 30, interval: 10,
-            extra: ["--metrics-address", metrics.address])
+            dockerHost: throughProxy ? proxy.dockerHost : nil, extra: ["--metrics-address", metrics.address])
         func keys() async throws -> [String: String] {
             api == "v3" ? try await etcd.keys(under: prefix + "/") : try await etcd.v2Keys(under: prefix)
         }
@@ -39,7 +43,7 @@ struct ExclusiveTests {
         let consistency = try await Consistency.check(
             api: api, etcd: etcd, docker: docker, prefix: prefix, names: names)
         Reliability.record(
-            "dockerd restarted; one container back by policy, one not, one new (\(api))",
+            "dockerd restarted; one container back by policy, one not, one new (\(api)\(throughProxy ? ", through the socket proxy" : ""))",
             outcome: "stream reconnected, replayed and resynced", recovery: exact, consistency: consistency,
             passed: exact != nil && consistency.isExact)
         #expect(agent.log.contains("event stream"), "the agent noticed the stream end")

@@ -1,0 +1,80 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The read-only Docker socket proxy the project ships (deploy/docker-socket-proxy.cfg), run by HAProxy in
+/// front of the test dockerd, listening on a socket of its own.
+final class SocketProxy: @unchecked Sendable {
+    let directory: String
+    private var process: Process?
+
+    /// What the agent's `--docker-host` should be.
+    var dockerHost: String { "unix://\(socket)" }
+    var socket: String { directory + "/docker.sock" }
+    var log: String { (try? String(contentsOfFile: directory + "/haproxy.log", encoding: .utf8)) ?? "" }
+
+    static let configuration =
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
+            "deploy/docker-socket-proxy.cfg"
+        )
+        .path
+
+    init() throws {
+        directory = "/tmp/presence-proxy-\(UUID().uuidString.prefix(8).lowercased())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    /// Starts HAProxy with the shipped configuration and waits until Docker answers through it.
+    func start() async throws {
+        guard (try? await shell(["which", "haproxy"])) != nil else {
+            throw ShellError(
+                command: "haproxy", status: -1, output: "haproxy is not installed: run scripts/install-deps.sh")
+        }
+        let log = directory + "/haproxy.log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["haproxy", "-db", "-f", Self.configuration]
+        process.environment = ProcessInfo.processInfo.environment.merging([
+            "DOCKER_SOCKET": String(try TestEnvironment.dockerHost().dropFirst("unix://".count)),
+            "PROXY_LISTEN": socket,
+        ]) { $1 }
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        let ready = try await eventually(timeout: .seconds(15)) { try await status("GET", "/_ping") == 200 }
+        guard ready != nil else {
+            throw ShellError(
+                command: "haproxy -f \(Self.configuration)", status: -1, output: "never answered: \(self.log)")
+        }
+    }
+
+    /// The status the proxy answers `method path` with.
+    func status(_ method: String, _ path: String) async throws -> Int {
+        let code = try await shell(
+            [
+                "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", method, "--unix-socket", socket,
+                "http://docker\(path)",
+            ],
+            allowFailure: true)
+        return Int(code) ?? 0
+    }
+
+    /// Stops HAProxy and deletes its directory. Synchronous, so usable in a `defer`.
+    func stop() {
+        if let process, process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        process = nil
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    deinit { stop() }
+}
