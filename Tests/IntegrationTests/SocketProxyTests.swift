@@ -74,6 +74,28 @@ struct SocketProxyTests {
         #expect(try await docker.run("ps", "-a", "--filter", "label=\(label)", "-q").isEmpty)
     }
 
+    /// A proxy that refuses one of the agent's requests: one line naming what was refused and what to change,
+    /// and the agent keeps trying.
+    @Test func aRefusedRequestIsOneLineAndTheAgentKeepsTrying() async throws {
+        let proxy = try SocketProxy(refusing: "containers/json")
+        defer { proxy.stop() }
+        try await proxy.start()
+        let prefix = uniquePrefix()
+        let agent = try AgentProcess.start(
+            container: [], prefix: prefix, dockerHost: proxy.dockerHost, extra: ["--all"])
+        let advice = "Docker refused the list of containers (403 Forbidden"
+        #expect(try await eventually(timeout: .seconds(15)) { agent.log.contains(advice) } != nil, "\(agent.log)")
+        let lines = agent.log.split(separator: "\n").filter { $0.contains(advice) }
+        #expect(lines.first?.contains("let them through the proxy") == true, "\(lines)")
+        #expect(lines.first?.contains("warning") == true, "\(lines)")
+        try await Task.sleep(for: .seconds(3))
+        #expect(agent.isRunning, "\(agent.log)")
+        #expect(
+            agent.log.split(separator: "\n").filter { $0.contains(advice) && $0.contains("warning") }.count == 1,
+            "said once, retried quietly: \(agent.log)")
+        #expect(try await agent.terminate().status == 0)
+    }
+
     /// Docker's event stream may stay silent; the agent reopens it after 60 s of silence, so the proxy must
     /// neither cut it sooner nor hold back an event that comes after the silence.
     @Test func aSilentEventStreamIsNeitherCutNorBuffered() async throws {

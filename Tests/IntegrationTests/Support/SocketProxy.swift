@@ -22,9 +22,22 @@ final class SocketProxy: @unchecked Sendable {
         )
         .path
 
-    init() throws {
+    private let configuration: String
+
+    /// - Parameter refusing: a path of the agent's that this proxy refuses as well (`containers/json`), to see
+    ///   how the agent takes a 403.
+    init(refusing path: String? = nil) throws {
         directory = "/tmp/presence-proxy-\(UUID().uuidString.prefix(8).lowercased())"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        guard let path else {
+            configuration = Self.configuration
+            return
+        }
+        let shipped = try String(contentsOfFile: Self.configuration, encoding: .utf8)
+        let narrowed = shipped.replacingOccurrences(of: "|\(path)|", with: "|")
+        guard narrowed != shipped else { throw ShellError(command: "narrowing the proxy", status: -1, output: path) }
+        configuration = directory + "/narrowed.cfg"
+        try narrowed.write(toFile: configuration, atomically: true, encoding: .utf8)
     }
 
     /// Starts HAProxy with the shipped configuration and waits until Docker answers through it.
@@ -38,7 +51,7 @@ final class SocketProxy: @unchecked Sendable {
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["haproxy", "-db", "-f", Self.configuration]
+        process.arguments = ["haproxy", "-db", "-f", configuration]
         process.environment = ProcessInfo.processInfo.environment.merging([
             "DOCKER_SOCKET": String(try TestEnvironment.dockerHost().dropFirst("unix://".count)),
             "PROXY_LISTEN": socket,
