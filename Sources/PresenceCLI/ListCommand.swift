@@ -15,9 +15,9 @@ struct ListCommand: AsyncParsableCommand {
         commandName: "list",
         abstract: "Print the containers and ports registered in etcd.",
         discussion: """
-            Reads the registrations under --prefix (or the --domain's /skydns path) in the layout --format names,
-            and prints one row per port: CONTAINER  PORT  HOST  HOST PORT  TTL, sorted by container then port.
-            TTL is the seconds left on the key's lease (v3) or its container's directory (v2), '-' for none.
+            Reads the registrations under --prefix (or the --domain's /skydns path) in the layout --format names, \
+            and prints one row per port: CONTAINER  PORT  HOST  HOST PORT  TTL, sorted by container then port. \
+            TTL is the seconds left on the key's lease (v3) or its container's directory (v2), '-' for none. \
             Keys that are not part of a complete registration are named on stderr and skipped.
 
             With --watch it then prints one line per change until SIGINT or SIGTERM:

@@ -16,23 +16,23 @@ struct PresenceCommand: AsyncParsableCommand {
         commandName: "presence",
         abstract: "Keep the published ports of a host's Docker containers registered in etcd.",
         discussion: """
-            While a selected container runs (not paused, and healthy if it has a healthcheck), each published
+            While a selected container runs (not paused, and healthy if it has a healthcheck), each published \
             port is in etcd under a TTL that the agent keeps alive:
               {prefix}/{container}/{port}/host   the host address to dial
               {prefix}/{container}/{port}/port   the host port
-            {port} is the container port for tcp and {port}-{protocol} otherwise (53-udp).
-            The agent follows Docker's events, so keys appear and vanish within milliseconds; they are
+            {port} is the container port for tcp and {port}-{protocol} otherwise (53-udp). \
+            The agent follows Docker's events, so keys appear and vanish within milliseconds; they are \
             deleted on SIGTERM or SIGINT, and expire by themselves if the agent or its host dies.
 
-            Labels on a container refine it: presence.ignore=true leaves it out, presence.ports=80,443/udp
-            registers only those ports, presence.name=NAME registers it under another name,
+            Labels on a container refine it: presence.ignore=true leaves it out, presence.ports=80,443/udp \
+            registers only those ports, presence.name=NAME registers it under another name, \
             presence.network=NETWORK chooses the network of --address container.
 
-            The host address is this host's on Docker's bridge, or --host-ip (an address or an interface);
+            The host address is this host's on Docker's bridge, or --host-ip (an address or an interface); \
             --address container registers each container's own address and container port instead.
 
-            --format json writes one key per port holding JSON instead, --format skydns records for CoreDNS;
-            'presence list' prints what is registered. Every option can also be set as PRESENCE_<OPTION>
+            --format json writes one key per port holding JSON instead, --format skydns records for CoreDNS; \
+            'presence list' prints what is registered. Every option can also be set as PRESENCE_<OPTION> \
             (PRESENCE_ETCD_ENDPOINTS for --etcd-endpoints); the command line wins.
             """,
         version: PresenceVersion.current,
