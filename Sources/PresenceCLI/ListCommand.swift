@@ -86,7 +86,7 @@ struct ListCommand: AsyncParsableCommand {
         do {
             return try ListingConfiguration(
                 layout: RegistryLayout(
-                    format: format, prefix: prefix, hostname: hostname ?? Self.systemHostname(), domain: domain),
+                    format: format, prefix: prefix, hostname: hostname ?? systemHostname(), domain: domain),
                 etcdAPI: etcdAPI,
                 etcdEndpoints: EtcdEndpoint.list(
                     etcdEndpoints ?? Self.environment("ETCD_ENDPOINTS") ?? "http://127.0.0.1:2379"),
@@ -119,12 +119,6 @@ struct ListCommand: AsyncParsableCommand {
             _ = line.withCString { write(2, $0, strlen($0)) }
             throw ExitCode.failure
         }
-    }
-
-    private static func systemHostname() -> String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     private static func environment(_ name: String) -> String? {

@@ -19,7 +19,7 @@ extension PresenceCommand {
                 prefix: prefix,
                 formats: formats,
                 domain: domain,
-                hostname: hostname ?? Self.systemHostname(),
+                hostname: hostname ?? systemHostname(),
                 hostIP: hostIP,
                 hostIP6: hostIP6,
                 address: address,
@@ -44,12 +44,6 @@ extension PresenceCommand {
         } catch let error as ConfigurationError {
             throw ValidationError(error.message)
         }
-    }
-
-    static func systemHostname() -> String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
-        return String(cString: buffer)
     }
 
     func environment(_ name: String) -> String? {

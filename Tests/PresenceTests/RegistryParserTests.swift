@@ -101,13 +101,12 @@ struct RegistryParserTests {
 
     @Test(arguments: [("80", 80, "tcp"), ("53-udp", 53, "udp"), ("9-sctp", 9, "sctp"), ("80-tcp", 80, "tcp")])
     func portSegments(segment: String, port: Int, transport: String) {
-        let parsed = PortSegment.parse(segment)
-        #expect(parsed?.port == port && parsed?.transport == transport)
+        #expect(ExposedPort(segment: segment) == ExposedPort(containerPort: port, transport: transport))
     }
 
     @Test(arguments: ["http", "0", "70000", "53-", "53-UDP", "-udp", "53-u-p"])
     func segmentsThatAreNotPorts(segment: String) {
-        #expect(PortSegment.parse(segment) == nil)
+        #expect(ExposedPort(segment: segment) == nil)
     }
 
     @Test func theJSONLayoutReadsOneObjectPerPort() throws {

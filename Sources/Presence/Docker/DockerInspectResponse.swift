@@ -94,12 +94,12 @@ struct DockerInspectResponse: Decodable {
         var bindings: [PortBinding] = []
         var exposed = Set<ExposedPort>()
         for key in (config?.exposedPorts ?? [:]).keys {
-            guard let (port, transport) = DockerInspectResponse.parsePortKey(key) else { continue }
-            exposed.insert(ExposedPort(containerPort: port, transport: transport))
+            if let port = ExposedPort(dockerNotation: key) { exposed.insert(port) }
         }
         for (key, list) in networkSettings?.ports ?? [:] {
-            guard let (port, transport) = DockerInspectResponse.parsePortKey(key) else { continue }
-            exposed.insert(ExposedPort(containerPort: port, transport: transport))
+            guard let exposedPort = ExposedPort(dockerNotation: key) else { continue }
+            exposed.insert(exposedPort)
+            let (port, transport) = (exposedPort.containerPort, exposedPort.transport)
             for binding in list ?? [] {
                 guard let hostPort = binding.hostPort.flatMap({ Int($0) }), (1...65535).contains(hostPort) else {
                     continue
@@ -124,15 +124,6 @@ struct DockerInspectResponse: Decodable {
             usesHostNetwork: hostConfig?.networkMode == "host",
             bridgeGateway: networkSettings?.gateway.nonEmpty
         )
-    }
-
-    /// Parses `80/tcp` (or a bare `80`, meaning tcp).
-    static func parsePortKey(_ key: String) -> (Int, String)? {
-        let parts = key.split(separator: "/", maxSplits: 1)
-        guard let first = parts.first, let port = Int(first), (1...65535).contains(port) else { return nil }
-        let transport = parts.count > 1 ? parts[1].lowercased() : "tcp"
-        guard ["tcp", "udp", "sctp"].contains(transport) else { return nil }
-        return (port, transport)
     }
 }
 

@@ -31,14 +31,16 @@ public enum RegistryParser {
         var entries: [RegistryEntry] = []
         for registration in registrations {
             let keys = registration.records.values.map(\.key).sorted()
-            guard let (port, transport) = PortSegment.parse(registration.segment) else {
+            guard let parsed = ExposedPort(segment: registration.segment) else {
                 problems += keys.map {
                     .init(key: $0, reason: "'\(registration.segment)' is not a port such as 80 or 53-udp")
                 }
                 continue
             }
             let base = RegistryEntry(
-                container: registration.name, containerPort: port, transport: transport, host: "", hostPort: 0,
+                container: registration.name, containerPort: parsed.containerPort, transport: parsed.transport,
+                host: "",
+                hostPort: 0,
                 keys: keys)
             let result =
                 layout.format == .keys
@@ -62,7 +64,7 @@ public enum RegistryParser {
             return .failure(.init(key: records["port"]!.key, reason: "no host key beside it"))
         }
         guard let port = records["port"] else { return .failure(.init(key: host.key, reason: "no port key beside it")) }
-        guard let hostPort = PortSegment.portNumber(port.value) else {
+        guard let hostPort = ExposedPort.portNumber(port.value) else {
             return .failure(.init(key: port.key, reason: "'\(port.value.prefix(40))' is not a port number"))
         }
         guard !host.value.isEmpty else { return .failure(.init(key: host.key, reason: "the host is empty")) }

@@ -34,17 +34,8 @@ struct RegistryPrinter: Sendable {
         write("presence: \(text)\n", to: 2)
     }
 
-    /// Writes all of `text`; false if the descriptor no longer takes it. SIGPIPE is ignored in this process (NIO
-    /// ignores it), so a closed pipe shows only here.
     @discardableResult
     private func write(_ text: String, to descriptor: Int32) -> Bool {
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-            if written < 0 && errno == EINTR { continue }
-            guard written > 0 else { return false }
-            bytes = bytes.dropFirst(written)
-        }
-        return true
+        FileDescriptorOutput.write(text, to: descriptor)
     }
 }

@@ -10,17 +10,11 @@ public enum ContainerLabels {
     public static let network = "presence.network"
 
     /// Parses `presence.ports`: comma-separated `PORT` or `PORT/PROTOCOL`; `nil` if any entry is malformed.
-    static func parsePorts(_ text: String) -> Set<String>? {
-        var ports = Set<String>()
+    static func parsePorts(_ text: String) -> Set<ExposedPort>? {
+        var ports = Set<ExposedPort>()
         for entry in text.split(separator: ",") {
-            let trimmed = entry.trimmingCharacters(in: " \t")
-            let parts = trimmed.split(separator: "/", omittingEmptySubsequences: false)
-            guard (1...2).contains(parts.count), let port = Int(parts[0]), (1...65535).contains(port) else {
-                return nil
-            }
-            let transport = parts.count == 2 ? parts[1].lowercased() : "tcp"
-            guard ["tcp", "udp", "sctp"].contains(transport) else { return nil }
-            ports.insert("\(port)/\(transport)")
+            guard let port = ExposedPort(dockerNotation: entry.trimmingCharacters(in: " \t")) else { return nil }
+            ports.insert(port)
         }
         return ports.isEmpty ? nil : ports
     }

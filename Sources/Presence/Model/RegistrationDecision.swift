@@ -78,7 +78,9 @@ public enum RegistrationDecision: Sendable, Equatable {
                 return .refuse(
                     warning: "label \(ContainerLabels.ports)='\(label)' is not like 80,443/udp; not registering it")
             }
-            ports = ports.filter { wanted.contains("\($0.containerPort)/\($0.transport)") }
+            ports = ports.filter {
+                wanted.contains(ExposedPort(containerPort: $0.containerPort, transport: $0.transport))
+            }
         }
         if let unaddressable = warnings.first, ports.isEmpty { return .refuse(warning: unaddressable) }
         return .register(name: name, ports: ports, warnings: warnings)

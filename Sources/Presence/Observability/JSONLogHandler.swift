@@ -27,13 +27,7 @@ public struct JSONLogHandler: LogHandler {
     /// A handler that writes to standard error, each line with a single `write`, so lines never interleave.
     public static func standardError(label: String) -> JSONLogHandler {
         JSONLogHandler(metadataProvider: LoggingSystem.metadataProvider) { line in
-            var remaining = Array(line.utf8)[...]
-            while !remaining.isEmpty {
-                let written = remaining.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-                if written < 0 && errno == EINTR { continue }
-                guard written > 0 else { return }
-                remaining = remaining.dropFirst(written)
-            }
+            FileDescriptorOutput.write(line, to: 2)
         }
     }
 
