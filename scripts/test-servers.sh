@@ -603,6 +603,10 @@ start_servers() {
     remove_leftover_bridge
 
     mkdir -p "$DIR"
+    # Searchable by everyone (not listable), as /var/run is: agents run as
+    # unprivileged users must reach docker.sock, which its own mode and group
+    # guard. DIR may come from mktemp -d, which makes it 0700.
+    chmod 0711 "$DIR"
     touch "$DIR/$MARKER"
     echo "$ENGINE_SET" >"$ENGINES_FILE"
     # If anything below fails, do not leave half-started servers behind.

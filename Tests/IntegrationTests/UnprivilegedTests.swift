@@ -62,4 +62,24 @@ struct UnprivilegedTests {
         #expect(try await etcd.keys("v3", under: prefix).isEmpty)
         #expect(try await agent.terminate().status == 0)
     }
+
+    /// A socket it may use, in a directory it may not search: told apart from a missing socket.
+    @Test func aDirectoryItCannotSearchIsNamed() async throws {
+        let socket = String(try TestEnvironment.dockerHost().dropFirst("unix://".count))
+        let directory = NSTemporaryDirectory() + "presence-closed-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // The same socket under another name (a hard link), behind a directory only root may search.
+        try FileManager.default.linkItem(atPath: socket, toPath: directory + "/docker.sock")
+        let agent = try AgentProcess(
+            [
+                "--container", "absent", "--prefix", uniquePrefix(), "--etcd-endpoints", try TestEnvironment.etcd(),
+                "--docker-host", "unix://\(directory)/docker.sock",
+            ], user: Self.user, groups: [try await socketGroup()])
+        let advice = "permission denied on a directory on the way to the socket"
+        #expect(try await eventually(timeout: .seconds(15)) { agent.log.contains(advice) } != nil, "\(agent.log)")
+        #expect(agent.isRunning)
+        #expect(try await agent.terminate().status == 0)
+    }
 }

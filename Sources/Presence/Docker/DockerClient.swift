@@ -186,6 +186,12 @@ public actor DockerClient: DockerAPI {
                 "cannot reach Docker at \(host): \(failure.text)"
                     + (failure.hasAdvice ? "" : "; is dockerd running there?"))
         }
+        if access(socket, F_OK) != 0 && errno == EACCES {
+            return PresenceError(
+                .dockerUnreachable,
+                "cannot reach Docker at \(host): permission denied on a directory on the way to the socket; let "
+                    + "the agent's user search it (chmod o+x), or mount the socket elsewhere")
+        }
         if access(socket, F_OK) != 0 {
             return PresenceError(
                 .dockerUnreachable,
