@@ -18,10 +18,9 @@ struct AddressTests {
 
     /// Starts a container serving a page that holds its own name (busybox `httpd` on port 80, or `port`).
     func serve(_ name: String, port: Int = 80, arguments: [String] = []) async throws {
-        let script = "mkdir -p /www && echo \"$0\" > /www/index.html && exec httpd -f -p \"$1\" -h /www"
         try await docker.docker(
             ["run", "-d", "--init", "--name", name] + arguments + [
-                try TestEnvironment.image(), "sh", "-c", script, name, String(port),
+                try TestEnvironment.image(), "sh", "-c", Consumer.pageServer, name, String(port),
             ])
     }
 

@@ -91,12 +91,8 @@ public struct AgentConfiguration: Sendable {
         self.selection = selection
         let formats = try RegistrationFormat.resolve(formats, domain: domain, hostname: hostname)
         self.layout = try KeyLayout(template: prefix, hostname: hostname, formats: formats)
-        self.hostIP = try hostIP.map { text throws(ConfigurationError) in
-            try HostAddressSetting(parsing: text, family: .ipv4)
-        }
-        self.hostIP6 = try hostIP6.map { text throws(ConfigurationError) in
-            try HostAddressSetting(parsing: text, family: .ipv6)
-        }
+        self.hostIP = try hostIP.map { try HostAddressSetting(parsing: $0, family: .ipv4) }
+        self.hostIP6 = try hostIP6.map { try HostAddressSetting(parsing: $0, family: .ipv6) }
         self.addressing = Addressing(mode: address, network: network)
         self.etcdAPI = etcdAPI
         self.etcdEndpoints = etcdEndpoints

@@ -186,13 +186,14 @@ public actor DockerClient: DockerAPI {
                 "cannot reach Docker at \(host): \(failure.text)"
                     + (failure.hasAdvice ? "" : "; is dockerd running there?"))
         }
-        if access(socket, F_OK) != 0 && errno == EACCES {
-            return PresenceError(
-                .dockerUnreachable,
-                "cannot reach Docker at \(host): permission denied on a directory on the way to the socket; let "
-                    + "the agent's user search it (chmod o+x), or mount the socket elsewhere")
-        }
         if access(socket, F_OK) != 0 {
+            // A directory on the way that this user may not search hides the socket as well as its absence.
+            guard errno != EACCES else {
+                return PresenceError(
+                    .dockerUnreachable,
+                    "cannot reach Docker at \(host): permission denied on a directory on the way to the socket; let "
+                        + "the agent's user search it (chmod o+x), or mount the socket elsewhere")
+            }
             return PresenceError(
                 .dockerUnreachable,
                 "cannot reach Docker at \(host): no such file; is dockerd running and the socket mounted?")

@@ -29,10 +29,8 @@ struct DockerNetworkResponse: Decodable {
             for config in ipam?.config ?? [] {
                 let subnet = config.subnet.flatMap(Subnet.init)
                 let gateway = config.gateway.nonEmpty
-                // A pool's family is its subnet's, or its gateway's when it lists no subnet.
-                guard subnet?.isIPv6 ?? gateway?.contains(":") == ipv6, subnet != nil || gateway != nil else {
-                    continue
-                }
+                // A pool's family is its subnet's, or its gateway's when it lists no subnet; one with neither has none.
+                guard (subnet?.isIPv6 ?? gateway?.contains(":")) == ipv6 else { continue }
                 return BridgeNetwork.Pool(subnet: subnet, gateway: gateway)
             }
             return nil

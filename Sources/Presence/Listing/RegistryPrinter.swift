@@ -15,8 +15,8 @@ struct RegistryPrinter: Sendable {
     func listing(_ listing: RegistryListing) {
         for problem in listing.problems { note("\(problem)") }
         switch output {
-        case .table: write(RegistryTable.render(listing.entries), to: 1)
-        case .json: write(RegistryJSON.render(listing.entries), to: 1)
+        case .table: FileDescriptorOutput.write(RegistryTable.render(listing.entries), to: 1)
+        case .json: FileDescriptorOutput.write(RegistryJSON.render(listing.entries), to: 1)
         }
         if listing.entries.isEmpty { note("nothing registered under \(layout.displayRoot)") }
     }
@@ -26,16 +26,11 @@ struct RegistryPrinter: Sendable {
     func changes(_ changes: [RegistryChange]) -> Bool {
         guard !changes.isEmpty else { return true }
         let lines = changes.map { output == .table ? RegistryTable.line($0) : RegistryJSON.line($0) }
-        return write(lines.joined(separator: "\n") + "\n", to: 1)
+        return FileDescriptorOutput.write(lines.joined(separator: "\n") + "\n", to: 1)
     }
 
     /// A line for the operator on standard error, as `presence: …`.
     func note(_ text: String) {
-        write("presence: \(text)\n", to: 2)
-    }
-
-    @discardableResult
-    private func write(_ text: String, to descriptor: Int32) -> Bool {
-        FileDescriptorOutput.write(text, to: descriptor)
+        FileDescriptorOutput.write("presence: \(text)\n", to: 2)
     }
 }

@@ -63,18 +63,13 @@ public struct PublishedPort: Sendable, Hashable, Comparable {
         return (ports, unaddressable)
     }
 
-    /// The host's address for each of `exposed`, on the same port number: a container on the host's network
-    /// listens on the host itself.
-    public static func onHost(_ exposed: [ExposedPort], host: String) -> [PublishedPort] {
+    /// Each of `exposed` at `address` on its own port number: the container's address on a network, or the
+    /// host's for a container on the host's network, which listens on the host itself.
+    public static func atContainerPorts(_ exposed: [ExposedPort], address: String) -> [PublishedPort] {
         exposed.map {
             PublishedPort(
-                containerPort: $0.containerPort, transport: $0.transport, host: host, hostPort: $0.containerPort)
+                containerPort: $0.containerPort, transport: $0.transport, host: address, hostPort: $0.containerPort)
         }
-    }
-
-    /// The container's own address for each of `exposed`, on the container port.
-    public static func inContainer(_ exposed: [ExposedPort], address: String) -> [PublishedPort] {
-        onHost(exposed, host: address)
     }
 
     /// The address as it stands before a `:port`: bracketed when it is IPv6.

@@ -53,7 +53,7 @@ public enum RegistrationDecision: Sendable, Equatable {
         var ports: [PublishedPort]
         var warnings: [String] = []
         if snapshot.usesHostNetwork {
-            ports = PublishedPort.onHost(snapshot.exposedPorts, host: hosts.ipv4)
+            ports = PublishedPort.atContainerPorts(snapshot.exposedPorts, address: hosts.ipv4)
         } else if addressing.mode == .host {
             // A port bound only to `::` may still be dialled at the IPv6 gateway of the container's own network.
             var hosts = hosts
@@ -69,7 +69,7 @@ public enum RegistrationDecision: Sendable, Equatable {
             }
         } else {
             switch containerAddress(of: snapshot, network: addressing.network) {
-            case .success(let address): ports = PublishedPort.inContainer(snapshot.exposedPorts, address: address)
+            case .success(let address): ports = PublishedPort.atContainerPorts(snapshot.exposedPorts, address: address)
             case .failure(let refusal): return refusal.decision
             }
         }

@@ -8,9 +8,6 @@ import Logging
 /// failure that concerns everything (the lease is gone, or a server twice in a row did not answer) ends the pass
 /// and the caller retries it.
 public actor Reconciler {
-    /// The host address written when nothing at all is known of the host's: the original agent's value.
-    public static let fallbackHostIP = HostAddressResolver.fallbackIPv4
-
     private let selection: ContainerSelection
     private let docker: any DockerAPI
     private let store: any RegistrationStore

@@ -5,6 +5,10 @@ import Foundation
 struct Consumer {
     let docker: DockerCLI
 
+    /// `sh -c` script for a container of the test image serving a page that holds `$0` (its name) on port `$1`
+    /// with busybox `httpd`: what the consumer fetches.
+    static let pageServer = "mkdir -p /www && echo \"$0\" > /www/index.html && exec httpd -f -p \"$1\" -h /www"
+
     /// The page at `http://host:port/`, fetched from this host; nil when nothing answers.
     func fetchFromHost(_ host: String, _ port: String) async throws -> String? {
         let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)/"

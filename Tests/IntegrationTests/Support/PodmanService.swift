@@ -58,17 +58,9 @@ final class PodmanService: @unchecked Sendable {
                 command: "podman", status: -1, output: "podman is not installed: run scripts/install-deps.sh")
         }
         let log = directory + "/service.log"
-        FileManager.default.createFile(atPath: log, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["podman"] + globalOptions + ["system", "service", "--time=0", dockerHost]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        self.process = process
+        process = try launchLogged(
+            ["podman"] + globalOptions + ["system", "service", "--time=0", dockerHost], environment: environment,
+            log: log)
         let socket = directory + "/podman.sock"
         let ready = try await eventually(timeout: .seconds(30)) {
             (try? await shell(["curl", "-sf", "--unix-socket", socket, "http://podman/_ping"])) == "OK"

@@ -60,19 +60,11 @@ final class RootlessPodman: @unchecked Sendable {
         try await podman(["system", "migrate"])
 
         let log = Self.runtimeDirectory + "/service.log"
-        FileManager.default.createFile(atPath: log, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-        process.arguments = [
-            "-u", Self.user, "--", "env", "XDG_RUNTIME_DIR=\(Self.runtimeDirectory)", "HOME=\(home)",
-            "podman", "system", "service", "--time=0", dockerHost,
-        ]
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        self.process = process
+        process = try launchLogged(
+            [
+                "runuser", "-u", Self.user, "--", "env", "XDG_RUNTIME_DIR=\(Self.runtimeDirectory)", "HOME=\(home)",
+                "podman", "system", "service", "--time=0", dockerHost,
+            ], log: log)
         let socket = String(dockerHost.dropFirst("unix://".count))
         let ready = try await eventually(timeout: .seconds(60)) {
             (try? await shell(["curl", "-sf", "--unix-socket", socket, "http://podman/_ping"])) == "OK"
@@ -93,10 +85,9 @@ final class RootlessPodman: @unchecked Sendable {
 
     /// Runs a detached container of the test image serving a page that holds its name on port 80.
     func serve(_ name: String, ports: [String]) async throws {
-        let script = "mkdir -p /www && echo \"$0\" > /www/index.html && exec httpd -f -p 80 -h /www"
         try await podman(
             ["run", "-d", "--name", name, "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
-                + ports.flatMap { ["-p", $0] } + [image, "sh", "-c", script, name])
+                + ports.flatMap { ["-p", $0] } + [image, "sh", "-c", Consumer.pageServer, name, "80"])
     }
 
     /// The host port Podman published for `containerPort` (such as `80/tcp`).

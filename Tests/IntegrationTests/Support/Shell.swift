@@ -65,3 +65,19 @@ struct ShellError: Error, CustomStringConvertible {
     var output: String
     var description: String { "`\(command)` exited \(status): \(output)" }
 }
+
+/// Starts a server in the background (`arguments[0]` looked up on the PATH), with `environment` added to the
+/// test's own and everything it prints in the file `log`; the caller waits until it answers.
+func launchLogged(_ arguments: [String], environment: [String: String] = [:], log: String) throws -> Process {
+    FileManager.default.createFile(atPath: log, contents: nil)
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    process.standardOutput = handle
+    process.standardError = handle
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    return process
+}

@@ -46,21 +46,12 @@ final class SocketProxy: @unchecked Sendable {
             throw ShellError(
                 command: "haproxy", status: -1, output: "haproxy is not installed: run scripts/install-deps.sh")
         }
-        let log = directory + "/haproxy.log"
-        FileManager.default.createFile(atPath: log, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["haproxy", "-db", "-f", configuration]
-        process.environment = ProcessInfo.processInfo.environment.merging([
-            "DOCKER_SOCKET": String(try TestEnvironment.dockerHost().dropFirst("unix://".count)),
-            "PROXY_LISTEN": socket,
-        ]) { $1 }
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        self.process = process
+        process = try launchLogged(
+            ["haproxy", "-db", "-f", configuration],
+            environment: [
+                "DOCKER_SOCKET": String(try TestEnvironment.dockerHost().dropFirst("unix://".count)),
+                "PROXY_LISTEN": socket,
+            ], log: directory + "/haproxy.log")
         let ready = try await eventually(timeout: .seconds(15)) { try await status("GET", "/_ping") == 200 }
         guard ready != nil else {
             throw ShellError(
