@@ -127,5 +127,3 @@ struct ListCommand: AsyncParsableCommand {
         return text.isEmpty ? nil : text
     }
 }
-
-extension RegistryOutput: ExpressibleByArgument {}

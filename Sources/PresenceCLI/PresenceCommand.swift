@@ -210,9 +210,3 @@ struct PresenceCommand: AsyncParsableCommand {
         }
     }
 }
-
-extension EtcdAPIVersion: ExpressibleByArgument {}
-extension AddressMode: ExpressibleByArgument {}
-extension RegistrationFormat.Name: ExpressibleByArgument {}
-extension LogFormat: ExpressibleByArgument {}
-extension Logger.Level: @retroactive ExpressibleByArgument {}

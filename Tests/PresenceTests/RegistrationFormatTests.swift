@@ -16,9 +16,9 @@ struct RegistrationFormatTests {
             keys["/containers/web/80"]
                 == #"{"container":"web","host":"172.17.0.1","id":"abc123","port":8080,"protocol":"tcp"}"#)
         let udp = try JSONDecoder().decode(
-            RegistrationRecord.self, from: Data(try #require(keys["/containers/web/53-udp"]).utf8))
+            JSONFormatRecord.self, from: Data(try #require(keys["/containers/web/53-udp"]).utf8))
         #expect(
-            udp == RegistrationRecord(host: "172.17.0.1", port: 5353, protocol: "udp", container: "web", id: "abc123"))
+            udp == JSONFormatRecord(host: "172.17.0.1", port: 5353, protocol: "udp", container: "web", id: "abc123"))
     }
 
     @Test func skydnsWritesCoreDNSRecordsUnderTheReversedZone() throws {

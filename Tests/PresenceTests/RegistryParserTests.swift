@@ -10,8 +10,8 @@ struct RegistryParserTests {
         try RegistryLayout(format: format, prefix: prefix, hostname: "node1", domain: domain)
     }
 
-    private func records(_ keys: [String: String], ttl: Int? = 42) -> [RegistryRecord] {
-        keys.map { RegistryRecord(key: $0.key, value: $0.value, ttl: ttl) }
+    private func records(_ keys: [String: String], ttl: Int? = 42) -> [EtcdKeyValue] {
+        keys.map { EtcdKeyValue(key: $0.key, value: $0.value, ttl: ttl) }
     }
 
     @Test func theKeysLayoutPairsHostAndPortPerPort() throws {
@@ -28,13 +28,13 @@ struct RegistryParserTests {
         #expect(listing.problems.isEmpty)
         #expect(
             listing.entries == [
-                RegistryEntry(
+                RegisteredPort(
                     container: "api", containerPort: 9, transport: "sctp", host: "127.0.0.1", hostPort: 9009, ttl: 42,
                     keys: ["/containers/api/9-sctp/host", "/containers/api/9-sctp/port"]),
-                RegistryEntry(
+                RegisteredPort(
                     container: "web", containerPort: 53, transport: "udp", host: "10.0.0.5", hostPort: 5353, ttl: 42,
                     keys: ["/containers/web/53-udp/host", "/containers/web/53-udp/port"]),
-                RegistryEntry(
+                RegisteredPort(
                     container: "web", containerPort: 80, transport: "tcp", host: "10.0.0.5", hostPort: 8080, ttl: 42,
                     keys: ["/containers/web/80/host", "/containers/web/80/port"]),
             ])
@@ -123,10 +123,10 @@ struct RegistryParserTests {
                 ], ttl: nil), layout: try layout(.json))
         #expect(
             listing.entries == [
-                RegistryEntry(
+                RegisteredPort(
                     container: "web", containerPort: 53, transport: "udp", host: "10.0.0.5", hostPort: 5353,
                     keys: ["/containers/web/53-udp"]),
-                RegistryEntry(
+                RegisteredPort(
                     container: "web", containerPort: 80, transport: "tcp", host: "10.0.0.5", hostPort: 8080,
                     containerID: "abc123", keys: ["/containers/web/80"]),
             ])
@@ -175,11 +175,11 @@ struct RegistryParserTests {
 
     @Test func aDeletedDirectoryTakesItsKeys() {
         var records = [
-            "/c/web/80/host": RegistryRecord(key: "/c/web/80/host", value: "h"),
-            "/c/web/80/port": RegistryRecord(key: "/c/web/80/port", value: "1"),
-            "/c/webber/80/host": RegistryRecord(key: "/c/webber/80/host", value: "h"),
+            "/c/web/80/host": EtcdKeyValue(key: "/c/web/80/host", value: "h"),
+            "/c/web/80/port": EtcdKeyValue(key: "/c/web/80/port", value: "1"),
+            "/c/webber/80/host": EtcdKeyValue(key: "/c/webber/80/host", value: "h"),
         ]
-        RegistryUpdate.delete("/c/web").apply(to: &records)
+        EtcdKeyChange.delete("/c/web").apply(to: &records)
         #expect(records.keys.sorted() == ["/c/webber/80/host"])
     }
 }

@@ -5,10 +5,10 @@ import Testing
 
 @Suite("Printing registrations")
 struct RegistryRenderingTests {
-    let web = RegistryEntry(
+    let web = RegisteredPort(
         container: "web", containerPort: 80, transport: "tcp", host: "10.0.0.5", hostPort: 8080, ttl: 57,
         keys: ["/containers/web/80/host", "/containers/web/80/port"])
-    let dns = RegistryEntry(
+    let dns = RegisteredPort(
         container: "resolver-long-name", containerPort: 53, transport: "udp", host: "10.0.0.5", hostPort: 5353,
         keys: ["/containers/resolver-long-name/53-udp/host", "/containers/resolver-long-name/53-udp/port"])
 
@@ -64,8 +64,8 @@ struct RegistryRenderingTests {
         var moved = web
         moved.hostPort = 9090
         let added = dns
-        #expect(RegistryChange.between([older], [web]).isEmpty)
-        #expect(RegistryChange.between([older], [moved]) == [.init(.changed, moved)])
-        #expect(RegistryChange.between([web], [added]) == [.init(.added, added), .init(.removed, web)])
+        #expect(RegisteredPortChange.between([older], [web]).isEmpty)
+        #expect(RegisteredPortChange.between([older], [moved]) == [.init(.changed, moved)])
+        #expect(RegisteredPortChange.between([web], [added]) == [.init(.added, added), .init(.removed, web)])
     }
 }

@@ -1,11 +1,3 @@
-/// Which of etcd's APIs the agent writes through.
-public enum EtcdAPIVersion: String, Sendable, CaseIterable {
-    /// Keys on one lease, through etcd's v3 JSON gateway: the default, since etcd 3.6 has no v2 API.
-    case v3
-    /// The original agent's layout: a directory per container holding the TTL.
-    case v2
-}
-
 /// Everything the agent needs to run, validated.
 public struct AgentConfiguration: Sendable {
     public var selection: ContainerSelection
@@ -111,13 +103,5 @@ public struct AgentConfiguration: Sendable {
         self.dockerTLS = dockerTLS
         self.shutdownTimeout = shutdownTimeout
         self.metricsAddress = try metricsAddress.map(MetricsAddress.init)
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as a `Double`, for messages and arithmetic.
-    public var seconds: Double {
-        let (whole, attoseconds) = components
-        return Double(whole) + Double(attoseconds) / 1e18
     }
 }

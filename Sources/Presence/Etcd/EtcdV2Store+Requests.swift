@@ -9,7 +9,7 @@ extension EtcdV2Store {
         // Without a TTL on directories, the keys' refreshes tell whether a registration is still there.
         if directoryTTLRenews == false { return true }
         let response = try await send(
-            .PUT, EtcdV2Store.path(directory), query: "dir=true&ttl=\(ttl)&refresh=true&prevExist=true")
+            .PUT, EtcdV2KeyPath.of(directory), query: "dir=true&ttl=\(ttl)&refresh=true&prevExist=true")
         if response.status == .notFound { return false }
         try await check(response, what: "refresh of \(directory)")
         return true
@@ -17,7 +17,7 @@ extension EtcdV2Store {
 
     /// Refreshes a key's TTL without changing its value: etcd records no event for it. False if it is gone.
     func refresh(key: String) async throws -> Bool {
-        let response = try await send(.PUT, EtcdV2Store.path(key), query: "ttl=\(ttl)&refresh=true&prevExist=true")
+        let response = try await send(.PUT, EtcdV2KeyPath.of(key), query: "ttl=\(ttl)&refresh=true&prevExist=true")
         if response.status == .notFound { return false }
         try await check(response, what: "refresh of \(key)")
         return true
@@ -27,11 +27,11 @@ extension EtcdV2Store {
     /// with the TTL and renewed at once; if etcd refuses (3.5), it is made again without one.
     func createDirectory(_ directory: String) async throws {
         let query = directoryTTLRenews == false ? "dir=true" : "dir=true&ttl=\(ttl)"
-        let response = try await send(.PUT, EtcdV2Store.path(directory), query: query)
+        let response = try await send(.PUT, EtcdV2KeyPath.of(directory), query: query)
         try await check(response, what: "creation of \(directory)")
         guard directoryTTLRenews == nil else { return }
         let renewal = try await send(
-            .PUT, EtcdV2Store.path(directory), query: "dir=true&ttl=\(ttl)&refresh=true&prevExist=true")
+            .PUT, EtcdV2KeyPath.of(directory), query: "dir=true&ttl=\(ttl)&refresh=true&prevExist=true")
         if EtcdV2Store.refusesDirectoryUpdates(renewal) {
             directoryTTLRenews = false
             logger.notice(
@@ -40,7 +40,7 @@ extension EtcdV2Store {
                 one and every key carries the TTL, so a killed agent leaves empty directories behind
                 """)
             try await delete(directory, recursive: true)
-            let again = try await send(.PUT, EtcdV2Store.path(directory), query: "dir=true")
+            let again = try await send(.PUT, EtcdV2KeyPath.of(directory), query: "dir=true")
             try await check(again, what: "creation of \(directory)")
             return
         }
@@ -58,7 +58,7 @@ extension EtcdV2Store {
     func put(_ key: String, value: String) async throws {
         let body = ByteBuffer(string: "value=" + EtcdV2Store.formEncoded(value))
         let response = try await send(
-            .PUT, EtcdV2Store.path(key), query: "ttl=\(ttl)", body: body,
+            .PUT, EtcdV2KeyPath.of(key), query: "ttl=\(ttl)", body: body,
             contentType: "application/x-www-form-urlencoded")
         try await check(response, what: "write of \(key)")
     }
@@ -66,7 +66,7 @@ extension EtcdV2Store {
     /// Deletes a key or directory; one that is already gone counts as deleted. True if there was one.
     @discardableResult
     func delete(_ key: String, recursive: Bool) async throws -> Bool {
-        let response = try await send(.DELETE, EtcdV2Store.path(key), query: recursive ? "recursive=true" : "")
+        let response = try await send(.DELETE, EtcdV2KeyPath.of(key), query: recursive ? "recursive=true" : "")
         if response.status == .notFound { return false }
         try await check(response, what: "removal of \(key)")
         return true
@@ -82,32 +82,13 @@ extension EtcdV2Store {
             authorization: credentials?.basicAuthorization)
     }
 
+    /// Throws unless etcd accepted the request: the agent reads and writes under every root of its layout.
     func check(_ response: HTTPExchange, what: String) async throws {
-        if response.status == .unauthorized {
-            let endpoint = await transport.currentEndpoint
-            guard let credentials else {
-                throw PresenceError(
-                    .etcdRejected,
-                    "etcd at \(endpoint) refused the \(what): it requires authentication; give --etcd-user and "
-                        + "ETCD_PASSWORD or --etcd-password-file")
-            }
-            // A v2 401 means a wrong user or password, or a role without access to the key (v2 cannot tell apart).
-            throw PresenceError(
-                .etcdAuthenticationFailed,
-                "etcd at \(endpoint) refused the \(what) for user '\(credentials.user)' (401): check ETCD_PASSWORD "
-                    + "or --etcd-password-file, and that the user's v2 role may read and write "
-                    + layout.roots.map { "\($0) and \($0)/*" }.joined(separator: ", "))
-        }
-        guard (200..<300).contains(response.status.code) else {
-            throw PresenceError(
-                .etcdRejected,
-                "etcd refused the \(what) (\(response.status.code)): \(response.bodyText.prefix(200)); "
-                    + "is etcd started with --enable-v2?")
-        }
-    }
-
-    static func path(_ key: String) -> String {
-        "/v2/keys" + key.split(separator: "/").map { "/" + percentEncoded(String($0)) }.joined()
+        if (200..<300).contains(response.status.code) { return }
+        let refusal = EtcdRefusal(
+            of: what, at: await transport.currentEndpoint, credentials: credentials, needs: .readWrite,
+            on: layout.roots)
+        if let error = refusal.v2(status: response.status, body: response.bodyText) { throw error }
     }
 
     static func parent(_ key: String) -> String {

@@ -159,7 +159,7 @@ public actor EtcdV2Store: RegistrationStore {
         var held: [String: String] = [:]
         for container in containers {
             for directory in layout.directories(of: container) {
-                let response = try await send(.GET, EtcdV2Store.path(directory), query: "recursive=true")
+                let response = try await send(.GET, EtcdV2KeyPath.of(directory), query: "recursive=true")
                 if response.status == .notFound { continue }
                 try await check(response, what: "read of \(directory)")
                 if let node = (try? response.decode(EtcdV2Listing.self))?.node {
@@ -178,7 +178,7 @@ public actor EtcdV2Store: RegistrationStore {
     public func registeredDirectories() async throws -> [String] {
         var directories: [String] = []
         for root in layout.hostScopedRoots {
-            let response = try await send(.GET, EtcdV2Store.path(root.isEmpty ? "/" : root))
+            let response = try await send(.GET, EtcdV2KeyPath.of(root.isEmpty ? "/" : root))
             if response.status == .notFound { continue }
             try await check(response, what: "read of \(root)")
             let listing = try? response.decode(EtcdV2Listing.self)
@@ -201,14 +201,4 @@ public actor EtcdV2Store: RegistrationStore {
         written.removeAll()
         settling.removeAll()
     }
-}
-
-/// The part of a v2 directory listing the agent reads.
-struct EtcdV2Listing: Decodable {
-    struct Node: Decodable {
-        var key: String?
-        var value: String?
-        var nodes: [Node]?
-    }
-    var node: Node?
 }

@@ -45,6 +45,12 @@ actor EtcdV3Session {
         return try await token(credentials)
     }
 
+    /// The reading of etcd's refusal of the `what`, at the endpoint that answered last, for the session's user.
+    func refusal(of what: String, needs access: EtcdRefusal.Access, on roots: [String]) async -> EtcdRefusal {
+        EtcdRefusal(
+            of: what, at: await transport.currentEndpoint, credentials: credentials, needs: access, on: roots)
+    }
+
     /// Forgets a token etcd refused in a stream, so that the next request authenticates again.
     func tokenRefused() {
         token = nil
@@ -60,7 +66,6 @@ actor EtcdV3Session {
             .POST, "/v3/auth/authenticate", body: ByteBuffer(bytes: try JSONEncoder().encode(request)))
         let endpoint = await transport.currentEndpoint
         guard response.status == .ok else {
-            // etcd's answer names neither the password nor anything derived from it, so it may be quoted.
             let failure = try? response.decode(EtcdV3.ErrorResponse.self)
             if let failure, EtcdV3.isAuthenticationDisabled(failure) {
                 logger.warning(
@@ -69,16 +74,11 @@ actor EtcdV3Session {
                 authenticationDisabled = true
                 return nil
             }
-            if let failure, EtcdV3.isAuthenticationFailure(failure) {
-                throw PresenceError(
-                    .etcdAuthenticationFailed,
-                    "etcd at \(endpoint) refused the password of user '\(credentials.user)'; check ETCD_PASSWORD or "
-                        + "--etcd-password-file, and that the user exists (etcdctl user get \(credentials.user))")
-            }
-            throw PresenceError(
-                .etcdRejected,
-                "etcd at \(endpoint) refused to authenticate user '\(credentials.user)' (\(response.status.code)): "
-                    + "\(failure?.text ?? String(response.bodyText.prefix(200)))")
+            // Authenticating reads no key: no root for the role to grant.
+            let refusal = EtcdRefusal(
+                of: "authentication of user '\(credentials.user)'", at: endpoint, credentials: credentials,
+                needs: .read, on: [])
+            throw refusal.v3(status: response.status, failure: failure, body: response.bodyText)
         }
         guard let token = try? response.decode(EtcdV3.AuthenticateResponse.self).token, !token.isEmpty else {
             throw PresenceError(

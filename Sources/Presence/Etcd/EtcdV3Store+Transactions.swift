@@ -29,7 +29,7 @@ extension EtcdV3Store {
                     try lowerOperationLimit(refused: operations.count, what: what)
                     break
                 }
-                try accept(response, what: what)
+                try await accept(response, what: what)
                 pending.removeFirst(chunk.count)
             }
         }

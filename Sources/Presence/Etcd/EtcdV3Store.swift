@@ -78,7 +78,8 @@ public actor EtcdV3Store: RegistrationStore {
             !EtcdV3.isLeaseNotFound(failure)
         {
             // Any other error in the stream comes with status 200 too; it says nothing about the lease: keep it.
-            throw PresenceError(.etcdRejected, "etcd refused the keep-alive of lease \(lease): \(failure.text)")
+            throw await refusal(of: "keep-alive of lease \(lease)")
+                .v3(status: response.status, failure: failure, body: response.bodyText)
         }
         let ttl = (try? response.decode(EtcdV3.KeepAliveResponse.self))?.result?.TTL.flatMap { Int($0) } ?? 0
         metrics.leaseKeepAlive(renewed: ttl > 0)
@@ -139,7 +140,7 @@ public actor EtcdV3Store: RegistrationStore {
         if response.status == .ok { return }
         // Already expired, and its keys with it.
         if let failure = try? response.decode(EtcdV3.ErrorResponse.self), EtcdV3.isLeaseNotFound(failure) { return }
-        throw refusal(response, what: "revoke of lease \(id)")
+        throw await refusal(of: "revoke of lease \(id)").v3(response)
     }
 
     private func currentLease() async throws -> String {
@@ -179,39 +180,23 @@ public actor EtcdV3Store: RegistrationStore {
     /// Posts a request and throws unless etcd accepted it.
     func post(_ path: String, _ body: some Encodable, what: String) async throws -> HTTPExchange {
         let response = try await send(path, body)
-        try accept(response, what: what)
+        try await accept(response, what: what)
         return response
     }
 
     /// Throws unless etcd accepted the request; a lease etcd no longer knows is forgotten.
-    func accept(_ response: HTTPExchange, what: String) throws {
+    func accept(_ response: HTTPExchange, what: String) async throws {
         guard response.status != .ok else { return }
         if let failure = try? response.decode(EtcdV3.ErrorResponse.self), EtcdV3.isLeaseNotFound(failure) {
             lease = nil
             metrics.leaseLost()
             throw PresenceError(.leaseLost, "etcd no longer knows the agent's lease (during the \(what))")
         }
-        throw refusal(response, what: what)
+        throw await refusal(of: what).v3(response)
     }
 
-    /// What etcd's refusal of the `what` means for the operator, and what to do about it.
-    func refusal(_ response: HTTPExchange, what: String) -> PresenceError {
-        let failure = try? response.decode(EtcdV3.ErrorResponse.self)
-        if let failure, EtcdV3.isPermissionDenied(failure) {
-            return PresenceError(
-                .etcdRejected,
-                "etcd denied the \(what) (permission denied); the user's role needs read and write on the "
-                    + "prefix: etcdctl role grant-permission --prefix=true ROLE readwrite "
-                    + layout.roots.map { $0 + "/" }.joined(separator: " (and) "))
-        }
-        if let failure, EtcdV3.isAuthenticationRequired(failure) {
-            return PresenceError(
-                .etcdRejected,
-                "etcd refused the \(what) (\(failure.text)): it requires authentication; "
-                    + "give --etcd-user and ETCD_PASSWORD or --etcd-password-file")
-        }
-        return PresenceError(
-            .etcdRejected,
-            "etcd refused the \(what) (\(response.status.code)): \(failure?.message ?? response.bodyText)")
+    /// The reading of etcd's refusal of the `what`: the agent reads and writes under every root of its layout.
+    private func refusal(of what: String) async -> EtcdRefusal {
+        await session.refusal(of: what, needs: .readWrite, on: layout.roots)
     }
 }

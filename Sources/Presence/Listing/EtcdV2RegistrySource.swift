@@ -14,20 +14,20 @@ struct EtcdV2RegistrySource: RegistrySource {
     let credentials: EtcdCredentials?
     let root: String
 
-    private var path: String { EtcdV2Store.path(root) }
+    private var path: String { EtcdV2KeyPath.of(root) }
 
-    func read() async throws -> RegistrySnapshot {
+    func read() async throws -> EtcdKeySnapshot {
         let response = try await transport.send(
             .GET, path, query: "recursive=true", authorization: credentials?.basicAuthorization)
         let index = response.headers.first(name: "X-Etcd-Index").flatMap { Int64($0) } ?? 0
-        if response.status == .notFound { return RegistrySnapshot(records: [:], position: index) }
+        if response.status == .notFound { return EtcdKeySnapshot(records: [:], position: index) }
         try await check(response.status, body: response.bodyText, what: "read of \(root)")
-        var records: [String: RegistryRecord] = [:]
+        var records: [String: EtcdKeyValue] = [:]
         if let node = (try? response.decode(Listing.self))?.node { collect(node, ttl: nil, into: &records) }
-        return RegistrySnapshot(records: records, position: index)
+        return EtcdKeySnapshot(records: records, position: index)
     }
 
-    func follow(after position: Int64, _ apply: ([RegistryUpdate]) async throws -> Void) async throws {
+    func follow(after position: Int64, _ apply: ([EtcdKeyChange]) async throws -> Void) async throws {
         var next = position + 1
         // A key written under a container's directory inherits its TTL, which only the directory's event carries.
         var directoryTTLs: [String: Int] = [:]
@@ -45,7 +45,7 @@ struct EtcdV2RegistrySource: RegistrySource {
                 (try? JSONDecoder().decode(Failure.self, from: Data(text.utf8)))?
                     .errorCode == 401
             {
-                throw RegistryHistoryLost()
+                throw WatchHistoryLost()
             }
             try await check(response.status, body: text, what: "watch of \(root)")
             guard let event = try? JSONDecoder().decode(Event.self, from: Data(text.utf8)), let node = event.node,
@@ -61,37 +61,26 @@ struct EtcdV2RegistrySource: RegistrySource {
                     directoryTTLs[key] = node.ttl
                 } else if let value = node.value {
                     let inherited = directoryTTLs.filter { key.hasPrefix($0.key + "/") }.max { $0.key < $1.key }?.value
-                    try await apply([.put(RegistryRecord(key: key, value: value, ttl: node.ttl ?? inherited))])
+                    try await apply([.put(EtcdKeyValue(key: key, value: value, ttl: node.ttl ?? inherited))])
                 }
             }
         }
     }
 
-    private func collect(_ node: Node, ttl inherited: Int?, into records: inout [String: RegistryRecord]) {
+    private func collect(_ node: Node, ttl inherited: Int?, into records: inout [String: EtcdKeyValue]) {
         let ttl = node.ttl ?? inherited
         if node.dir != true, let key = node.key, let value = node.value {
-            records[key] = RegistryRecord(key: key, value: value, ttl: ttl)
+            records[key] = EtcdKeyValue(key: key, value: value, ttl: ttl)
         }
         for child in node.nodes ?? [] { collect(child, ttl: ttl, into: &records) }
     }
 
+    /// Throws unless etcd accepted the request: listing reads the root and nothing else.
     private func check(_ status: HTTPResponseStatus, body: String, what: String) async throws {
-        let endpoint = await transport.currentEndpoint
-        if status == .unauthorized {
-            throw PresenceError(
-                .etcdRejected,
-                credentials == nil
-                    ? "etcd at \(endpoint) refused the \(what): it requires authentication; give --etcd-user and "
-                        + "ETCD_PASSWORD or --etcd-password-file"
-                    : "etcd at \(endpoint) refused the \(what) for user '\(credentials!.user)' (401): check the "
-                        + "password, and that the user's v2 role may read \(root) and \(root)/*")
-        }
-        guard (200..<300).contains(status.code) else {
-            throw PresenceError(
-                .etcdRejected,
-                "etcd at \(endpoint) refused the \(what) (\(status.code)): \(body.prefix(200)); "
-                    + "is etcd started with --enable-v2?")
-        }
+        if (200..<300).contains(status.code) { return }
+        let refusal = EtcdRefusal(
+            of: what, at: await transport.currentEndpoint, credentials: credentials, needs: .read, on: [root])
+        if let error = refusal.v2(status: status, body: body) { throw error }
     }
 
     private struct Node: Decodable {

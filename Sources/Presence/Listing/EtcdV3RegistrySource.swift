@@ -13,7 +13,7 @@ struct EtcdV3RegistrySource: RegistrySource {
 
     private var directory: String { root + "/" }
 
-    func read() async throws -> RegistrySnapshot {
+    func read() async throws -> EtcdKeySnapshot {
         let request = EtcdV3.RangeRequest(
             key: EtcdV3.base64(directory), range_end: EtcdV3.rangeEnd(ofPrefix: directory), keys_only: false)
         let response = try await post("/v3/kv/range", request, what: "read of \(directory)")
@@ -23,11 +23,11 @@ struct EtcdV3RegistrySource: RegistrySource {
             throw PresenceError(.etcdRejected, "etcd answered the read of \(directory) without a revision")
         }
         let records = try await records(kvs)
-        return RegistrySnapshot(
+        return EtcdKeySnapshot(
             records: Dictionary(records.map { ($0.key, $0) }, uniquingKeysWith: { $1 }), position: revision)
     }
 
-    func follow(after position: Int64, _ apply: ([RegistryUpdate]) async throws -> Void) async throws {
+    func follow(after position: Int64, _ apply: ([EtcdKeyChange]) async throws -> Void) async throws {
         let request = EtcdV3.WatchRequest(
             create_request: .init(
                 key: EtcdV3.base64(directory), range_end: EtcdV3.rangeEnd(ofPrefix: directory),
@@ -39,9 +39,8 @@ struct EtcdV3RegistrySource: RegistrySource {
         guard response.status == .ok else {
             let body = try await response.wholeBody(
                 answering: "the watch of \(directory)", upTo: 64 * 1024, sent: sent, timeout: transport.timeout)
-            throw PresenceError(
-                .etcdRejected,
-                "etcd refused the watch of \(directory) (\(response.status.code)): \(String(buffer: body))")
+            let exchange = HTTPExchange(status: response.status, headers: response.headers, body: body)
+            throw await refusal(of: "watch of \(directory)").v3(exchange)
         }
         let silence = self.silence
         try await withThrowingDiscardingTaskGroup { group in
@@ -59,7 +58,7 @@ struct EtcdV3RegistrySource: RegistrySource {
                     }
                 }
             } catch let silent as StreamSilence {
-                throw RegistryWatchLost(
+                throw WatchMissedChanges(
                     description: "etcd's watch of \(directory) sent nothing for \(Int(silent.bound.seconds)) s, not "
                         + "even a progress notification")
             }
@@ -68,7 +67,7 @@ struct EtcdV3RegistrySource: RegistrySource {
 
     /// Acts on one message of the watch stream.
     private func follow(
-        _ message: EtcdV3WatchStream.Message, _ apply: ([RegistryUpdate]) async throws -> Void,
+        _ message: EtcdV3WatchStream.Message, _ apply: ([EtcdKeyChange]) async throws -> Void,
         progressAfter wait: Duration
     ) async throws {
         switch message {
@@ -79,21 +78,21 @@ struct EtcdV3RegistrySource: RegistrySource {
         case .changes(let events):
             try await apply(try await updates(events))
         case .historyLost:
-            throw RegistryHistoryLost()
+            throw WatchHistoryLost()
         case .cancelled(let reason):
             throw PresenceError(.etcdRejected, "etcd cancelled the watch of \(directory): \(reason)")
         case .failed(let failure):
             if EtcdV3.needsNewToken(failure) { await session.tokenRefused() }
             throw PresenceError(.etcdRejected, "etcd ended the watch of \(directory): \(failure.text)")
         case .unreadable(let reason):
-            throw RegistryWatchLost(description: "a message of etcd's watch of \(directory) was lost (\(reason))")
+            throw WatchMissedChanges(description: "a message of etcd's watch of \(directory) was lost (\(reason))")
         }
     }
 
-    private func updates(_ events: [EtcdV3.WatchResponse.Event]) async throws -> [RegistryUpdate] {
+    private func updates(_ events: [EtcdV3.WatchResponse.Event]) async throws -> [EtcdKeyChange] {
         let puts = try await records(events.filter { $0.type != "DELETE" }.compactMap(\.kv))
         var putsByKey = Dictionary(puts.map { ($0.key, $0) }, uniquingKeysWith: { $1 })
-        var updates: [RegistryUpdate] = []
+        var updates: [EtcdKeyChange] = []
         for event in events {
             guard let key = event.kv.flatMap({ EtcdV3.decodeBase64($0.key) }) else { continue }
             if event.type == "DELETE" {
@@ -106,7 +105,7 @@ struct EtcdV3RegistrySource: RegistrySource {
     }
 
     /// The key-values with the TTL of their lease, asked once per distinct lease.
-    private func records(_ kvs: [EtcdV3.RangeResponse.KeyValue]) async throws -> [RegistryRecord] {
+    private func records(_ kvs: [EtcdV3.RangeResponse.KeyValue]) async throws -> [EtcdKeyValue] {
         var ttls: [String: Int?] = [:]
         for lease in Set(kvs.compactMap(\.lease)) where lease != "0" {
             ttls[lease] = try await timeToLive(lease)
@@ -114,7 +113,7 @@ struct EtcdV3RegistrySource: RegistrySource {
         return kvs.compactMap { kv in
             guard let key = EtcdV3.decodeBase64(kv.key) else { return nil }
             let value = kv.value.flatMap(EtcdV3.decodeBase64) ?? ""
-            return RegistryRecord(key: key, value: value, ttl: kv.lease.flatMap { ttls[$0] } ?? nil)
+            return EtcdKeyValue(key: key, value: value, ttl: kv.lease.flatMap { ttls[$0] } ?? nil)
         }
     }
 
@@ -129,26 +128,12 @@ struct EtcdV3RegistrySource: RegistrySource {
 
     private func post(_ path: String, _ body: some Encodable, what: String) async throws -> HTTPExchange {
         let response = try await session.post(path, ByteBuffer(bytes: try JSONEncoder().encode(body)))
-        guard response.status == .ok else {
-            let failure = try? response.decode(EtcdV3.ErrorResponse.self)
-            let endpoint = await transport.currentEndpoint
-            if let failure, EtcdV3.isPermissionDenied(failure) {
-                throw PresenceError(
-                    .etcdRejected,
-                    "etcd at \(endpoint) denied the \(what) (permission denied); the user's role needs read on "
-                        + "\(directory): etcdctl role grant-permission --prefix=true ROLE read \(directory)")
-            }
-            if let failure, EtcdV3.isAuthenticationRequired(failure) {
-                throw PresenceError(
-                    .etcdRejected,
-                    "etcd at \(endpoint) refused the \(what): it requires authentication; give --etcd-user and "
-                        + "ETCD_PASSWORD or --etcd-password-file")
-            }
-            throw PresenceError(
-                .etcdRejected,
-                "etcd at \(endpoint) refused the \(what) (\(response.status.code)): "
-                    + (failure?.text ?? String(response.bodyText.prefix(200))))
-        }
+        guard response.status == .ok else { throw await refusal(of: what).v3(response) }
         return response
+    }
+
+    /// The reading of etcd's refusal of the `what`: listing reads the root and nothing else.
+    private func refusal(of what: String) async -> EtcdRefusal {
+        await session.refusal(of: what, needs: .read, on: [root])
     }
 }

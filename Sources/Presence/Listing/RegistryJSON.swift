@@ -4,7 +4,7 @@
 /// Every field is always present (`null` when unknown), so consumers need no optional handling:
 /// `container`, `port`, `protocol`, `host`, `hostPort`, `ttl`, `id`, `keys`.
 public enum RegistryJSON {
-    public static func render(_ entries: [RegistryEntry]) -> String {
+    public static func render(_ entries: [RegisteredPort]) -> String {
         // The pretty printer would spread an empty array over three lines.
         guard !entries.isEmpty else { return "[]\n" }
         let encoder = makeEncoder()
@@ -14,7 +14,7 @@ public enum RegistryJSON {
     }
 
     /// One change as a single line: the entry's fields and `event` (`added`, `changed` or `removed`).
-    public static func line(_ change: RegistryChange) -> String {
+    public static func line(_ change: RegisteredPortChange) -> String {
         let data = (try? makeEncoder().encode(Row(change.entry, event: change.kind.rawValue))) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
     }
@@ -26,10 +26,10 @@ public enum RegistryJSON {
     }
 
     private struct Row: Encodable {
-        var entry: RegistryEntry
+        var entry: RegisteredPort
         var event: String?
 
-        init(_ entry: RegistryEntry, event: String?) {
+        init(_ entry: RegisteredPort, event: String?) {
             self.entry = entry
             self.event = event
         }

@@ -1,10 +1,10 @@
 /// What the registry holds: the complete registrations, sorted by container then port, and the keys that are
 /// not part of one.
 public struct RegistryListing: Sendable, Equatable {
-    public var entries: [RegistryEntry]
-    public var problems: [RegistryProblem]
+    public var entries: [RegisteredPort]
+    public var problems: [SkippedKey]
 
-    public init(entries: [RegistryEntry], problems: [RegistryProblem] = []) {
+    public init(entries: [RegisteredPort], problems: [SkippedKey] = []) {
         self.entries = entries.sorted { $0.identity < $1.identity }
         self.problems = problems.sorted()
     }

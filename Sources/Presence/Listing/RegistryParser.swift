@@ -2,9 +2,9 @@
 ///
 /// Pure: a key that belongs to no complete registration becomes a problem, never an error.
 public enum RegistryParser {
-    public static func parse(_ records: some Collection<RegistryRecord>, layout: RegistryLayout) -> RegistryListing {
-        var problems: [RegistryProblem] = []
-        var registrations: [(name: String, segment: String, records: [String: RegistryRecord])] = []
+    public static func parse(_ records: some Collection<EtcdKeyValue>, layout: RegistryLayout) -> RegistryListing {
+        var problems: [SkippedKey] = []
+        var registrations: [(name: String, segment: String, records: [String: EtcdKeyValue])] = []
         var index: [String: Int] = [:]
         let directory = layout.root + "/"
         let leafCount = layout.format == .keys ? 3 : 2
@@ -28,7 +28,7 @@ public enum RegistryParser {
                 registrations.append((name, segment, [String(segments.last!): record]))
             }
         }
-        var entries: [RegistryEntry] = []
+        var entries: [RegisteredPort] = []
         for registration in registrations {
             let keys = registration.records.values.map(\.key).sorted()
             guard let parsed = ExposedPort(segment: registration.segment) else {
@@ -37,7 +37,7 @@ public enum RegistryParser {
                 }
                 continue
             }
-            let base = RegistryEntry(
+            let base = RegisteredPort(
                 container: registration.name, containerPort: parsed.containerPort, transport: parsed.transport,
                 host: "",
                 hostPort: 0,
@@ -55,8 +55,8 @@ public enum RegistryParser {
 
     /// The `keys` layout: a `host` and a `port` key side by side.
     private static func entry(
-        _ base: RegistryEntry, keys records: [String: RegistryRecord]
-    ) -> Result<RegistryEntry, RegistryProblem> {
+        _ base: RegisteredPort, keys records: [String: EtcdKeyValue]
+    ) -> Result<RegisteredPort, SkippedKey> {
         if let other = records.keys.first(where: { $0 != "host" && $0 != "port" }) {
             return .failure(.init(key: records[other]!.key, reason: "neither a host nor a port key"))
         }
@@ -76,8 +76,8 @@ public enum RegistryParser {
     }
 
     /// The `json` and `skydns` layouts: one key holding an object with at least `host` and `port`.
-    private static func entry(_ base: RegistryEntry, json record: RegistryRecord) -> Result<
-        RegistryEntry, RegistryProblem
+    private static func entry(_ base: RegisteredPort, json record: EtcdKeyValue) -> Result<
+        RegisteredPort, SkippedKey
     > {
         guard let value = try? JSONDecoder().decode(RegistrationValue.self, from: Data(record.value.utf8)) else {
             return .failure(

@@ -23,7 +23,7 @@ struct RegistryPrinter: Sendable {
 
     /// Prints one line per change; false once standard output is closed (its reader, such as `head`, is gone).
     @discardableResult
-    func changes(_ changes: [RegistryChange]) -> Bool {
+    func changes(_ changes: [RegisteredPortChange]) -> Bool {
         guard !changes.isEmpty else { return true }
         let lines = changes.map { output == .table ? RegistryTable.line($0) : RegistryJSON.line($0) }
         return FileDescriptorOutput.write(lines.joined(separator: "\n") + "\n", to: 1)

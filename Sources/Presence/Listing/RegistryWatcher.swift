@@ -10,7 +10,7 @@ struct RegistryWatcher: Service {
     let source: any RegistrySource
     let layout: RegistryLayout
     let printer: RegistryPrinter
-    let initial: RegistrySnapshot
+    let initial: EtcdKeySnapshot
 
     func run() async throws {
         await cancelWhenGracefulShutdown { await follow() }
@@ -43,11 +43,11 @@ struct RegistryWatcher: Service {
             } catch is OutputClosed {
                 // Nobody reads the lines any more (`presence list --watch | head`): done.
                 return
-            } catch is RegistryHistoryLost {
+            } catch is WatchHistoryLost {
                 // Not a failure: etcd compacted past the watch's start, so the listing is read afresh at once.
                 position = nil
                 continue
-            } catch let lost as RegistryWatchLost {
+            } catch let lost as WatchMissedChanges {
                 if Task.isCancelled { return }
                 printer.note("\(lost); reading the registry again")
             } catch {
@@ -63,10 +63,10 @@ struct RegistryWatcher: Service {
         }
     }
 
-    private func report(from before: [String: RegistryRecord], to after: [String: RegistryRecord]) throws {
+    private func report(from before: [String: EtcdKeyValue], to after: [String: EtcdKeyValue]) throws {
         let old = RegistryParser.parse(before.values, layout: layout).entries
         let new = RegistryParser.parse(after.values, layout: layout).entries
-        guard printer.changes(RegistryChange.between(old, new)) else { throw OutputClosed() }
+        guard printer.changes(RegisteredPortChange.between(old, new)) else { throw OutputClosed() }
     }
 
     private struct OutputClosed: Error {}

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// How long etcd's watch stream may send nothing before the connection is taken for dead.
 ///
 /// A watch that asks for progress notifications hears from etcd at least once per notification interval while
@@ -21,16 +19,5 @@ struct WatchSilenceBound: Sendable, Equatable {
     /// A progress notification came `wait` after the message before it.
     mutating func progress(after wait: Duration) {
         longestWaitForProgress = max(longestWaitForProgress ?? .zero, wait)
-    }
-}
-
-/// The bound learnt so far, shared by every watch a source opens: a reconnected watch keeps what was learnt.
-final class LearntWatchSilenceBound: Sendable {
-    private let value = Mutex(WatchSilenceBound())
-
-    var bound: Duration { value.withLock { $0.bound } }
-
-    func progress(after wait: Duration) {
-        value.withLock { $0.progress(after: wait) }
     }
 }

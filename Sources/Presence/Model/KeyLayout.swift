@@ -152,15 +152,15 @@ public struct KeyLayout: Sendable, Equatable {
                 }
             case .json:
                 for port in ports {
-                    keys["\(directory(of: container))/\(port.segment)"] = RegistrationRecord.json(
-                        RegistrationRecord(
+                    keys["\(directory(of: container))/\(port.segment)"] = JSONFormatRecord.json(
+                        JSONFormatRecord(
                             host: port.host, port: port.hostPort, protocol: port.transport, container: container, id: id
                         ))
                 }
             case .skydns(let domain):
                 let directory = domain.directory + "/" + SkyDNSDomain.label(for: container)
                 for port in ports {
-                    keys["\(directory)/\(port.segment)"] = RegistrationRecord.json(
+                    keys["\(directory)/\(port.segment)"] = JSONFormatRecord.json(
                         SkyDNSRecord(host: port.host, port: port.hostPort))
                 }
             }

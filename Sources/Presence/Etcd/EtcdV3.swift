@@ -82,6 +82,9 @@ enum EtcdV3 {
             var grpc_code: Int?
         }
 
+        /// etcd's text of the error, from whichever field holds it; empty for an answer that is no error.
+        var text: String { error ?? message ?? "" }
+
         init(error: String? = nil, message: String? = nil, code: Int? = nil) {
             self.error = error
             self.message = message
@@ -158,8 +161,4 @@ enum EtcdV3 {
     static func isPermissionDenied(_ response: ErrorResponse) -> Bool {
         response.text.contains("permission denied")
     }
-}
-
-extension EtcdV3.ErrorResponse {
-    var text: String { error ?? message ?? "" }
 }

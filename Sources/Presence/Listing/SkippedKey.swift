@@ -2,7 +2,7 @@
 ///
 /// Other tools may write under the same prefix, and a writer may be caught between two keys: these are
 /// reported, never fatal.
-public struct RegistryProblem: Error, Sendable, Hashable, Comparable, CustomStringConvertible {
+public struct SkippedKey: Error, Sendable, Hashable, Comparable, CustomStringConvertible {
     public var key: String
     public var reason: String
 
@@ -11,7 +11,7 @@ public struct RegistryProblem: Error, Sendable, Hashable, Comparable, CustomStri
         self.reason = reason
     }
 
-    public static func < (lhs: RegistryProblem, rhs: RegistryProblem) -> Bool {
+    public static func < (lhs: SkippedKey, rhs: SkippedKey) -> Bool {
         (lhs.key, lhs.reason) < (rhs.key, rhs.reason)
     }
 

@@ -1,5 +1,5 @@
-/// The value of one port in the `json` format.
-public struct RegistrationRecord: Codable, Sendable, Equatable {
+/// The value the agent writes for one port in the `json` format; `SkyDNSRecord` is the `skydns` format's.
+public struct JSONFormatRecord: Codable, Sendable, Equatable {
     /// The address to dial.
     public var host: String
     /// The host port.
@@ -32,15 +32,4 @@ public struct RegistrationRecord: Codable, Sendable, Equatable {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
     }()
-}
-
-/// The value of one port in the `skydns` format: the fields CoreDNS's etcd plugin reads for A and SRV records.
-public struct SkyDNSRecord: Codable, Sendable, Equatable {
-    public var host: String
-    public var port: Int
-
-    public init(host: String, port: Int) {
-        self.host = host
-        self.port = port
-    }
 }

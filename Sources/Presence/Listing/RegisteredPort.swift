@@ -1,5 +1,6 @@
-/// One registered port as etcd holds it: which container, which of its ports, and where to dial it.
-public struct RegistryEntry: Sendable, Hashable {
+/// One registered port parsed from its keys (`EtcdKeyValue`): which container, which of its ports, where to
+/// dial it, and the keys it was read from.
+public struct RegisteredPort: Sendable, Hashable {
     /// What names a registration: the container and its port and protocol. Two entries with one identity are
     /// the same registration, perhaps at another address.
     public struct Identity: Sendable, Hashable, Comparable {
@@ -48,7 +49,7 @@ public struct RegistryEntry: Sendable, Hashable {
     public var portLabel: String { "\(containerPort)/\(transport)" }
 
     /// True when `other` registers the same thing; the TTL, which falls every second, does not count.
-    public func registersSame(as other: RegistryEntry) -> Bool {
+    public func registersSame(as other: RegisteredPort) -> Bool {
         var other = other
         other.ttl = ttl
         return self == other
