@@ -2,6 +2,8 @@ import Foundation
 import Presence
 import Testing
 
+@testable import PresenceCLI
+
 /// The completion scripts and man page in deploy/ are what the current binary generates
 /// (scripts/generate-completions.sh writes them), and `--version` prints the version.
 @Suite("Completions, man page and version", .timeLimit(.minutes(3)))

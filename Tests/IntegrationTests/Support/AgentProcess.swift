@@ -50,11 +50,11 @@ final class AgentProcess: @unchecked Sendable {
         "ETCD_PASSWORD", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH",
     ]
 
-    /// Whether `name` could set an option of the agent: `PRESENCE_*`, except the harness's own variables
-    /// (`PRESENCE_TEST_*`, `PRESENCE_BINARY`, …), which no option is named after (`OptionEnvironment.isReserved`,
-    /// checked by `EnvironmentVariableTests`).
+    /// Whether `name` could set an option of the agent: any `PRESENCE_*`. The harness's own variables
+    /// (`PRESENCE_TEST_*`, `PRESENCE_BINARY`, …) go too, since the agent reads none of them; no option is named
+    /// after one (`HarnessVariableTests`).
     static func isOptionVariable(_ name: String) -> Bool {
-        name.hasPrefix(OptionEnvironment.variablePrefix) && !OptionEnvironment.isReserved(name)
+        name.hasPrefix("PRESENCE_")
     }
 
     /// Starts the agent against the test servers with short timings, for `container` under `prefix`.

@@ -1,6 +1,7 @@
+import Presence
 import Testing
 
-@testable import Presence
+@testable import PresenceCLI
 
 @Suite("PRESENCE_* variables stand in for options")
 struct OptionEnvironmentTests {
@@ -17,8 +18,6 @@ struct OptionEnvironmentTests {
                  "parsingStrategy": "default", "names": [{"kind": "long", "name": "ttl"}, {"kind": "short", "name": "t"}]},
                 {"kind": "flag", "isOptional": true, "isRepeating": false, "shouldDisplay": true,
                  "parsingStrategy": "default", "names": [{"kind": "long", "name": "all"}]},
-                {"kind": "option", "isOptional": true, "isRepeating": false, "shouldDisplay": true,
-                 "parsingStrategy": "default", "names": [{"kind": "long", "name": "binary"}]},
                 {"kind": "flag", "isOptional": true, "isRepeating": false, "shouldDisplay": true,
                  "parsingStrategy": "default", "names": [{"kind": "long", "name": "version"}]},
                 {"kind": "flag", "isOptional": true, "isRepeating": false, "shouldDisplay": true,
@@ -42,11 +41,6 @@ struct OptionEnvironmentTests {
     @Test func variableNames() {
         #expect(OptionEnvironment.variable(forOption: "etcd-endpoints") == "PRESENCE_ETCD_ENDPOINTS")
         #expect(OptionEnvironment.variable(forOption: "ttl") == "PRESENCE_TTL")
-        #expect(OptionEnvironment.isReserved("PRESENCE_TEST_ETCD"))
-        #expect(OptionEnvironment.isReserved("PRESENCE_BINARY"))
-        #expect(OptionEnvironment.isReserved("PRESENCE_BENCH_SCALE"))
-        #expect(OptionEnvironment.isReserved("PRESENCE_READY_TIMEOUT"))
-        #expect(!OptionEnvironment.isReserved("PRESENCE_TTL"))
     }
 
     @Test func aVariableAddsItsMissingOption() throws {
@@ -76,11 +70,8 @@ struct OptionEnvironmentTests {
         }
     }
 
-    @Test func emptyAndReservedVariablesAndBuiltInFlagsAreIgnored() throws {
-        let environment = [
-            "PRESENCE_TTL": "", "PRESENCE_BINARY": "/bin/presence", "PRESENCE_HELP": "1",
-            "PRESENCE_VERSION": "1",
-        ]
+    @Test func emptyVariablesAndBuiltInFlagsAreIgnored() throws {
+        let environment = ["PRESENCE_TTL": "", "PRESENCE_HELP": "1", "PRESENCE_VERSION": "1"]
         #expect(try resolve(["--all"], environment).arguments == ["--all"])
     }
 

@@ -1,35 +1,28 @@
+import Presence
+
 /// Environment variables for every option: `PRESENCE_` and the option's long name upper-cased with dashes as
 /// underscores (`--etcd-endpoints` is `PRESENCE_ETCD_ENDPOINTS`).
 ///
 /// A variable becomes the option itself, added to the command line when the command line lacks it, so a
 /// variable is parsed and checked exactly like the option and the command line always wins. The options come
 /// from the command's own description, so an option added later has its variable without more code.
-public struct OptionEnvironment: Sendable {
+struct OptionEnvironment: Sendable {
     /// An option that a variable put on the command line.
-    public struct Setting: Sendable, Equatable {
-        public var variable: String
-        public var option: String
-        public var value: String
+    struct Setting: Sendable, Equatable {
+        var variable: String
+        var option: String
+        var value: String
     }
 
     /// The command line with the variables' options added.
-    public var arguments: [String]
+    var arguments: [String]
     /// What the variables added, to name the variable when its value is refused.
-    public var settings: [Setting]
+    var settings: [Setting]
 
-    public static let variablePrefix = "PRESENCE_"
-
-    /// Variables of the test harness and scripts (scripts/test.sh, test-servers.sh, benchmark.sh); no option may
-    /// be named so that its variable is one of these, and none of these is ever read as an option.
-    public static func isReserved(_ variable: String) -> Bool {
-        ["PRESENCE_TEST_", "PRESENCE_BENCH_"].contains { variable.hasPrefix($0) }
-            || [
-                "PRESENCE_BINARY", "PRESENCE_SKIP_IMAGE", "PRESENCE_READY_TIMEOUT", "PRESENCE_DOCKER_STOP_TIMEOUT",
-            ].contains(variable)
-    }
+    static let variablePrefix = "PRESENCE_"
 
     /// The variable of the option with long name `name` (`etcd-endpoints`).
-    public static func variable(forOption name: String) -> String {
+    static func variable(forOption name: String) -> String {
         variablePrefix + name.uppercased().replacing("-", with: "_")
     }
 
@@ -40,7 +33,7 @@ public struct OptionEnvironment: Sendable {
 
     /// Adds to `arguments` (without the executable) an option for every set variable of the commands they
     /// invoke: the root command and each subcommand named, whose options argument-parser reads too.
-    public init(
+    init(
         arguments: [String], description: CommandLineDescription, environment: (String) -> String?
     ) throws(ConfigurationError) {
         self.arguments = arguments
@@ -55,7 +48,7 @@ public struct OptionEnvironment: Sendable {
             for option in part.command.options {
                 guard let name = option.longName, !given.contains(where: option.matches) else { continue }
                 let variable = Self.variable(forOption: name)
-                guard !Self.isReserved(variable), let value = environment(variable), !value.isEmpty else { continue }
+                guard let value = environment(variable), !value.isEmpty else { continue }
                 switch option.kind {
                 case .option:
                     added += (option.isRepeating ? Self.list(value) : [value]).map { "--\(name)=\($0)" }
@@ -73,7 +66,7 @@ public struct OptionEnvironment: Sendable {
 
     /// The variables whose values `message` (a refusal of the command line) is about: those whose option it
     /// names, or else those whose value (or one of its comma-separated parts) it quotes.
-    public func variables(blamedIn message: String) -> [String] {
+    func variables(blamedIn message: String) -> [String] {
         let byOption = settings.filter { Self.mentions(message, $0.option) }
         let byValue = settings.filter { setting in
             ([setting.value] + Self.list(setting.value)).contains { message.contains("'\($0)'") }
