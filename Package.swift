@@ -74,10 +74,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "PresenceTestSupport",
+            dependencies: [
+                "Presence",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/PresenceTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
                 "Presence",
+                "PresenceTestSupport",
                 // The command line's own reading of `--experimental-dump-help` and the options' variable names.
                 "PresenceCLI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -1,4 +1,5 @@
 import Foundation
+import PresenceTestSupport
 import Testing
 
 /// Every address the agent writes is one a consumer can dial. The expectation never comes from the agent's

@@ -1,4 +1,5 @@
 import Foundation
+import PresenceTestSupport
 import Testing
 
 /// The files in deploy/, used as an operator would: the compose file brought up on the test dockerd, the systemd

@@ -1,4 +1,5 @@
 import Foundation
+import PresenceTestSupport
 import Testing
 
 /// Docker's API over TLS, as dockerd `--tlsverify` serves it on a TCP port: the test dockerd listens so on

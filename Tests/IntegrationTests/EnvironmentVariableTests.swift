@@ -1,5 +1,6 @@
 import Foundation
 import Presence
+import PresenceTestSupport
 import Testing
 
 @testable import PresenceCLI

@@ -1,4 +1,5 @@
 import Foundation
+import PresenceTestSupport
 import Testing
 
 /// The two outcomes most security tests expect: the agent registers and cleans up, or etcd refuses it and the

@@ -1,4 +1,5 @@
 import Foundation
+import PresenceTestSupport
 import Testing
 
 /// The agent's link to etcd secured: TLS with etcd's CA and with client certificates, and etcd users whose role

@@ -1,4 +1,5 @@
 import Foundation
+import PresenceTestSupport
 import Testing
 
 /// etcd holds exactly the serving containers' ports in every interleaving: one container's trouble holds back no

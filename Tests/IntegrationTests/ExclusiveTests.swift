@@ -1,4 +1,5 @@
 import Foundation
+import PresenceTestSupport
 import Testing
 
 /// Tests that restart the shared dockerd: `scripts/test.sh` runs them alone, after every other test.

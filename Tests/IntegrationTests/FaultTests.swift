@@ -1,4 +1,5 @@
 import Foundation
+import PresenceTestSupport
 import Testing
 
 /// The fault suite: each fault against real servers, its outcome and recovery time recorded, and etcd compared

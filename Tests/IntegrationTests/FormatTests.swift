@@ -1,4 +1,5 @@
 import Foundation
+import PresenceTestSupport
 import Testing
 
 /// `--format json` and `--format skydns` against the real servers, several at once, through both etcd APIs.

@@ -1,4 +1,5 @@
 import Foundation
+import PresenceTestSupport
 import Testing
 
 /// Docker's answers are untrusted: an engine that answers with oversized and malformed data must not make

@@ -1,4 +1,5 @@
 import Foundation
+import PresenceTestSupport
 import Testing
 
 /// The agent run as a container, the original's way: the socket mounted, etcd on the host's loopback.

@@ -1,4 +1,5 @@
 import Foundation
+import PresenceTestSupport
 import Testing
 
 /// `--log-format json`: every line the real agent writes is one JSON object, and lines about a container name it.

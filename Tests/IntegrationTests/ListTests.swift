@@ -1,4 +1,5 @@
 import Foundation
+import PresenceTestSupport
 import Testing
 
 /// `presence list` against the real etcd: what the real agent registered, the json and skydns layouts written by

@@ -1,4 +1,5 @@
 import Foundation
+import PresenceTestSupport
 import Testing
 
 /// `presence list --watch` when a watch message is larger than usual or the stream falls silent: every change

@@ -1,4 +1,5 @@
 import Foundation
+import PresenceTestSupport
 import Testing
 
 /// `--metrics-address`: the real agent's `/metrics`, `/healthz` and `/readyz`, scraped over loopback.

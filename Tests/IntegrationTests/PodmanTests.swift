@@ -1,4 +1,5 @@
 import Foundation
+import PresenceTestSupport
 import Testing
 
 /// The agent against Podman's Docker-compatible API instead of dockerd: its `/_ping` and `/version`, its event

@@ -1,4 +1,5 @@
 import Foundation
+import PresenceTestSupport
 import Testing
 
 /// `presence --container NAME` against the real dockerd and etcd, through both etcd APIs.

@@ -1,4 +1,5 @@
 import Foundation
+import PresenceTestSupport
 import Testing
 
 /// An agent run by a rootless Podman's own user, on that user's socket: it sees that user's containers, and a

@@ -1,4 +1,5 @@
 import Foundation
+import PresenceTestSupport
 import Testing
 
 @Suite("Shutdown and crashes", .timeLimit(.minutes(3)))

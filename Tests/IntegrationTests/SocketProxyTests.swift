@@ -1,4 +1,5 @@
 import Foundation
+import PresenceTestSupport
 import Testing
 
 /// The agent behind the read-only socket proxy it ships (deploy/docker-socket-proxy.cfg, run by HAProxy): the

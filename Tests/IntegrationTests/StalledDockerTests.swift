@@ -1,4 +1,5 @@
 import Foundation
+import PresenceTestSupport
 import Testing
 
 /// A Docker that stops answering without closing the connection, through scripts/stall-proxy.py: an answer cut

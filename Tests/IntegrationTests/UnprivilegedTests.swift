@@ -1,4 +1,5 @@
 import Foundation
+import PresenceTestSupport
 import Testing
 
 /// The agent needs no root: only the right to connect to Docker's socket, which its group gives.

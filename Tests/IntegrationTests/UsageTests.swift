@@ -1,4 +1,5 @@
 import Foundation
+import PresenceTestSupport
 import Testing
 
 /// Bad input: a one-line error naming the problem, exit 64, and nothing written to etcd.

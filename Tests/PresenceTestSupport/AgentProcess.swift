@@ -2,10 +2,10 @@ import Foundation
 import Presence
 
 /// The agent's real executable, run as a child process with its output in a log file.
-final class AgentProcess: @unchecked Sendable {
-    let process = Process()
-    let logPath: String
-    let arguments: [String]
+public final class AgentProcess: @unchecked Sendable {
+    public let process = Process()
+    public let logPath: String
+    public let arguments: [String]
 
     /// Starts `presence` with `arguments`. `ETCD_ENDPOINTS`, `DOCKER_HOST`, etcd's TLS and auth variables and the
     /// options' `PRESENCE_*` variables are cleared unless given, so only the test's own servers are dialled, with
@@ -14,7 +14,7 @@ final class AgentProcess: @unchecked Sendable {
     /// With `user`, it runs as that user id (and `group`, by default the same number) with only the
     /// supplementary `groups`, through `setpriv`, which then becomes the agent: what a non-root image or
     /// systemd's `DynamicUser=` gives it.
-    init(
+    public init(
         _ arguments: [String], environment: [String: String] = [:], user: Int? = nil, group: Int? = nil,
         groups: [Int] = []
     ) throws {
@@ -45,7 +45,7 @@ final class AgentProcess: @unchecked Sendable {
         try process.run()
     }
 
-    static let clearedEnvironment = [
+    public static let clearedEnvironment = [
         "ETCD_ENDPOINTS", "DOCKER_HOST", "ETCDCTL_CACERT", "ETCDCTL_CERT", "ETCDCTL_KEY", "ETCD_USERNAME",
         "ETCD_PASSWORD", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH",
     ]
@@ -53,12 +53,12 @@ final class AgentProcess: @unchecked Sendable {
     /// Whether `name` could set an option of the agent: any `PRESENCE_*`. The harness's own variables
     /// (`PRESENCE_TEST_*`, `PRESENCE_BINARY`, …) go too, since the agent reads none of them; no option is named
     /// after one (`HarnessVariableTests`).
-    static func isOptionVariable(_ name: String) -> Bool {
+    public static func isOptionVariable(_ name: String) -> Bool {
         name.hasPrefix("PRESENCE_")
     }
 
     /// Starts the agent against the test servers with short timings, for `container` under `prefix`.
-    static func start(
+    public static func start(
         container: [String], prefix: String, api: String = "v3", etcd: String? = nil,
         ttl: Int = 4, interval: Double = 1, dockerHost: String? = nil, extra: [String] = [],
         environment: [String: String] = [:]
@@ -72,15 +72,15 @@ final class AgentProcess: @unchecked Sendable {
             ] + extra, environment: environment)
     }
 
-    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
-    var isRunning: Bool { process.isRunning }
+    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    public var isRunning: Bool { process.isRunning }
 
-    func signal(_ signal: Int32) {
+    public func signal(_ signal: Int32) {
         if process.isRunning { kill(process.processIdentifier, signal) }
     }
 
     /// Waits for the process to exit and returns its status, or nil if it still runs after `timeout`.
-    func waitForExit(timeout: Duration = .seconds(40)) async throws -> Int32? {
+    public func waitForExit(timeout: Duration = .seconds(40)) async throws -> Int32? {
         guard try await eventually(timeout: timeout, every: .milliseconds(20), { !process.isRunning }) != nil else {
             return nil
         }
@@ -88,7 +88,7 @@ final class AgentProcess: @unchecked Sendable {
     }
 
     /// Sends SIGTERM and returns the exit status and how long the agent took to exit.
-    func terminate(timeout: Duration = .seconds(40)) async throws -> (status: Int32?, took: Duration) {
+    public func terminate(timeout: Duration = .seconds(40)) async throws -> (status: Int32?, took: Duration) {
         let start = ContinuousClock.now
         signal(SIGTERM)
         let status = try await waitForExit(timeout: timeout)

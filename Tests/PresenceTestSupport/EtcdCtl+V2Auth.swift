@@ -6,7 +6,7 @@ extension EtcdCtl {
     /// may read and write `directory` and below, and nothing else.
     ///
     /// Through the v2 auth API with curl: etcdctl 3.4's v2 commands ask for passwords on a terminal.
-    func enableV2Authentication(rootPassword: String, user: String, password: String, directory: String) throws {
+    public func enableV2Authentication(rootPassword: String, user: String, password: String, directory: String) throws {
         let base = server.endpoint + "/v2/auth"
         func put(_ path: String, _ json: String, asRoot: Bool = true) throws {
             let output = try shell(
@@ -25,7 +25,7 @@ extension EtcdCtl {
     }
 
     /// Every v2 key under `directory` with its value, read as `root`; empty if the directory does not exist.
-    func v2Keys(under directory: String, rootPassword: String) throws -> [String: String] {
+    public func v2Keys(under directory: String, rootPassword: String) throws -> [String: String] {
         let json = try shell(
             ["curl", "-sS", "-u", "root:\(rootPassword)", server.endpoint + "/v2/keys" + directory + "?recursive=true"])
         let body = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]

@@ -4,28 +4,33 @@ import Foundation
 ///
 /// Every certificate is signed with `openssl ca`, which alone among OpenSSL 3.0's commands takes explicit
 /// validity dates: that is how the expired certificates get a notAfter in the past.
-final class TestCertificates: @unchecked Sendable {
+public final class TestCertificates: @unchecked Sendable {
     /// A certificate and its private key, as PEM files.
-    struct Pair {
-        var certificate: String
-        var key: String
+    public struct Pair: Sendable {
+        public var certificate: String
+        public var key: String
+
+        public init(certificate: String, key: String) {
+            self.certificate = certificate
+            self.key = key
+        }
     }
 
-    let directory: String
+    public let directory: String
     /// The CA that signed every certificate below.
-    let caCertificate: String
+    public let caCertificate: String
     /// A CA that signed none of them: trusting it alone must fail verification.
-    let otherCACertificate: String
+    public let otherCACertificate: String
     /// For etcd: names 127.0.0.1 and localhost.
-    let server: Pair
+    public let server: Pair
     /// For etcd, but expired in 2020.
-    let expiredServer: Pair
+    public let expiredServer: Pair
     /// For the agent, as user `agent`.
-    let client: Pair
+    public let client: Pair
     /// For the agent, but expired in 2020.
-    let expiredClient: Pair
+    public let expiredClient: Pair
 
-    init() throws {
+    public init() throws {
         directory = NSTemporaryDirectory() + "presence-tls-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory + "/issued", withIntermediateDirectories: true)
         caCertificate = directory + "/ca.pem"

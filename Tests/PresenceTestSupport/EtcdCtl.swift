@@ -2,17 +2,17 @@ import Foundation
 
 /// A test etcd driven through the real `etcdctl` (v3 API), with the server's CA and client certificate, and as
 /// `root` once authentication is on: independent of the agent's own etcd code.
-struct EtcdCtl {
-    let server: EtcdServer
+public struct EtcdCtl: Sendable {
+    public let server: EtcdServer
     /// `user:password` for `--user`, once authentication is enabled.
-    var root: String?
+    public var root: String?
 
-    init(_ server: EtcdServer) {
+    public init(_ server: EtcdServer) {
         self.server = server
     }
 
     @discardableResult
-    func run(_ arguments: [String]) throws -> String {
+    public func run(_ arguments: [String]) throws -> String {
         var flags = ["etcdctl", "--endpoints", server.endpoint, "--dial-timeout", "5s"]
         if let tls = server.tls {
             flags += ["--cacert", tls.certificates.caCertificate]
@@ -29,7 +29,7 @@ struct EtcdCtl {
     }
 
     /// Every key under `prefix` with its value.
-    func keys(under prefix: String) throws -> [String: String] {
+    public func keys(under prefix: String) throws -> [String: String] {
         let json = try run(["get", "--prefix", prefix, "-w", "json"])
         let result = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] ?? [:]
         var keys: [String: String] = [:]
@@ -39,12 +39,12 @@ struct EtcdCtl {
         return keys
     }
 
-    func put(_ key: String, _ value: String) throws {
+    public func put(_ key: String, _ value: String) throws {
         try run(["put", key, value])
     }
 
     /// Turns authentication on with a `root` user, and uses it from then on.
-    mutating func enableAuthentication(rootPassword: String) throws {
+    public mutating func enableAuthentication(rootPassword: String) throws {
         try run(["user", "add", "root", "--new-user-password", rootPassword])
         try run(["role", "add", "root"])
         try run(["user", "grant-role", "root", "root"])
@@ -53,7 +53,7 @@ struct EtcdCtl {
     }
 
     /// Adds `user` with a role of its own that may read and write under `prefix` and nowhere else.
-    func addUser(_ user: String, password: String, readWriteUnder prefix: String) throws {
+    public func addUser(_ user: String, password: String, readWriteUnder prefix: String) throws {
         try run(["role", "add", user])
         try run(["role", "grant-permission", "--prefix=true", user, "readwrite", prefix])
         try run(["user", "add", user, "--new-user-password", password])

@@ -1,20 +1,20 @@
 import Foundation
 
 /// The test dockerd, driven through the real docker CLI.
-struct DockerCLI {
-    let host: String
+public struct DockerCLI: Sendable {
+    public let host: String
 
-    init() throws {
+    public init() throws {
         host = try TestEnvironment.dockerHost()
     }
 
     @discardableResult
-    func run(_ arguments: String...) async throws -> String {
+    public func run(_ arguments: String...) async throws -> String {
         try await docker(arguments)
     }
 
     @discardableResult
-    func docker(_ arguments: [String], allowFailure: Bool = false) async throws -> String {
+    public func docker(_ arguments: [String], allowFailure: Bool = false) async throws -> String {
         try await shell(["docker", "-H", host] + arguments, allowFailure: allowFailure)
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -25,7 +25,7 @@ struct DockerCLI {
     /// a busy machine the port it picked may be taken by the time it binds: then the container is removed and
     /// started again, with another port.
     @discardableResult
-    func start(_ name: String, ports: [String], extra: [String] = []) async throws -> String {
+    public func start(_ name: String, ports: [String], extra: [String] = []) async throws -> String {
         let arguments =
             ["run", "-d", "--init", "--name", name] + ports.flatMap { ["-p", $0] } + extra + [
                 try TestEnvironment.image()
@@ -41,24 +41,24 @@ struct DockerCLI {
     }
 
     /// Removes a container, waiting for it: usable in a `defer`.
-    func remove(_ name: String) {
+    public func remove(_ name: String) {
         _ = try? shell(["docker", "-H", host, "rm", "-f", name], allowFailure: true)
     }
 
     /// Removes containers, waiting for it: usable in a `defer`.
-    func remove(_ names: [String]) {
+    public func remove(_ names: [String]) {
         _ = try? shell(["docker", "-H", host, "rm", "-f"] + names, allowFailure: true)
     }
 
     /// The address consumers dial for ports bound to every interface: the kernel's own IPv4 address on the
     /// interface of Docker's default bridge, never an Engine API field that the agent reads itself.
-    func expectedHostIP() async throws -> String {
+    public func expectedHostIP() async throws -> String {
         try await kernelAddress(ofInterface: try await bridgeInterface("bridge"), family: "-4")
     }
 
     /// The host interface of a bridge network: `docker0` for the default one, `br-` and the id's first 12
     /// characters for user-defined ones unless the network names one.
-    func bridgeInterface(_ network: String) async throws -> String {
+    public func bridgeInterface(_ network: String) async throws -> String {
         let named = try await docker([
             "network", "inspect", network, "--format", #"{{index .Options "com.docker.network.bridge.name"}}"#,
         ])
@@ -68,7 +68,7 @@ struct DockerCLI {
     }
 
     /// The first address of `family` (`-4`, or `-6` of global scope) the kernel gives `interface`.
-    func kernelAddress(ofInterface interface: String, family: String) async throws -> String {
+    public func kernelAddress(ofInterface interface: String, family: String) async throws -> String {
         let scope = family == "-6" ? ["scope", "global"] : []
         let output = try await shell(["ip", family, "-o", "addr", "show", "dev", interface] + scope)
         let words = output.split(whereSeparator: \.isWhitespace)
@@ -79,7 +79,7 @@ struct DockerCLI {
     }
 
     /// The host port Docker chose for `containerPort` (such as `80/tcp`) of a container.
-    func hostPort(_ name: String, _ containerPort: String) async throws -> String {
+    public func hostPort(_ name: String, _ containerPort: String) async throws -> String {
         try await docker([
             "inspect", "--format", "{{(index (index .NetworkSettings.Ports \"\(containerPort)\") 0).HostPort}}", name,
         ])
@@ -87,7 +87,7 @@ struct DockerCLI {
 
     /// The keys etcd should hold for running containers `names` under `prefix`, worked out from one
     /// `docker inspect` independently of the agent's own code.
-    func expectedKeys(prefix: String, names: [String], host: String) async throws -> [String: String] {
+    public func expectedKeys(prefix: String, names: [String], host: String) async throws -> [String: String] {
         let lines = try await docker(
             ["inspect", "--format", "{{.Name}} {{.State.Running}} {{.State.Paused}} {{json .NetworkSettings.Ports}}"]
                 + names, allowFailure: true)

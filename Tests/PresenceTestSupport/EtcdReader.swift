@@ -4,14 +4,14 @@ import NIOCore
 import NIOHTTP1
 
 /// Reads etcd the way a consumer does, through its v3 gateway and v2 keys API.
-struct EtcdReader {
-    let endpoint: String
+public struct EtcdReader: Sendable {
+    public let endpoint: String
 
-    init(endpoint: String) {
+    public init(endpoint: String) {
         self.endpoint = endpoint
     }
 
-    init() throws {
+    public init() throws {
         endpoint = try TestEnvironment.etcd()
     }
 
@@ -36,17 +36,17 @@ struct EtcdReader {
     }
 
     /// The keys of registrations under `prefix` (a directory, without a trailing slash) through `api`.
-    func keys(_ api: String, under prefix: String) async throws -> [String: String] {
+    public func keys(_ api: String, under prefix: String) async throws -> [String: String] {
         api == "v3" ? try await keys(under: prefix + "/") : try await v2Keys(under: prefix)
     }
 
     /// Every v3 key under `prefix` with its value.
-    func keys(under prefix: String) async throws -> [String: String] {
+    public func keys(under prefix: String) async throws -> [String: String] {
         try await entries(under: prefix).mapValues(\.value)
     }
 
     /// Every v3 key under `prefix` with its value and lease id.
-    func entries(under prefix: String) async throws -> [String: (value: String, lease: String)] {
+    public func entries(under prefix: String) async throws -> [String: (value: String, lease: String)] {
         let result = try await post("/v3/kv/range", ["key": Self.b64(prefix), "range_end": Self.prefixEnd(prefix)])
         var entries: [String: (value: String, lease: String)] = [:]
         for kv in result["kvs"] as? [[String: Any]] ?? [] {
@@ -56,25 +56,25 @@ struct EtcdReader {
     }
 
     /// The TTL etcd granted a lease, and the seconds it has left.
-    func lease(_ id: String) async throws -> (granted: Int, remaining: Int) {
+    public func lease(_ id: String) async throws -> (granted: Int, remaining: Int) {
         let result = try await post("/v3/lease/timetolive", ["ID": id])
         return (Int(result["grantedTTL"] as? String ?? "") ?? 0, Int(result["TTL"] as? String ?? "") ?? -1)
     }
 
     /// The member's id and the leader it knows of.
-    func status() async throws -> (memberID: String?, leader: String?) {
+    public func status() async throws -> (memberID: String?, leader: String?) {
         let result = try await post("/v3/maintenance/status", [:])
         let header = result["header"] as? [String: Any]
         return (header?["member_id"] as? String, result["leader"] as? String)
     }
 
     /// Writes a v3 key without a lease, as a leftover of some earlier run would be.
-    func put(_ key: String, _ value: String) async throws {
+    public func put(_ key: String, _ value: String) async throws {
         _ = try await post("/v3/kv/put", ["key": Self.b64(key), "value": Self.b64(value)])
     }
 
     /// Writes a v2 key without a TTL.
-    func v2Put(_ key: String, _ value: String) async throws {
+    public func v2Put(_ key: String, _ value: String) async throws {
         var request = HTTPClientRequest(url: endpoint + "/v2/keys" + key)
         request.method = .PUT
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
@@ -83,12 +83,12 @@ struct EtcdReader {
     }
 
     /// Every v2 key under `prefix` (a directory) with its value; empty if the directory does not exist.
-    func v2Keys(under prefix: String) async throws -> [String: String] {
+    public func v2Keys(under prefix: String) async throws -> [String: String] {
         try await v2Node(prefix).map { Self.flatten($0) } ?? [:]
     }
 
     /// The v2 node at `key`, read recursively, or nil if it does not exist.
-    func v2Node(_ key: String) async throws -> [String: Any]? {
+    public func v2Node(_ key: String) async throws -> [String: Any]? {
         let response = try await HTTPClient.shared.execute(
             HTTPClientRequest(url: endpoint + "/v2/keys" + key + "?recursive=true"), timeout: .seconds(5))
         let body = try await response.body.collect(upTo: 16 << 20)
@@ -108,7 +108,7 @@ struct EtcdReader {
 
     /// Whether this etcd renews a directory's TTL over v2, asked of etcd itself on a scratch directory: 3.4 does,
     /// 3.5 refuses every update of a directory.
-    func renewsDirectoryTTL() async throws -> Bool {
+    public func renewsDirectoryTTL() async throws -> Bool {
         let endpoint = try TestEnvironment.etcd()
         let directory = "/presence-probe-\(UUID().uuidString.prefix(8).lowercased())"
         _ = try await shell(["curl", "-sf", "-XPUT", "\(endpoint)/v2/keys\(directory)?dir=true&ttl=30"])

@@ -10,7 +10,9 @@ import Foundation
 /// It spawns and reaps the child itself, with the output in temporary files rather than pipes: a command that
 /// leaves a daemon behind (dockerd) would otherwise hold a pipe open and the read would never end.
 @discardableResult
-func shell(_ arguments: [String], environment: [String: String] = [:], allowFailure: Bool = false) throws -> String {
+public func shell(_ arguments: [String], environment: [String: String] = [:], allowFailure: Bool = false) throws
+    -> String
+{
     let base = NSTemporaryDirectory() + "presence-shell-\(UUID().uuidString)"
     defer {
         unlink(base + ".out")
@@ -48,7 +50,7 @@ func shell(_ arguments: [String], environment: [String: String] = [:], allowFail
 /// `shell` off Swift's cooperative threads: a test waiting on a command must not hold one of the few threads
 /// that every other test and the servers' clients need.
 @discardableResult
-func shell(_ arguments: [String], environment: [String: String] = [:], allowFailure: Bool = false) async throws
+public func shell(_ arguments: [String], environment: [String: String] = [:], allowFailure: Bool = false) async throws
     -> String
 {
     try await withCheckedThrowingContinuation { continuation in
@@ -59,16 +61,16 @@ func shell(_ arguments: [String], environment: [String: String] = [:], allowFail
     }
 }
 
-struct ShellError: Error, CustomStringConvertible {
-    var command: String
-    var status: Int32
-    var output: String
-    var description: String { "`\(command)` exited \(status): \(output)" }
+public struct ShellError: Error, CustomStringConvertible {
+    public var command: String
+    public var status: Int32
+    public var output: String
+    public var description: String { "`\(command)` exited \(status): \(output)" }
 }
 
 /// Starts a server in the background (`arguments[0]` looked up on the PATH), with `environment` added to the
 /// test's own and everything it prints in the file `log`; the caller waits until it answers.
-func launchLogged(_ arguments: [String], environment: [String: String] = [:], log: String) throws -> Process {
+public func launchLogged(_ arguments: [String], environment: [String: String] = [:], log: String) throws -> Process {
     FileManager.default.createFile(atPath: log, contents: nil)
     let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
     let process = Process()

@@ -4,8 +4,8 @@ import Foundation
 ///
 /// Each record is printed as one `reliability:` line; scripts/reliability-report.sh collects them from the test
 /// output into docs/RELIABILITY.md.
-enum Reliability {
-    static func record(
+public enum Reliability {
+    public static func record(
         _ fault: String, outcome: String, recovery: Duration?, consistency: Consistency? = nil, passed: Bool
     ) {
         let recoveryText = recovery.map { String(format: "%.2f s", Double(milliseconds($0)) / 1000) } ?? "n/a"
@@ -17,14 +17,19 @@ enum Reliability {
 }
 
 /// etcd compared with Docker's truth: keys that should not be there, and keys that should but are not.
-struct Consistency: CustomStringConvertible, Equatable {
-    var stale: Int
-    var missing: Int
+public struct Consistency: Equatable, Sendable, CustomStringConvertible {
+    public var stale: Int
+    public var missing: Int
 
-    var isExact: Bool { stale == 0 && missing == 0 }
+    public init(stale: Int, missing: Int) {
+        self.stale = stale
+        self.missing = missing
+    }
+
+    public var isExact: Bool { stale == 0 && missing == 0 }
 
     /// Polls until etcd matches Docker, reading Docker once (its state must not change meanwhile).
-    static func waitExact(
+    public static func waitExact(
         api: String, etcd: EtcdReader, docker: DockerCLI, prefix: String, names: [String],
         timeout: Duration = .seconds(30)
     ) async throws -> Duration? {
@@ -33,10 +38,10 @@ struct Consistency: CustomStringConvertible, Equatable {
             try await check(api: api, etcd: etcd, expected: expected, prefix: prefix, names: names).isExact
         }
     }
-    var description: String { "\(stale) stale, \(missing) missing" }
+    public var description: String { "\(stale) stale, \(missing) missing" }
 
     /// Compares the keys under `prefix` for `names` with what `docker inspect` says they should be.
-    static func check(
+    public static func check(
         api: String, etcd: EtcdReader, docker: DockerCLI, prefix: String, names: [String]
     ) async throws -> Consistency {
         let expected = try await docker.expectedKeys(prefix: prefix, names: names, host: docker.expectedHostIP())
@@ -44,7 +49,7 @@ struct Consistency: CustomStringConvertible, Equatable {
     }
 
     /// Compares with keys already worked out from Docker: cheap enough to poll, since only etcd is read.
-    static func check(
+    public static func check(
         api: String, etcd: EtcdReader, expected: [String: String], prefix: String, names: [String]
     ) async throws -> Consistency {
         let held = try await etcd.keys(api, under: prefix)

@@ -2,11 +2,11 @@ import Foundation
 
 /// `etcdctl watch --prefix` as a consumer runs it (confd, a CoreDNS plugin): every event under a prefix, as
 /// etcd sends it, kept in a file. Independent of the agent's own etcd code.
-final class EtcdWatch: @unchecked Sendable {
+public final class EtcdWatch: @unchecked Sendable {
     private let process = Process()
     private let outputPath: String
 
-    init(endpoint: String, prefix: String) throws {
+    public init(endpoint: String, prefix: String) throws {
         outputPath = NSTemporaryDirectory() + "presence-watch-\(UUID().uuidString.prefix(8))"
         FileManager.default.createFile(atPath: outputPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -18,7 +18,7 @@ final class EtcdWatch: @unchecked Sendable {
     }
 
     /// The events seen so far: `PUT`/`DELETE` and the key, one per event.
-    var events: [String] {
+    public var events: [String] {
         let lines = ((try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "").split(separator: "\n")
         var events: [String] = []
         var index = 0

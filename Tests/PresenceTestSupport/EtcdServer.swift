@@ -7,27 +7,34 @@ import Synchronization
 
 /// A private etcd for tests that stop, restart or wipe it, or secure it, on free 127.0.0.1 ports with its own
 /// data dir.
-final class EtcdServer: @unchecked Sendable {
+public final class EtcdServer: @unchecked Sendable {
     /// How the client port is secured.
-    struct TLS {
-        var certificates: TestCertificates
+    public struct TLS: Sendable {
+        public var certificates: TestCertificates
         /// etcd's certificate: `certificates.server`, or `certificates.expiredServer`.
-        var server: TestCertificates.Pair
+        public var server: TestCertificates.Pair
         /// `--client-cert-auth`: clients must present a certificate signed by the test CA.
-        var clientCertificateAuth = false
+        public var clientCertificateAuth = false
+
+        public init(certificates: TestCertificates, server: TestCertificates.Pair, clientCertificateAuth: Bool = false)
+        {
+            self.certificates = certificates
+            self.server = server
+            self.clientCertificateAuth = clientCertificateAuth
+        }
     }
 
-    let clientPort: Int
-    let peerPort: Int
-    let directory: String
-    let tls: TLS?
+    public let clientPort: Int
+    public let peerPort: Int
+    public let directory: String
+    public let tls: TLS?
     /// More etcd flags, such as `--auth-token-ttl 1`.
-    let flags: [String]
+    public let flags: [String]
     private var process: Process?
 
-    var endpoint: String { "\(tls == nil ? "http" : "https")://127.0.0.1:\(clientPort)" }
+    public var endpoint: String { "\(tls == nil ? "http" : "https")://127.0.0.1:\(clientPort)" }
 
-    init(tls: TLS? = nil, flags: [String] = []) throws {
+    public init(tls: TLS? = nil, flags: [String] = []) throws {
         self.tls = tls
         self.flags = flags
         clientPort = try freePort()
@@ -37,7 +44,7 @@ final class EtcdServer: @unchecked Sendable {
     }
 
     /// Starts etcd and waits until it answers.
-    func start() async throws {
+    public func start() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         let peer = "http://127.0.0.1:\(peerPort)"
@@ -85,7 +92,7 @@ final class EtcdServer: @unchecked Sendable {
     }
 
     /// Stops etcd (SIGTERM) and waits for it to exit; the data stays.
-    func stop() {
+    public func stop() {
         guard let process, process.isRunning else { return }
         process.terminate()
         process.waitUntilExit()
@@ -93,7 +100,7 @@ final class EtcdServer: @unchecked Sendable {
     }
 
     /// Removes the data, so the next start is an empty etcd.
-    func wipe() throws {
+    public func wipe() throws {
         try? FileManager.default.removeItem(atPath: directory + "/data")
     }
 
@@ -116,7 +123,7 @@ private let handedOutPorts = Mutex<Set<Int>>([])
 ///
 /// A port is handed out once per test run: tests run in parallel and draw many ports (etcd members, proxies,
 /// metrics endpoints, published ports), and two of them drawing the same free port would race for it.
-func freePort() throws -> Int {
+public func freePort() throws -> Int {
     for _ in 0..<200 {
         let port = Int.random(in: 20000..<32000)
         guard handedOutPorts.withLock({ $0.insert(port).inserted }) else { continue }
@@ -127,7 +134,7 @@ func freePort() throws -> Int {
 
 /// `count` consecutive TCP ports on 127.0.0.1 that nothing listens on now, for a published range
 /// (`-p A-B:A-B`); each handed out once per test run, as `freePort` does.
-func freePortRange(count: Int) throws -> ClosedRange<Int> {
+public func freePortRange(count: Int) throws -> ClosedRange<Int> {
     for _ in 0..<200 {
         let start = Int.random(in: 20000..<(32000 - count))
         let range = start...(start + count - 1)

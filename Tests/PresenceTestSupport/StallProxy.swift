@@ -2,22 +2,22 @@ import Foundation
 
 /// scripts/stall-proxy.py in front of the test dockerd or an etcd: a test arms it to stop answering in the middle
 /// of an answer (`stall`) or to let a stream fall silent without closing (`mute`), and reads the requests it saw.
-final class StallProxy: @unchecked Sendable {
-    private(set) var port: Int
+public final class StallProxy: @unchecked Sendable {
+    public private(set) var port: Int
     private let target: String
     private let ruleFile: String
     private let logFile: String
     private var process: Process?
 
-    var address: String { "127.0.0.1:\(port)" }
+    public var address: String { "127.0.0.1:\(port)" }
 
     /// A proxy to the test dockerd's socket.
-    static func docker() throws -> StallProxy {
+    public static func docker() throws -> StallProxy {
         try StallProxy(target: String(try TestEnvironment.dockerHost().dropFirst("unix://".count)))
     }
 
     /// A proxy to an etcd's client port on 127.0.0.1.
-    static func etcd(port: Int) throws -> StallProxy {
+    public static func etcd(port: Int) throws -> StallProxy {
         try StallProxy(target: String(port))
     }
 
@@ -34,7 +34,7 @@ final class StallProxy: @unchecked Sendable {
 
     /// Starts the proxy and waits until it answers `probe` (a path on the target); on another port if this one
     /// could not be bound.
-    func start(probe: String) async throws {
+    public func start(probe: String) async throws {
         for attempt in 1...3 {
             launch()
             let answered = try await eventually(timeout: .seconds(10)) {
@@ -58,13 +58,13 @@ final class StallProxy: @unchecked Sendable {
     }
 
     /// Stops answering, mid-answer, every request whose request line contains `request` (`/containers/json`).
-    func stall(_ request: String) throws { try setRules(["stall \(request)"]) }
+    public func stall(_ request: String) throws { try setRules(["stall \(request)"]) }
 
     /// Silences the streams answering requests that contain `request`, from the next piece they carry.
-    func mute(_ request: String) throws { try setRules(["mute \(request)"]) }
+    public func mute(_ request: String) throws { try setRules(["mute \(request)"]) }
 
     /// Answers everything again; connections already stalled or muted stay so.
-    func disarm() throws { try setRules([]) }
+    public func disarm() throws { try setRules([]) }
 
     private func setRules(_ rules: [String]) throws {
         try rules.map { $0 + "\n" }.joined().write(toFile: ruleFile, atomically: true, encoding: .utf8)
@@ -72,11 +72,11 @@ final class StallProxy: @unchecked Sendable {
 
     /// The request lines the proxy saw, and its notes in order: `answering REQUEST` for the first piece of an answer
     /// it passed on, `passed REQUEST` for each later piece, `stalled REQUEST` and `muted REQUEST`.
-    var log: [String] {
+    public var log: [String] {
         ((try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
-    func stop() {
+    public func stop() {
         guard let process, process.isRunning else { return }
         // SIGKILL: children inherit the test process's blocked signals, and Python keeps SIGTERM blocked.
         kill(process.processIdentifier, SIGKILL)

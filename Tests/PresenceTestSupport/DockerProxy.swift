@@ -1,23 +1,23 @@
 import Foundation
 
 /// A TCP proxy to the test dockerd (socat), that a test can cut to make Docker unreachable for one agent only.
-final class DockerProxy: @unchecked Sendable {
-    private(set) var port: Int
+public final class DockerProxy: @unchecked Sendable {
+    public private(set) var port: Int
     private let socket: String
     private var process: Process?
     /// With `recording`, socat writes everything the agent sends here (`-v`).
-    let recordPath: String?
+    public let recordPath: String?
 
-    var dockerHost: String { "tcp://127.0.0.1:\(port)" }
+    public var dockerHost: String { "tcp://127.0.0.1:\(port)" }
 
-    init(recording: Bool = false) throws {
+    public init(recording: Bool = false) throws {
         recordPath = recording ? NSTemporaryDirectory() + "presence-docker-traffic-\(UUID().uuidString.prefix(8))" : nil
         port = try freePort()
         socket = String(try TestEnvironment.dockerHost().dropFirst("unix://".count))
     }
 
     /// Starts socat and waits until Docker answers through it; on another port if this one could not be bound.
-    func start() async throws {
+    public func start() async throws {
         for attempt in 1...3 {
             launch()
             let answered = try await eventually(timeout: .seconds(10)) {
@@ -57,7 +57,7 @@ final class DockerProxy: @unchecked Sendable {
     }
 
     /// The request lines (`METHOD /path HTTP/1.1`) the agent sent through the proxy.
-    var requestLines: [String] {
+    public var requestLines: [String] {
         guard let recordPath, let text = try? String(contentsOfFile: recordPath, encoding: .utf8) else { return [] }
         // socat -v shows each carriage return as a literal "\r".
         return text.split(whereSeparator: \.isNewline).map { $0.replacingOccurrences(of: "\\r", with: "") }.filter {
@@ -66,7 +66,7 @@ final class DockerProxy: @unchecked Sendable {
     }
 
     /// Cuts every connection through the proxy and stops listening.
-    func stop() {
+    public func stop() {
         guard let process, process.isRunning else { return }
         // socat forks a child per connection: kill those too, or open streams would survive.
         _ = try? shell(["pkill", "-KILL", "-P", String(process.processIdentifier)], allowFailure: true)

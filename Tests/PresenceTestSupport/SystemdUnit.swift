@@ -2,21 +2,21 @@ import Foundation
 
 /// A systemd unit file and the environment file it reads, interpreted the way systemd does for what the
 /// deployment files use: `ExecStart=` split into words, `$NAME` and `${NAME}` expanded from the environment.
-struct SystemdUnit {
-    let text: String
+public struct SystemdUnit: Sendable {
+    public let text: String
 
-    init(contentsOf path: String) throws {
+    public init(contentsOf path: String) throws {
         text = try String(contentsOfFile: path, encoding: .utf8)
     }
 
     /// The value of the first `key=` line, with backslash continuations joined.
-    func value(_ key: String) -> String? {
+    public func value(_ key: String) -> String? {
         let lines = text.replacingOccurrences(of: "\\\n", with: " ").split(separator: "\n")
         return lines.first { $0.hasPrefix(key + "=") }.map { String($0.dropFirst(key.count + 1)) }
     }
 
     /// The unit with its `ExecStart=` binary replaced, for checks that need an executable at that path.
-    func replacingExecutable(with binary: String) throws -> String {
+    public func replacingExecutable(with binary: String) throws -> String {
         guard let execStart = value("ExecStart"), let executable = execStart.split(separator: " ").first else {
             throw ShellError(command: "ExecStart", status: -1, output: "the unit has no ExecStart= line")
         }
@@ -27,7 +27,7 @@ struct SystemdUnit {
     /// The arguments of `ExecStart=` after the executable, with the environment expanded as systemd does:
     /// `$NAME` as a word of its own becomes the value's whitespace-separated words (none when unset), `${NAME}`
     /// the value as it is.
-    func execStartArguments(environment: [String: String]) throws -> [String] {
+    public func execStartArguments(environment: [String: String]) throws -> [String] {
         guard let execStart = value("ExecStart") else {
             throw ShellError(command: "ExecStart", status: -1, output: "the unit has no ExecStart= line")
         }
@@ -43,7 +43,7 @@ struct SystemdUnit {
 
     /// The variables of an `EnvironmentFile=`: `NAME=value` lines, comments and blank lines skipped, one pair
     /// of surrounding quotes removed.
-    static func environment(contentsOf path: String) throws -> [String: String] {
+    public static func environment(contentsOf path: String) throws -> [String: String] {
         var variables: [String: String] = [:]
         for line in try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n") {
             let trimmed = line.trimmingCharacters(in: .whitespaces)

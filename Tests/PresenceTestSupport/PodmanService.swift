@@ -10,14 +10,14 @@ import Foundation
 ///
 /// Its containers run from the offline test image, copied from the test dockerd. ``stop()`` (also run on deinit)
 /// removes the containers, kills the service and whatever it left, unmounts and deletes the directory.
-final class PodmanService: @unchecked Sendable {
-    let directory: String
+public final class PodmanService: @unchecked Sendable {
+    public let directory: String
     private var process: Process?
     /// The test image as Podman names it once loaded, such as `localhost/presence-test:latest`.
-    private(set) var image = ""
+    public private(set) var image = ""
 
     /// What the agent's `--docker-host` should be.
-    var dockerHost: String { "unix://\(directory)/podman.sock" }
+    public var dockerHost: String { "unix://\(directory)/podman.sock" }
 
     /// Podman's global options: this service's storage.
     private var globalOptions: [String] {
@@ -29,7 +29,7 @@ final class PodmanService: @unchecked Sendable {
     /// a hybrid cgroup layout; netavark, which publishes ports with the host's firewall.
     private var environment: [String: String] { ["CONTAINERS_CONF": directory + "/containers.conf"] }
 
-    init() throws {
+    public init() throws {
         // Short: Podman's sockets live under it, and a unix socket's path has at most 107 bytes.
         directory = "/tmp/podman-\(UUID().uuidString.prefix(8).lowercased())"
         try FileManager.default.createDirectory(atPath: directory + "/tmp", withIntermediateDirectories: true)
@@ -52,7 +52,7 @@ final class PodmanService: @unchecked Sendable {
     }
 
     /// Starts the service, waits until it answers `/_ping`, and loads the test image from the test dockerd.
-    func start() async throws {
+    public func start() async throws {
         guard (try? await shell(["podman", "--version"])) != nil else {
             throw ShellError(
                 command: "podman", status: -1, output: "podman is not installed: run scripts/install-deps.sh")
@@ -81,7 +81,7 @@ final class PodmanService: @unchecked Sendable {
 
     /// Runs the podman CLI on this service's storage and returns its trimmed output.
     @discardableResult
-    func podman(_ arguments: [String], allowFailure: Bool = false) async throws -> String {
+    public func podman(_ arguments: [String], allowFailure: Bool = false) async throws -> String {
         try await shell(["podman"] + globalOptions + arguments, environment: environment, allowFailure: allowFailure)
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -92,21 +92,21 @@ final class PodmanService: @unchecked Sendable {
     /// because Podman's defaults (1048576 open files) can exceed the hard limit the test runs under, and runc
     /// then refuses to start the container ("error setting rlimit type 7: operation not permitted").
     @discardableResult
-    func run(_ name: String, ports: [String], extra: [String] = []) async throws -> String {
+    public func run(_ name: String, ports: [String], extra: [String] = []) async throws -> String {
         try await podman(
             ["run", "-d", "--init", "--name", name, "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
                 + ports.flatMap { ["-p", $0] } + extra + [image])
     }
 
     /// The host port Podman published for `containerPort` (such as `80/tcp`), from `podman port`.
-    func hostPort(_ name: String, _ containerPort: String) async throws -> String {
+    public func hostPort(_ name: String, _ containerPort: String) async throws -> String {
         let binding = try await podman(["port", name, containerPort])
         return String(binding.split(separator: "\n").first?.split(separator: ":").last ?? "")
     }
 
     /// The host address Podman's Docker-compatible inspect reports for `containerPort`'s first binding, read with
     /// curl: Podman leaves it empty for every interface, where Docker says `0.0.0.0`.
-    func hostIP(_ name: String, _ containerPort: String) async throws -> String? {
+    public func hostIP(_ name: String, _ containerPort: String) async throws -> String? {
         let body = try await shell([
             "curl", "-sf", "--unix-socket", directory + "/podman.sock", "http://podman/v1.41/containers/\(name)/json",
         ])
@@ -117,7 +117,7 @@ final class PodmanService: @unchecked Sendable {
 
     /// Removes the containers, kills the service and everything left under the directory, unmounts what is
     /// still mounted there and deletes it. Safe to call more than once; synchronous, so usable in a `defer`.
-    func stop() {
+    public func stop() {
         _ = try? shell(["podman"] + globalOptions + ["rm", "-a", "-f", "-t", "0"], environment: environment)
         if let process, process.isRunning {
             kill(process.processIdentifier, SIGKILL)

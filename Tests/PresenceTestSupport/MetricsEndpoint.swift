@@ -4,13 +4,17 @@ import NIOCore
 import NIOHTTP1
 
 /// The agent's `--metrics-address`, read over loopback as Prometheus and a probe would.
-struct MetricsEndpoint {
-    let port: Int
+public struct MetricsEndpoint: Sendable {
+    public let port: Int
 
-    var address: String { "127.0.0.1:\(port)" }
+    public init(port: Int) {
+        self.port = port
+    }
+
+    public var address: String { "127.0.0.1:\(port)" }
 
     /// The status and body of `GET path`, or nil while nothing answers.
-    func get(_ path: String) async throws -> (status: Int, body: String)? {
+    public func get(_ path: String) async throws -> (status: Int, body: String)? {
         do {
             let response = try await HTTPClient.shared.execute(
                 HTTPClientRequest(url: "http://\(address)\(path)"), timeout: .seconds(5))
@@ -24,25 +28,31 @@ struct MetricsEndpoint {
     }
 
     /// Every sample of `/metrics`; empty while nothing answers.
-    func scrape() async throws -> Scrape {
+    public func scrape() async throws -> Scrape {
         guard let (status, body) = try await get("/metrics"), status == 200 else { return Scrape(samples: []) }
         return Scrape(text: body)
     }
 }
 
 /// The samples of one scrape in Prometheus' text format.
-struct Scrape: CustomStringConvertible {
-    struct Sample {
-        var name: String
-        var labels: [String: String]
-        var value: Double
+public struct Scrape: Sendable, CustomStringConvertible {
+    public struct Sample: Sendable {
+        public var name: String
+        public var labels: [String: String]
+        public var value: Double
+
+        public init(name: String, labels: [String: String], value: Double) {
+            self.name = name
+            self.labels = labels
+            self.value = value
+        }
     }
 
-    var samples: [Sample]
+    public var samples: [Sample]
 
-    init(samples: [Sample]) { self.samples = samples }
+    public init(samples: [Sample]) { self.samples = samples }
 
-    init(text: String) {
+    public init(text: String) {
         samples = text.split(separator: "\n").compactMap { line -> Sample? in
             guard !line.hasPrefix("#"), let space = line.lastIndex(of: " "),
                 let value = Double(line[line.index(after: space)...])
@@ -62,14 +72,14 @@ struct Scrape: CustomStringConvertible {
     }
 
     /// The sum of the samples named `name` whose labels include `labels`; nil when there is none.
-    subscript(_ name: String, _ labels: [String: String] = [:]) -> Double? {
+    public subscript(_ name: String, _ labels: [String: String] = [:]) -> Double? {
         let matching = samples.filter { sample in
             sample.name == name && labels.allSatisfy { sample.labels[$0.key] == $0.value }
         }
         return matching.isEmpty ? nil : matching.reduce(0) { $0 + $1.value }
     }
 
-    var description: String {
+    public var description: String {
         samples.map { "\($0.name)\($0.labels.isEmpty ? "" : "\($0.labels)") \($0.value)" }.joined(separator: "\n")
     }
 }

@@ -6,27 +6,23 @@ import Foundation
 
 /// The read-only Docker socket proxy the project ships (deploy/docker-socket-proxy.cfg), run by HAProxy in
 /// front of the test dockerd, listening on a socket of its own.
-final class SocketProxy: @unchecked Sendable {
-    let directory: String
+public final class SocketProxy: @unchecked Sendable {
+    public let directory: String
     private var process: Process?
 
     /// What the agent's `--docker-host` should be.
-    var dockerHost: String { "unix://\(socket)" }
-    var socket: String { directory + "/docker.sock" }
-    var log: String { (try? String(contentsOfFile: directory + "/haproxy.log", encoding: .utf8)) ?? "" }
+    public var dockerHost: String { "unix://\(socket)" }
+    public var socket: String { directory + "/docker.sock" }
+    public var log: String { (try? String(contentsOfFile: directory + "/haproxy.log", encoding: .utf8)) ?? "" }
 
-    static let configuration =
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
-            "deploy/docker-socket-proxy.cfg"
-        )
-        .path
+    public static let configuration =
+        TestEnvironment.repositoryRoot.appendingPathComponent("deploy/docker-socket-proxy.cfg").path
 
     private let configuration: String
 
     /// - Parameter refusing: a path of the agent's that this proxy refuses as well (`containers/json`), to see
     ///   how the agent takes a 403.
-    init(refusing path: String? = nil) throws {
+    public init(refusing path: String? = nil) throws {
         directory = "/tmp/presence-proxy-\(UUID().uuidString.prefix(8).lowercased())"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         guard let path else {
@@ -41,7 +37,7 @@ final class SocketProxy: @unchecked Sendable {
     }
 
     /// Starts HAProxy with the shipped configuration and waits until Docker answers through it.
-    func start() async throws {
+    public func start() async throws {
         guard (try? await shell(["which", "haproxy"])) != nil else {
             throw ShellError(
                 command: "haproxy", status: -1, output: "haproxy is not installed: run scripts/install-deps.sh")
@@ -60,7 +56,7 @@ final class SocketProxy: @unchecked Sendable {
     }
 
     /// The status the proxy answers `method path` with.
-    func status(_ method: String, _ path: String) async throws -> Int {
+    public func status(_ method: String, _ path: String) async throws -> Int {
         let code = try await shell(
             [
                 "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", method, "--unix-socket", socket,
@@ -71,7 +67,7 @@ final class SocketProxy: @unchecked Sendable {
     }
 
     /// Stops HAProxy and deletes its directory. Synchronous, so usable in a `defer`.
-    func stop() {
+    public func stop() {
         if let process, process.isRunning {
             process.terminate()
             process.waitUntilExit()

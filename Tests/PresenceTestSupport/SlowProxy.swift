@@ -1,14 +1,14 @@
 import Foundation
 
 /// scripts/slow-proxy.py in front of an etcd: a test sets how many seconds each request waits.
-final class SlowProxy: @unchecked Sendable {
-    let port: Int
+public final class SlowProxy: @unchecked Sendable {
+    public let port: Int
     private let delayFile: String
     private let process: Process
 
-    var endpoint: String { "http://127.0.0.1:\(port)" }
+    public var endpoint: String { "http://127.0.0.1:\(port)" }
 
-    init(target: Int) throws {
+    public init(target: Int) throws {
         port = try freePort()
         delayFile = NSTemporaryDirectory() + "presence-delay-\(UUID().uuidString.prefix(8))"
         FileManager.default.createFile(atPath: delayFile, contents: Data("0".utf8))
@@ -16,13 +16,13 @@ final class SlowProxy: @unchecked Sendable {
         try process.run()
     }
 
-    func waitReady() async throws {
+    public func waitReady() async throws {
         _ = try await eventually(timeout: .seconds(10)) {
             (try? await shell(["curl", "-sf", endpoint + "/health"]))?.contains("true") ?? false
         }
     }
 
-    func setDelay(_ seconds: Double) throws {
+    public func setDelay(_ seconds: Double) throws {
         try String(seconds).write(toFile: delayFile, atomically: true, encoding: .utf8)
     }
 

@@ -5,20 +5,20 @@ import NIOHTTP1
 
 /// One v3 transaction through etcd's gateway: every put and prefix delete in it lands in a single revision, which
 /// a watch receives as one message.
-struct EtcdTransaction {
-    let endpoint: String
+public struct EtcdTransaction {
+    public let endpoint: String
     private var operations: [[String: Any]] = []
 
-    init(endpoint: String) {
+    public init(endpoint: String) {
         self.endpoint = endpoint
     }
 
-    mutating func put(_ key: String, _ value: String) {
+    public mutating func put(_ key: String, _ value: String) {
         operations.append(["request_put": ["key": Self.base64(key), "value": Self.base64(value)]])
     }
 
     /// Deletes every key that starts with `prefix`.
-    mutating func delete(prefix: String) {
+    public mutating func delete(prefix: String) {
         var end = Array(prefix.utf8)
         end[end.count - 1] += 1
         operations.append([
@@ -28,7 +28,7 @@ struct EtcdTransaction {
 
     /// Commits the transaction and returns the revision it made.
     @discardableResult
-    func commit() async throws -> Int {
+    public func commit() async throws -> Int {
         var request = HTTPClientRequest(url: endpoint + "/v3/kv/txn")
         request.method = .POST
         request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["success": operations])))

@@ -2,14 +2,14 @@ import Foundation
 
 /// scripts/drop-proxy.py in front of an etcd: a test arms it to cut the connection of the next request for a
 /// path, as an endpoint that fails once does.
-final class DropProxy: @unchecked Sendable {
-    let port: Int
+public final class DropProxy: @unchecked Sendable {
+    public let port: Int
     private let controlFile: String
     private let process: Process
 
-    var endpoint: String { "http://127.0.0.1:\(port)" }
+    public var endpoint: String { "http://127.0.0.1:\(port)" }
 
-    init(target: Int) throws {
+    public init(target: Int) throws {
         port = try freePort()
         controlFile = NSTemporaryDirectory() + "presence-drop-\(UUID().uuidString.prefix(8))"
         FileManager.default.createFile(atPath: controlFile, contents: Data())
@@ -17,7 +17,7 @@ final class DropProxy: @unchecked Sendable {
         try process.run()
     }
 
-    func waitReady() async throws {
+    public func waitReady() async throws {
         let ready = try await eventually(timeout: .seconds(10)) {
             (try? await shell(["curl", "-sf", endpoint + "/health"]))?.contains("true") ?? false
         }
@@ -25,12 +25,12 @@ final class DropProxy: @unchecked Sendable {
     }
 
     /// Cuts the connection of the next request for `path` (e.g. `/v3/lease/keepalive`).
-    func dropNext(_ path: String) throws {
+    public func dropNext(_ path: String) throws {
         try path.write(toFile: controlFile, atomically: true, encoding: .utf8)
     }
 
     /// How many requests were cut so far.
-    var dropped: Int {
+    public var dropped: Int {
         ((try? String(contentsOfFile: controlFile + ".log", encoding: .utf8)) ?? "").split(separator: "\n").count
     }
 

@@ -7,34 +7,37 @@ import Foundation
 /// namespace) and what a normal host already has (`/dev/net/tun` usable by everyone, as udev makes it; some
 /// sandboxes leave it root-only, and slirp4netns then cannot give the user's containers a network). When the
 /// machine cannot run rootless containers, it throws saying why: the test fails rather than skip.
-final class RootlessPodman: @unchecked Sendable {
-    static let user = "presence-rootless"
+public final class RootlessPodman: @unchecked Sendable {
+    public static let user = "presence-rootless"
     /// One fixed directory: Podman records its runtime directory in the user's database and refuses another.
-    static let runtimeDirectory = "/tmp/presence-rootless-run"
+    public static let runtimeDirectory = "/tmp/presence-rootless-run"
 
-    private(set) var uid = 0
-    private(set) var gid = 0
-    private(set) var image = ""
+    public private(set) var uid = 0
+    public private(set) var gid = 0
+    public private(set) var image = ""
     private var process: Process?
 
-    var dockerHost: String { "unix://\(Self.runtimeDirectory)/podman/podman.sock" }
+    public var dockerHost: String { "unix://\(Self.runtimeDirectory)/podman/podman.sock" }
 
     private var home: String { "/home/\(Self.user)" }
 
+    public init() {}
+
     /// Runs `arguments` as the rootless user, in its environment.
     @discardableResult
-    func asUser(_ arguments: [String], allowFailure: Bool = false) async throws -> String {
+    public func asUser(_ arguments: [String], allowFailure: Bool = false) async throws -> String {
         try await shell(
             ["runuser", "-u", Self.user, "--", "env", "XDG_RUNTIME_DIR=\(Self.runtimeDirectory)", "HOME=\(home)"]
                 + arguments, allowFailure: allowFailure
         ).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    func podman(_ arguments: [String], allowFailure: Bool = false) async throws -> String {
+    @discardableResult
+    public func podman(_ arguments: [String], allowFailure: Bool = false) async throws -> String {
         try await asUser(["podman"] + arguments, allowFailure: allowFailure)
     }
 
-    func start() async throws {
+    public func start() async throws {
         for tool in ["podman", "newuidmap", "slirp4netns"] where (try? await shell(["which", tool])) == nil {
             throw ShellError(command: tool, status: -1, output: "\(tool) is not installed: run scripts/install-deps.sh")
         }
@@ -84,20 +87,20 @@ final class RootlessPodman: @unchecked Sendable {
     }
 
     /// Runs a detached container of the test image serving a page that holds its name on port 80.
-    func serve(_ name: String, ports: [String]) async throws {
+    public func serve(_ name: String, ports: [String]) async throws {
         try await podman(
             ["run", "-d", "--name", name, "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
                 + ports.flatMap { ["-p", $0] } + [image, "sh", "-c", Consumer.pageServer, name, "80"])
     }
 
     /// The host port Podman published for `containerPort` (such as `80/tcp`).
-    func hostPort(_ name: String, _ containerPort: String) async throws -> String {
+    public func hostPort(_ name: String, _ containerPort: String) async throws -> String {
         let binding = try await podman(["port", name, containerPort])
         return String(binding.split(separator: "\n").first?.split(separator: ":").last ?? "")
     }
 
     /// Removes the user's containers and stops everything it runs. Synchronous, so usable in a `defer`.
-    func stop() {
+    public func stop() {
         _ = try? shell(
             [
                 "runuser", "-u", Self.user, "--", "env", "XDG_RUNTIME_DIR=\(Self.runtimeDirectory)", "HOME=\(home)",

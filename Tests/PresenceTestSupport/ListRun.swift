@@ -2,13 +2,13 @@ import Foundation
 
 /// `presence list` run to completion, with its standard output and standard error kept apart: the listing is
 /// on one, the notes about skipped keys and failures on the other.
-struct ListRun {
-    var status: Int32
-    var output: String
-    var errors: String
+public struct ListRun: Sendable {
+    public var status: Int32
+    public var output: String
+    public var errors: String
 
     /// Runs `presence list` with `arguments`, with no etcd settings from the environment but those given.
-    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> ListRun {
+    public static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> ListRun {
         let base = NSTemporaryDirectory() + "presence-list-\(UUID().uuidString)"
         defer {
             try? FileManager.default.removeItem(atPath: base + ".out")
@@ -38,12 +38,12 @@ struct ListRun {
     }
 
     /// The table's rows below the header, split into columns at runs of spaces.
-    var rows: [[String]] {
+    public var rows: [[String]] {
         output.split(separator: "\n").dropFirst().map { $0.split(separator: " ").map(String.init) }
     }
 
     /// The `--output json` array.
-    var objects: [[String: Any]] {
+    public var objects: [[String: Any]] {
         get throws {
             try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [[String: Any]] ?? []
         }

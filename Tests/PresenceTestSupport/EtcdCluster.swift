@@ -1,22 +1,22 @@
 import Foundation
 
 /// Three etcd members on 127.0.0.1 forming one cluster, for tests that kill members.
-final class EtcdCluster: @unchecked Sendable {
-    struct Member {
-        let name: String
-        let clientPort: Int
-        let peerPort: Int
-        var endpoint: String { "http://127.0.0.1:\(clientPort)" }
-        var peer: String { "http://127.0.0.1:\(peerPort)" }
+public final class EtcdCluster: @unchecked Sendable {
+    public struct Member: Sendable {
+        public let name: String
+        public let clientPort: Int
+        public let peerPort: Int
+        public var endpoint: String { "http://127.0.0.1:\(clientPort)" }
+        public var peer: String { "http://127.0.0.1:\(peerPort)" }
     }
 
-    let members: [Member]
-    let directory: String
+    public let members: [Member]
+    public let directory: String
     private var processes: [String: Process] = [:]
 
-    var endpoints: String { members.map(\.endpoint).joined(separator: ",") }
+    public var endpoints: String { members.map(\.endpoint).joined(separator: ",") }
 
-    init() throws {
+    public init() throws {
         var members: [Member] = []
         var used = Set<Int>()
         for index in 1...3 {
@@ -32,18 +32,18 @@ final class EtcdCluster: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     }
 
-    func startAll() async throws {
+    public func startAll() async throws {
         for member in members { try launch(member, state: "new") }
         for member in members { try await waitHealthy(member) }
     }
 
     /// Restarts a stopped member with its data.
-    func start(_ member: Member) async throws {
+    public func start(_ member: Member) async throws {
         try launch(member, state: "existing")
         try await waitHealthy(member)
     }
 
-    func kill(_ member: Member) {
+    public func kill(_ member: Member) {
         guard let process = processes[member.name], process.isRunning else { return }
         Foundation.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
@@ -51,7 +51,7 @@ final class EtcdCluster: @unchecked Sendable {
     }
 
     /// The member that is the leader now, as the members report it.
-    func leader() async throws -> Member? {
+    public func leader() async throws -> Member? {
         for member in members where processes[member.name]?.isRunning == true {
             let reader = EtcdReader(endpoint: member.endpoint)
             let status = try await reader.status()
