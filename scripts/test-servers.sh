@@ -260,7 +260,11 @@ used_ports() {
 
 # Prints a currently unused port in 20000-32767 (below the kernel's default
 # ephemeral range, so outgoing connections will not grab it meanwhile),
-# different from any port given as argument.
+# different from any port given as argument. The same rule (range, and a port
+# listed in /proc/net/tcp{,6} in any state is in use) as FreePorts in
+# Tests/PresenceTestSupport/FreePorts.swift, by which the tests pick theirs;
+# kept in bash because this script runs on its own (`start DIR`), with no
+# Swift build at hand.
 pick_port() {
     local used port tries
     used=" $(used_ports | tr '\n' ' ') $* "

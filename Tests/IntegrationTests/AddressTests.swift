@@ -1,4 +1,5 @@
 import Foundation
+import Presence
 import PresenceTestSupport
 import Testing
 
@@ -39,7 +40,7 @@ struct AddressTests {
     ) async throws -> [Registered] {
         var found: [Registered] = []
         let complete = try await eventually {
-            found = Registered.read(try await etcd.keys("v3", under: prefix), prefix: prefix, names: Set(names))
+            found = Registered.read(try await etcd.keys(.v3, under: prefix), prefix: prefix, names: Set(names))
             return Set(found.map(\.container)) == Set(names)
         }
         #expect(complete != nil, "registered: \(found); agent log:\n\(agent.log)")
@@ -196,7 +197,7 @@ struct AddressTests {
             #expect(
                 agent.log.contains(
                     "container is on several networks (\([back, front].sorted().joined(separator: ", ")))"))
-            #expect(Registered.read(try await etcd.keys("v3", under: prefix), prefix: prefix, names: [unnamed]).isEmpty)
+            #expect(Registered.read(try await etcd.keys(.v3, under: prefix), prefix: prefix, names: [unnamed]).isEmpty)
             try await docker.run("network", "disconnect", front, unnamed)
             let moved = try await registrations(under: prefix, of: [unnamed], agent: agent)
             try await expectDialable(moved, pages: [unnamed: unnamed], from: back)

@@ -9,8 +9,7 @@ import Testing
 /// (scripts/generate-completions.sh writes them), and `--version` prints the version.
 @Suite("Completions, man page and version", .timeLimit(.minutes(3)))
 struct CompletionTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let root = TestEnvironment.repositoryRoot
 
     static func committed(_ path: String) throws -> String {
         try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)

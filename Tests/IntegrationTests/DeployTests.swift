@@ -6,8 +6,7 @@ import Testing
 /// unit verified by systemd and its command line run with the example environment file.
 @Suite("Deployment files", .timeLimit(.minutes(4)))
 struct DeployTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
+    static let root = TestEnvironment.repositoryRoot.path
 
     let docker: DockerCLI
 

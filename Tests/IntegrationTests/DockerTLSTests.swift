@@ -1,4 +1,5 @@
 import Foundation
+import Presence
 import PresenceTestSupport
 import Testing
 
@@ -35,10 +36,10 @@ struct DockerTLSTests {
         try await docker.start(name, ports: ["80"])
         let expected = try await docker.expectedKeys(prefix: prefix, names: [name], host: docker.expectedHostIP())
         #expect(expected.count == 2)
-        let registered = try await eventually { try await etcd.keys("v3", under: prefix) == expected }
+        let registered = try await eventually { try await etcd.keys(.v3, under: prefix) == expected }
         #expect(registered != nil, "\(agent.log)")
         try await docker.run("stop", "-t", "0", name)
-        #expect(try await eventually { try await etcd.keys("v3", under: prefix).isEmpty } != nil, "\(agent.log)")
+        #expect(try await eventually { try await etcd.keys(.v3, under: prefix).isEmpty } != nil, "\(agent.log)")
         #expect(try await agent.terminate().status == 0)
     }
 
@@ -56,7 +57,7 @@ struct DockerTLSTests {
             ])
         try await docker.start(name, ports: ["80"])
         let expected = try await docker.expectedKeys(prefix: prefix, names: [name], host: docker.expectedHostIP())
-        #expect(try await eventually { try await etcd.keys("v3", under: prefix) == expected } != nil, "\(agent.log)")
+        #expect(try await eventually { try await etcd.keys(.v3, under: prefix) == expected } != nil, "\(agent.log)")
         #expect(try await agent.terminate().status == 0)
     }
 
@@ -97,7 +98,7 @@ struct DockerTLSTests {
         #expect(line.contains("warning"), "\(line)")
         try await Task.sleep(for: .seconds(2))
         #expect(agent.isRunning, "it keeps retrying: \(agent.log)")
-        #expect(try await etcd.keys("v3", under: prefix).isEmpty)
+        #expect(try await etcd.keys(.v3, under: prefix).isEmpty)
         #expect(try await agent.terminate().status == 0)
     }
 

@@ -85,13 +85,13 @@ struct EnvironmentVariableTests {
         let expected = try await docker.expectedKeys(
             prefix: prefix, names: [name], host: try await docker.expectedHostIP())
         #expect(expected.count == 4)
-        let registered = try await eventually { try await etcd.keys("v2", under: prefix + "/") == expected }
+        let registered = try await eventually { try await etcd.keys(.v2, under: prefix + "/") == expected }
         #expect(registered != nil, "\(agent.log)")
         #expect(agent.log.hasPrefix("{\"timestamp\":"), "PRESENCE_LOG_FORMAT=json: \(agent.log)")
         #expect(agent.log.contains("\"level\":\"debug\""), "PRESENCE_LOG_LEVEL=debug: \(agent.log)")
         #expect(agent.log.contains("\"containers\":\"\(name),other-\(name)\""), "\(agent.log)")
         #expect(try await agent.terminate().status == 0, "\(agent.log)")
-        #expect(try await etcd.keys("v2", under: prefix + "/").isEmpty)
+        #expect(try await etcd.keys(.v2, under: prefix + "/").isEmpty)
     }
 
     /// The command line beats PRESENCE_*, which beats the variables etcdctl and docker read.

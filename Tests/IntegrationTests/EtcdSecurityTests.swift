@@ -1,4 +1,5 @@
 import Foundation
+import Presence
 import PresenceTestSupport
 import Testing
 
@@ -218,7 +219,7 @@ struct EtcdSecurityTests {
         try await docker.start(name, ports: ["80"])
         defer { docker.remove(name) }
         let agent = try AgentProcess.start(
-            container: [name], prefix: prefix, api: "v2", etcd: server.endpoint, ttl: 3, interval: 1,
+            container: [name], prefix: prefix, api: .v2, etcd: server.endpoint, ttl: 3, interval: 1,
             environment: ["ETCD_USERNAME": "agent", "ETCD_PASSWORD": password])
         let expected = try await docker.expectedKeys(prefix: prefix, names: [name], host: docker.expectedHostIP())
         let keys = { try etcd.v2Keys(under: prefix, rootPassword: rootPassword) }

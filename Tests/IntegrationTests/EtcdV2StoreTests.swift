@@ -51,7 +51,7 @@ struct EtcdV2StoreTests {
         let name = uniqueName("quiet")
         try await docker.start(name, ports: ["80", "53/udp"])
         defer { docker.remove(name) }
-        let agent = try AgentProcess.start(container: [name], prefix: prefix, api: "v2", ttl: 5, interval: 1)
+        let agent = try AgentProcess.start(container: [name], prefix: prefix, api: .v2, ttl: 5, interval: 1)
         let host = try await docker.expectedHostIP()
         let expected = try await docker.expectedKeys(prefix: prefix, names: [name], host: host)
         #expect(expected.count == 4)
@@ -116,7 +116,7 @@ struct EtcdV2StoreTests {
         try await docker.start(name, ports: ["80"])
         defer { docker.remove(name) }
         // TTL 15 s: the agent watches a deleted directory for one TTL; the late write lands well within it.
-        let agent = try AgentProcess.start(container: [name], prefix: prefix, api: "v2", ttl: 15, interval: 1)
+        let agent = try AgentProcess.start(container: [name], prefix: prefix, api: .v2, ttl: 15, interval: 1)
         #expect(try await eventually { try await etcd.v2Keys(under: prefix).count == 2 } != nil, "\(agent.log)")
         try await docker.docker(["stop", "-t", "0", name])
         #expect(try await eventually { try await etcd.v2Node("\(prefix)/\(name)") == nil } != nil, "\(agent.log)")

@@ -1,4 +1,5 @@
 import Foundation
+import Presence
 import PresenceTestSupport
 import Testing
 
@@ -36,8 +37,9 @@ struct ExactnessTests {
         let agent = try AgentProcess.start(
             container: [before, wide, after], prefix: prefix, ttl: 30, interval: 10, extra: ["--resync", "3600"])
         // 100 ports: 200 keys, past etcd's default of 128 operations in one transaction.
-        let base = Int.random(in: 12_000..<19_800)
-        try await docker.start(wide, ports: ["127.0.0.1:\(base)-\(base + 99):1000-1099"])
+        let hostPorts = try freePortRange(count: 100)
+        try await docker.start(
+            wide, ports: ["127.0.0.1:\(hostPorts.lowerBound)-\(hostPorts.upperBound):1000-1099"])
         try await docker.start(after, ports: ["80"])
         let names = [before, wide, after]
         let want = try await expected(prefix, names)
@@ -49,7 +51,7 @@ struct ExactnessTests {
             "a container publishing 100 ports (200 keys, etcd's limit 128 a transaction) between two others",
             outcome: "all three registered whole", recovery: registered,
             consistency: try await Consistency.check(
-                api: "v3", etcd: etcd, docker: docker, prefix: prefix, names: names),
+                api: .v3, etcd: etcd, docker: docker, prefix: prefix, names: names),
             passed: registered != nil)
         try await docker.docker(["stop", "-t", "0", wide])
         #expect(
@@ -121,7 +123,7 @@ struct ExactnessTests {
             "docker rename web web-old && docker run --name web, one burst", outcome: "both under their new names",
             recovery: settled,
             consistency: try await Consistency.check(
-                api: "v3", etcd: etcd, docker: docker, prefix: prefix, names: [web, old]),
+                api: .v3, etcd: etcd, docker: docker, prefix: prefix, names: [web, old]),
             passed: settled != nil)
         #expect(try await agent.terminate().status == 0)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Presence
 import PresenceTestSupport
 import Testing
 
@@ -6,8 +7,8 @@ import Testing
 @Suite("Docker restarted under a running agent", .serialized, .timeLimit(.minutes(3)))
 struct ExclusiveTests {
     /// Also through the read-only socket proxy, which must pass the agent's reconnection on.
-    @Test(arguments: [("v3", false), ("v2", false), ("v3", true)])
-    func etcdIsExactAfterDockerRestarts(api: String, throughProxy: Bool) async throws {
+    @Test(arguments: [(EtcdAPIVersion.v3, false), (.v2, false), (.v3, true)])
+    func etcdIsExactAfterDockerRestarts(api: EtcdAPIVersion, throughProxy: Bool) async throws {
         let proxy = try SocketProxy()
         defer { proxy.stop() }
         if throughProxy { try await proxy.start() }
@@ -28,7 +29,7 @@ struct ExclusiveTests {
             container: names, prefix: prefix, api: api, ttl: 30, interval: 10,
             dockerHost: throughProxy ? proxy.dockerHost : nil, extra: ["--metrics-address", metrics.address])
         func keys() async throws -> [String: String] {
-            api == "v3" ? try await etcd.keys(under: prefix + "/") : try await etcd.v2Keys(under: prefix)
+            api == .v3 ? try await etcd.keys(under: prefix + "/") : try await etcd.v2Keys(under: prefix)
         }
         #expect(try await eventually { try await keys().count == 6 } != nil, "\(agent.log)")
         try await shell(["bash", script, "stop-docker", directory])
@@ -80,11 +81,11 @@ struct ExclusiveTests {
             }
         }
         func consistency() async throws -> Consistency {
-            try await Consistency.check(api: "v3", etcd: etcd, docker: docker, prefix: prefix, names: names)
+            try await Consistency.check(api: .v3, etcd: etcd, docker: docker, prefix: prefix, names: names)
         }
         #expect(
             try await Consistency.waitExact(
-                api: "v3", etcd: etcd, docker: docker, prefix: prefix, names: names, timeout: .seconds(30)) != nil)
+                api: .v3, etcd: etcd, docker: docker, prefix: prefix, names: names, timeout: .seconds(30)) != nil)
         var state = Dictionary(uniqueKeysWithValues: names.map { ($0, "running") })
         var operations = 0
         var largestGap = Consistency(stale: 0, missing: 0)
@@ -138,7 +139,7 @@ struct ExclusiveTests {
                 let gap = try await consistency()
                 if gap.stale + gap.missing > largestGap.stale + largestGap.missing { largestGap = gap }
                 let settled = try await Consistency.waitExact(
-                    api: "v3", etcd: etcd, docker: docker, prefix: prefix, names: names, timeout: .seconds(10))
+                    api: .v3, etcd: etcd, docker: docker, prefix: prefix, names: names, timeout: .seconds(10))
                 let atMark = try await consistency()
                 #expect(settled != nil, "at the \(milliseconds(nextMark - start) / 1000) s mark: \(atMark)")
                 if let settled { longestSettle = max(longestSettle, settled) }
@@ -147,7 +148,7 @@ struct ExclusiveTests {
         }
         let elapsed = ContinuousClock.now - start
         let settled = try await Consistency.waitExact(
-            api: "v3", etcd: etcd, docker: docker, prefix: prefix, names: names, timeout: .seconds(15))
+            api: .v3, etcd: etcd, docker: docker, prefix: prefix, names: names, timeout: .seconds(15))
         let final = try await consistency()
         #expect(settled != nil && final.isExact, "\(final) \(agent.log.suffix(3000))")
         let rate = Double(operations) / (Double(milliseconds(elapsed)) / 1000)

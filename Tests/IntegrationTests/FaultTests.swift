@@ -1,4 +1,5 @@
 import Foundation
+import Presence
 import PresenceTestSupport
 import Testing
 
@@ -12,13 +13,13 @@ struct FaultTests {
         docker = try DockerCLI()
     }
 
-    func keys(_ api: String, _ reader: EtcdReader, under prefix: String) async throws -> [String: String] {
+    func keys(_ api: EtcdAPIVersion, _ reader: EtcdReader, under prefix: String) async throws -> [String: String] {
         try await reader.keys(api, under: prefix)
     }
 
     /// Fault 1: etcd is down when the agent starts and comes up 10 s later.
-    @Test(arguments: ["v3", "v2"])
-    func etcdDownAtStartThenUp(api: String) async throws {
+    @Test(arguments: EtcdAPIVersion.allCases)
+    func etcdDownAtStartThenUp(api: EtcdAPIVersion) async throws {
         let name = uniqueName("late-etcd")
         let prefix = uniquePrefix()
         let server = try EtcdServer()
@@ -45,8 +46,8 @@ struct FaultTests {
     }
 
     /// Fault 2: etcd stopped and restarted with its data while the agent runs.
-    @Test(arguments: ["v3", "v2"])
-    func etcdRestartedWithItsData(api: String) async throws {
+    @Test(arguments: EtcdAPIVersion.allCases)
+    func etcdRestartedWithItsData(api: EtcdAPIVersion) async throws {
         let names = [uniqueName("kept-a"), uniqueName("kept-b")]
         let prefix = uniquePrefix()
         let server = try EtcdServer()
@@ -66,7 +67,7 @@ struct FaultTests {
         try await Task.sleep(for: .seconds(3))
         let held = try await keys(api, reader, under: prefix)
         #expect(held.count == 8, "\(held)")
-        if api == "v3" {
+        if api == .v3 {
             let leases = Set(try await reader.entries(under: prefix + "/").values.map(\.lease))
             #expect(leases.count == 1, "one lease, not one per restart: \(leases)")
         }
@@ -81,8 +82,8 @@ struct FaultTests {
     }
 
     /// Fault 3: etcd replaced by an empty one: the lease is gone and every key comes back within an interval.
-    @Test(arguments: ["v3", "v2"])
-    func etcdLosingItsDataGetsEveryKeyBack(api: String) async throws {
+    @Test(arguments: EtcdAPIVersion.allCases)
+    func etcdLosingItsDataGetsEveryKeyBack(api: EtcdAPIVersion) async throws {
         let name = uniqueName("wiped")
         let prefix = uniquePrefix()
         let server = try EtcdServer()
@@ -123,17 +124,17 @@ struct FaultTests {
             container: names, prefix: prefix, etcd: cluster.endpoints, ttl: 6, interval: 2)
         let readers = cluster.members.map { EtcdReader(endpoint: $0.endpoint) }
         func consistency(_ reader: EtcdReader) async throws -> Consistency {
-            try await Consistency.check(api: "v3", etcd: reader, docker: docker, prefix: prefix, names: names)
+            try await Consistency.check(api: .v3, etcd: reader, docker: docker, prefix: prefix, names: names)
         }
         #expect(
-            try await Consistency.waitExact(api: "v3", etcd: readers[0], docker: docker, prefix: prefix, names: names)
+            try await Consistency.waitExact(api: .v3, etcd: readers[0], docker: docker, prefix: prefix, names: names)
                 != nil)
         // The agent talks to the first endpoint it reached: the first member.
         cluster.kill(cluster.members[0])
         let killed = ContinuousClock.now
         try await docker.start(second, ports: ["80"])
         let throughOthers = try await Consistency.waitExact(
-            api: "v3", etcd: readers[1], docker: docker, prefix: prefix, names: names)
+            api: .v3, etcd: readers[1], docker: docker, prefix: prefix, names: names)
         #expect(throughOthers != nil, "\(agent.log)")
         try await cluster.start(cluster.members[0])
         let leader = try #require(try await cluster.leader())
@@ -141,7 +142,7 @@ struct FaultTests {
         let survivor = readers[cluster.members.firstIndex { $0.name != leader.name }!]
         try await docker.start(third, ports: ["80"])
         let afterLeader = try await Consistency.waitExact(
-            api: "v3", etcd: survivor, docker: docker, prefix: prefix, names: names, timeout: .seconds(20))
+            api: .v3, etcd: survivor, docker: docker, prefix: prefix, names: names, timeout: .seconds(20))
         #expect(afterLeader != nil, "\(agent.log)")
         #expect(agent.isRunning)
         #expect(!agent.log.contains(" error "), "only warnings reach the user: \(agent.log)")
@@ -168,10 +169,10 @@ struct FaultTests {
         let agent = try AgentProcess.start(container: names, prefix: prefix, etcd: proxy.endpoint, ttl: 10, interval: 3)
         let reader = EtcdReader(endpoint: server.endpoint)
         func consistency() async throws -> Consistency {
-            try await Consistency.check(api: "v3", etcd: reader, docker: docker, prefix: prefix, names: names)
+            try await Consistency.check(api: .v3, etcd: reader, docker: docker, prefix: prefix, names: names)
         }
         #expect(
-            try await Consistency.waitExact(api: "v3", etcd: reader, docker: docker, prefix: prefix, names: names)
+            try await Consistency.waitExact(api: .v3, etcd: reader, docker: docker, prefix: prefix, names: names)
                 != nil)
         try proxy.setDelay(7)
         try await docker.run("stop", "-t", "0", names[0])
@@ -180,7 +181,7 @@ struct FaultTests {
         #expect(agent.isRunning)
         try proxy.setDelay(0)
         let exact = try await Consistency.waitExact(
-            api: "v3", etcd: reader, docker: docker, prefix: prefix, names: names, timeout: .seconds(30))
+            api: .v3, etcd: reader, docker: docker, prefix: prefix, names: names, timeout: .seconds(30))
         let heldThen = try await reader.keys(under: prefix + "/")
         #expect(exact != nil, "\(heldThen) \(agent.log)")
         // Let any request delayed in flight land, then check that none of them left a stale key behind.

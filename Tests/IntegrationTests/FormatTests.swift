@@ -1,4 +1,5 @@
 import Foundation
+import Presence
 import PresenceTestSupport
 import Testing
 
@@ -19,8 +20,8 @@ struct FormatTests {
         return ("\(label).presence.test", "/skydns/test/presence/\(label)")
     }
 
-    @Test(arguments: ["v3", "v2"])
-    func jsonAndSkyDNSTogether(api: String) async throws {
+    @Test(arguments: EtcdAPIVersion.allCases)
+    func jsonAndSkyDNSTogether(api: EtcdAPIVersion) async throws {
         let name = uniqueName("Fmt")
         let prefix = uniquePrefix()
         let zone = Self.uniqueZone()
@@ -74,11 +75,11 @@ struct FormatTests {
         try await docker.start(name, ports: ["80"])
         defer { docker.remove(name) }
         let agent = try AgentProcess.start(
-            container: [name], prefix: prefix, api: "v2", ttl: 5, interval: 1,
+            container: [name], prefix: prefix, api: .v2, ttl: 5, interval: 1,
             extra: ["--format", "keys", "--format", "skydns", "--domain", zone.domain])
         try await eventually {
-            let keys = try await etcd.keys("v2", under: prefix)
-            let records = try await etcd.keys("v2", under: zone.directory)
+            let keys = try await etcd.keys(.v2, under: prefix)
+            let records = try await etcd.keys(.v2, under: zone.directory)
             return keys.count == 2 && records.count == 1
         }
         // etcd 3.5 renews no directory's TTL: there the keys inside carry it.
@@ -92,8 +93,8 @@ struct FormatTests {
             }
         }
         let keys =
-            Array(try await etcd.keys("v2", under: prefix).keys)
-            + Array(try await etcd.keys("v2", under: zone.directory).keys)
+            Array(try await etcd.keys(.v2, under: prefix).keys)
+            + Array(try await etcd.keys(.v2, under: zone.directory).keys)
         for key in keys {
             let ttl = try #require(try await etcd.v2Node(key)?["ttl"] as? Int, "\(key) has no TTL")
             #expect(ttl > 0 && ttl <= 5)
@@ -104,13 +105,13 @@ struct FormatTests {
             "\(try TestEnvironment.etcd())/v2/keys\(zone.directory)/\(name)?recursive=true",
         ])
         let back = try await eventually(timeout: .seconds(20)) {
-            try await etcd.keys("v2", under: zone.directory).count == 1
+            try await etcd.keys(.v2, under: zone.directory).count == 1
         }
         #expect(back != nil, "log: \(agent.log)")
         let (status, _) = try await agent.terminate()
         #expect(status == 0)
-        #expect(try await etcd.keys("v2", under: prefix).isEmpty)
-        #expect(try await etcd.keys("v2", under: zone.directory).isEmpty)
+        #expect(try await etcd.keys(.v2, under: prefix).isEmpty)
+        #expect(try await etcd.keys(.v2, under: zone.directory).isEmpty)
     }
 
     @Test(arguments: [
@@ -133,7 +134,8 @@ struct FormatTests {
         #expect(agent.log.contains(mentions), "\(agent.log)")
     }
 
-    private func decoded<T: Decodable>(_ api: String, under prefix: String, as type: T.Type) async throws -> [String: T]
+    private func decoded<T: Decodable>(_ api: EtcdAPIVersion, under prefix: String, as type: T.Type) async throws
+        -> [String: T]
     {
         try await etcd.keys(api, under: prefix).mapValues { try JSONDecoder().decode(T.self, from: Data($0.utf8)) }
     }

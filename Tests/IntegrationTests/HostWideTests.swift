@@ -1,4 +1,5 @@
 import Foundation
+import Presence
 import PresenceTestSupport
 import Testing
 
@@ -14,7 +15,7 @@ struct HostWideTests {
     }
 
     /// Keys under `prefix` for the given containers only: `--all` also registers other tests' containers.
-    func keys(_ api: String, under prefix: String, of names: [String]) async throws -> [String: String] {
+    func keys(_ api: EtcdAPIVersion, under prefix: String, of names: [String]) async throws -> [String: String] {
         try await etcd.keys(api, under: prefix).filter { key, _ in names.contains { key.hasPrefix("\(prefix)/\($0)/") }
         }
     }
@@ -28,14 +29,14 @@ struct HostWideTests {
         let host = try await docker.expectedHostIP()
         let expected = try await docker.expectedKeys(prefix: prefix, names: names, host: host)
         #expect(expected.count == 80)
-        let registered = try await eventually { try await keys("v3", under: prefix, of: names) == expected }
+        let registered = try await eventually { try await keys(.v3, under: prefix, of: names) == expected }
         #expect(registered != nil, "\(agent.log)")
         let leases = Set(try await etcd.entries(under: prefix + "/").values.map(\.lease))
         #expect(leases.count == 1, "one lease per agent, whatever the number of containers")
         try await docker.docker(["stop", "-t", "0"] + names)
-        #expect(try await eventually { try await keys("v3", under: prefix, of: names).isEmpty } != nil)
+        #expect(try await eventually { try await keys(.v3, under: prefix, of: names).isEmpty } != nil)
         #expect(try await agent.terminate().status == 0)
-        #expect(try await etcd.keys("v3", under: prefix).isEmpty)
+        #expect(try await etcd.keys(.v3, under: prefix).isEmpty)
     }
 
     @Test func labelsSelectAndRefine() async throws {
@@ -65,8 +66,8 @@ struct HostWideTests {
             "\(prefix)/\(filtered)/53-udp/host", "\(prefix)/\(filtered)/53-udp/port",
             "\(prefix)/\(alias)/80/host", "\(prefix)/\(alias)/80/port",
         ]
-        let registered = try await eventually { Set(try await etcd.keys("v3", under: prefix).keys) == expected }
-        let held = try await etcd.keys("v3", under: prefix)
+        let registered = try await eventually { Set(try await etcd.keys(.v3, under: prefix).keys) == expected }
+        let held = try await etcd.keys(.v3, under: prefix)
         #expect(registered != nil, "\(held) \(agent.log)")
         #expect(held["\(prefix)/\(alias)/80/port"] == (try await docker.hostPort(renamed, "80/tcp")))
         try await eventually { agent.log.contains("container=\(evil)") }
@@ -78,8 +79,8 @@ struct HostWideTests {
     }
 
     /// With an interval far beyond the test's patience, only events can explain what the test sees.
-    @Test(arguments: ["v3", "v2"])
-    func lifecycleEventsAreReflectedWithoutWaitingForAnInterval(api: String) async throws {
+    @Test(arguments: EtcdAPIVersion.allCases)
+    func lifecycleEventsAreReflectedWithoutWaitingForAnInterval(api: EtcdAPIVersion) async throws {
         let prefix = uniquePrefix()
         let name = uniqueName("events")
         let renamed = uniqueName("renamed")
@@ -132,11 +133,11 @@ struct HostWideTests {
             name, ports: ["80"],
             extra: ["--health-cmd", "test -f /ok", "--health-interval", "1s", "--health-retries", "1"])
         try await Task.sleep(for: .seconds(3))
-        #expect(try await etcd.keys("v3", under: prefix).isEmpty, "not registered while starting or unhealthy")
+        #expect(try await etcd.keys(.v3, under: prefix).isEmpty, "not registered while starting or unhealthy")
         try await docker.run("exec", name, "sh", "-c", "echo > /ok")
-        #expect(try await eventually { try await etcd.keys("v3", under: prefix).count == 2 } != nil, "\(agent.log)")
+        #expect(try await eventually { try await etcd.keys(.v3, under: prefix).count == 2 } != nil, "\(agent.log)")
         try await docker.run("exec", name, "sh", "-c", "rm /ok")
-        #expect(try await eventually { try await etcd.keys("v3", under: prefix).isEmpty } != nil, "\(agent.log)")
+        #expect(try await eventually { try await etcd.keys(.v3, under: prefix).isEmpty } != nil, "\(agent.log)")
         #expect(try await agent.terminate().status == 0)
     }
 
@@ -146,7 +147,7 @@ struct HostWideTests {
         defer { docker.remove(name) }
         try await docker.start(name, ports: ["80"], extra: ["--health-cmd", "false", "--health-interval", "1s"])
         let agent = try AgentProcess.start(container: [name], prefix: prefix, extra: ["--ignore-health"])
-        #expect(try await eventually { try await etcd.keys("v3", under: prefix).count == 2 } != nil, "\(agent.log)")
+        #expect(try await eventually { try await etcd.keys(.v3, under: prefix).count == 2 } != nil, "\(agent.log)")
         #expect(try await agent.terminate().status == 0)
     }
 
@@ -163,22 +164,22 @@ struct HostWideTests {
                 "--container", name, "--prefix", prefix, "--etcd-endpoints", try TestEnvironment.etcd(),
                 "--docker-host", proxy.dockerHost, "--ttl", "3", "--interval", "1", "--log-level", "debug",
             ])
-        #expect(try await eventually { try await etcd.keys("v3", under: prefix).count == 2 } != nil, "\(agent.log)")
+        #expect(try await eventually { try await etcd.keys(.v3, under: prefix).count == 2 } != nil, "\(agent.log)")
         proxy.stop()
-        let expired = try await eventually(timeout: .seconds(15)) { try await etcd.keys("v3", under: prefix).isEmpty }
+        let expired = try await eventually(timeout: .seconds(15)) { try await etcd.keys(.v3, under: prefix).isEmpty }
         #expect(expired != nil, "\(agent.log)")
         print("Docker cut: keys expired after \(expired.map { "\($0)" } ?? "never") (TTL 3 s)")
         // The lease is renewed only right after Docker answered, so it expires before the agent, a TTL after
         // Docker's last answer, says it stops keeping it alive.
         #expect(try await eventually { agent.log.contains("no longer keeping keys alive") } != nil, "\(agent.log)")
         try await proxy.start()
-        #expect(try await eventually { try await etcd.keys("v3", under: prefix).count == 2 } != nil, "\(agent.log)")
+        #expect(try await eventually { try await etcd.keys(.v3, under: prefix).count == 2 } != nil, "\(agent.log)")
         #expect(try await agent.terminate().status == 0)
     }
 
     /// A `{hostname}` prefix is the agent's own: leftovers are removed at start. A shared one is left alone.
-    @Test(arguments: ["v3", "v2"])
-    func hostScopedPrefixesAreCleanedAtStart(api: String) async throws {
+    @Test(arguments: EtcdAPIVersion.allCases)
+    func hostScopedPrefixesAreCleanedAtStart(api: EtcdAPIVersion) async throws {
         let base = uniquePrefix()
         let name = uniqueName("scoped")
         try await docker.start(name, ports: ["80"])
@@ -186,7 +187,7 @@ struct HostWideTests {
         for (key, value) in [
             ("node-1/ghost/80/port", "1"), ("node-1/\(name)/99/port", "2"), ("shared/ghost/80/port", "3"),
         ] {
-            if api == "v3" {
+            if api == .v3 {
                 try await etcd.put("\(base)/\(key)", value)
             } else {
                 try await etcd.v2Put("\(base)/\(key)", value)

@@ -8,11 +8,7 @@ import Testing
 struct HostileDockerTests {
     @Test func oversizedAndMalformedAnswersAreRefusedNotBuffered() async throws {
         let port = try freePort()
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        server.arguments = ["python3", root.appendingPathComponent("scripts/hostile-docker.py").path, String(port)]
+        let server = launchScriptProxy("hostile-docker.py", [String(port)])
         try server.run()
         defer {
             // SIGKILL: children inherit the test process's blocked signals, and Python keeps SIGTERM blocked.

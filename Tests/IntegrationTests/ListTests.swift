@@ -1,4 +1,5 @@
 import Foundation
+import Presence
 import PresenceTestSupport
 import Testing
 
@@ -16,8 +17,8 @@ struct ListTests {
         endpoint = try TestEnvironment.etcd()
     }
 
-    @Test(arguments: ["v3", "v2"])
-    func listsWhatTheAgentRegistered(api: String) async throws {
+    @Test(arguments: EtcdAPIVersion.allCases)
+    func listsWhatTheAgentRegistered(api: EtcdAPIVersion) async throws {
         let name = uniqueName("list")
         let prefix = uniquePrefix()
         let ttl = 10
@@ -32,7 +33,7 @@ struct ListTests {
             [name, "80/tcp", host, try await docker.hostPort(name, "80/tcp")],
             [name, "9000/tcp", "127.0.0.1", try await docker.hostPort(name, "9000/tcp")],
         ]
-        let arguments = ["--prefix", prefix, "--etcd-endpoints", endpoint, "--etcd-api", api]
+        let arguments = ["--prefix", prefix, "--etcd-endpoints", endpoint, "--etcd-api", api.rawValue]
 
         let table = try await ListRun.run(arguments)
         #expect(table.status == 0, "\(table.errors)")
@@ -68,8 +69,8 @@ struct ListTests {
     }
 
     /// The agent writing `--format json` and `--format skydns` at once; `list` reads each layout.
-    @Test(arguments: ["v3", "v2"])
-    func listsWhatTheAgentWroteAsJSONAndSkyDNS(api: String) async throws {
+    @Test(arguments: EtcdAPIVersion.allCases)
+    func listsWhatTheAgentWroteAsJSONAndSkyDNS(api: EtcdAPIVersion) async throws {
         let name = uniqueName("ListFmt")
         let prefix = uniquePrefix()
         let zone = FormatTests.uniqueZone()
@@ -87,7 +88,7 @@ struct ListTests {
         #expect(registered != nil, "\(agent.log)")
         let tcpPort = try await docker.hostPort(name, "80/tcp")
         let udpPort = try await docker.hostPort(name, "53/udp")
-        let common = ["--etcd-endpoints", endpoint, "--etcd-api", api]
+        let common = ["--etcd-endpoints", endpoint, "--etcd-api", api.rawValue]
 
         let json = try await ListRun.run(common + ["--prefix", prefix, "--format", "json", "--output", "json"])
         #expect(json.status == 0, "\(json.errors)")
@@ -112,8 +113,8 @@ struct ListTests {
         #expect(try await agent.terminate().status == 0)
     }
 
-    @Test(arguments: ["v3", "v2"])
-    func readsTheJSONLayout(api: String) async throws {
+    @Test(arguments: EtcdAPIVersion.allCases)
+    func readsTheJSONLayout(api: EtcdAPIVersion) async throws {
         let prefix = uniquePrefix()
         let value = { (port: Int, hostPort: Int, transport: String) in
             #"{"host":"10.0.0.5","port":\#(hostPort),"protocol":"\#(transport)","container":"web","id":"0123abcd"}"#
@@ -121,7 +122,9 @@ struct ListTests {
         try await HandWriter(endpoint: endpoint, api: api).register(
             directory: "\(prefix)/web", ttl: 30,
             keys: ["\(prefix)/web/80": value(80, 8080, "tcp"), "\(prefix)/web/53-udp": value(53, 5353, "udp")])
-        let arguments = ["--prefix", prefix, "--format", "json", "--etcd-endpoints", endpoint, "--etcd-api", api]
+        let arguments = [
+            "--prefix", prefix, "--format", "json", "--etcd-endpoints", endpoint, "--etcd-api", api.rawValue,
+        ]
         let table = try await ListRun.run(arguments)
         #expect(table.status == 0, "\(table.errors)")
         #expect(
@@ -134,8 +137,8 @@ struct ListTests {
         #expect(objects.map { $0["keys"] as? [String] } == [["\(prefix)/web/53-udp"], ["\(prefix)/web/80"]])
     }
 
-    @Test(arguments: ["v3", "v2"])
-    func readsTheSkyDNSLayout(api: String) async throws {
+    @Test(arguments: EtcdAPIVersion.allCases)
+    func readsTheSkyDNSLayout(api: EtcdAPIVersion) async throws {
         let zone = UUID().uuidString.prefix(8).lowercased()
         let domain = "svc.\(zone).test"
         let directory = "/skydns/test/\(zone)/svc/web-1"
@@ -143,7 +146,7 @@ struct ListTests {
             directory: directory, ttl: 30,
             keys: ["\(directory)/80": #"{"host":"10.0.0.5","port":8080}"#])
         let run = try await ListRun.run([
-            "--format", "skydns", "--domain", domain, "--etcd-endpoints", endpoint, "--etcd-api", api,
+            "--format", "skydns", "--domain", domain, "--etcd-endpoints", endpoint, "--etcd-api", api.rawValue,
         ])
         #expect(run.status == 0, "\(run.errors)")
         #expect(run.rows.map { Array($0.prefix(4)) } == [["web-1", "80/tcp", "10.0.0.5", "8080"]], "\(run.output)")
@@ -169,7 +172,7 @@ struct ListTests {
         let json = try await ListRun.run(arguments + ["--output", "json"])
         #expect(try json.objects.map { $0["container"] as? String } == ["ok"], "\(json.output)")
         #expect(try json.objects.first?["ttl"] is NSNull)
-        try await HandWriter(endpoint: endpoint, api: "v3").remove(directory: prefix)
+        try await HandWriter(endpoint: endpoint, api: .v3).remove(directory: prefix)
     }
 
     @Test func watchFollowsTheAgent() async throws {
@@ -192,7 +195,7 @@ struct ListTests {
 
     @Test func watchFollowsV2InJSON() async throws {
         let prefix = uniquePrefix()
-        let writer = HandWriter(endpoint: endpoint, api: "v2")
+        let writer = HandWriter(endpoint: endpoint, api: .v2)
         let watch = try AgentProcess([
             "list", "--watch", "--etcd-api", "v2", "--output", "json", "--prefix", prefix, "--etcd-endpoints", endpoint,
         ])
@@ -222,14 +225,14 @@ struct ListTests {
         #expect(try await watch.terminate().status == 0, "\(watch.log)")
     }
 
-    @Test(arguments: ["v3", "v2"])
-    func watchRidesOutAnEtcdRestart(api: String) async throws {
+    @Test(arguments: EtcdAPIVersion.allCases)
+    func watchRidesOutAnEtcdRestart(api: EtcdAPIVersion) async throws {
         let server = try EtcdServer()
         try await server.start()
         let prefix = uniquePrefix()
         let writer = HandWriter(endpoint: server.endpoint, api: api)
         let watch = try AgentProcess([
-            "list", "--watch", "--etcd-api", api, "--prefix", prefix, "--etcd-endpoints", server.endpoint,
+            "list", "--watch", "--etcd-api", api.rawValue, "--prefix", prefix, "--etcd-endpoints", server.endpoint,
         ])
         defer { watch.signal(SIGKILL) }
         #expect(try await eventually { watch.log.contains("nothing registered") } != nil, "\(watch.log)")
@@ -340,7 +343,7 @@ struct ListTests {
         let run = try await ListRun.run(["--prefix", prefix], environment: ["ETCD_ENDPOINTS": endpoint])
         #expect(run.status == 0, "\(run.errors)")
         #expect(run.rows == [["env", "80/tcp", "10.0.0.9", "9999", "-"]])
-        try await HandWriter(endpoint: endpoint, api: "v3").remove(directory: prefix)
+        try await HandWriter(endpoint: endpoint, api: .v3).remove(directory: prefix)
     }
 
     @Test func helpNamesTheOptions() async throws {
@@ -359,11 +362,11 @@ struct ListTests {
 /// lease) or curl (v2, in a TTL directory): independent of the code under test.
 private struct HandWriter {
     let endpoint: String
-    let api: String
+    let api: EtcdAPIVersion
 
     /// Puts `keys` on a fresh lease of `ttl` seconds (v3), or into `directory` created with that TTL (v2).
     func register(directory: String, ttl: Int, keys: [String: String]) async throws {
-        if api == "v3" {
+        if api == .v3 {
             let granted = try await etcdctl(["lease", "grant", String(ttl)])
             let lease = try #require(granted.split(separator: " ").dropFirst().first.map(String.init), "\(granted)")
             for (key, value) in keys.sorted(by: { $0.key < $1.key }) {
@@ -379,7 +382,7 @@ private struct HandWriter {
 
     /// Puts one key without a lease or TTL.
     func put(_ key: String, _ value: String) async throws {
-        if api == "v3" {
+        if api == .v3 {
             try await etcdctl(["put", key, value])
         } else {
             try await curl(["-X", "PUT", endpoint + "/v2/keys" + key, "--data-urlencode", "value=\(value)"])
@@ -387,7 +390,7 @@ private struct HandWriter {
     }
 
     func remove(directory: String) async throws {
-        if api == "v3" {
+        if api == .v3 {
             try await etcdctl(["del", "--prefix", directory + "/"])
         } else {
             try await curl(["-X", "DELETE", endpoint + "/v2/keys" + directory + "?recursive=true&dir=true"])

@@ -1,4 +1,5 @@
 import Foundation
+import Presence
 import PresenceTestSupport
 import Testing
 
@@ -11,8 +12,8 @@ struct MetricsTests {
         docker = try DockerCLI()
     }
 
-    @Test(arguments: ["v3", "v2"])
-    func theMetricsFollowAContainer(api: String) async throws {
+    @Test(arguments: EtcdAPIVersion.allCases)
+    func theMetricsFollowAContainer(api: EtcdAPIVersion) async throws {
         let name = uniqueName("metrics")
         let endpoint = MetricsEndpoint(port: try freePort())
         defer { docker.remove(name) }
@@ -38,7 +39,7 @@ struct MetricsTests {
         #expect(scrape["presence_registrations_total"] == 1)
         // Other tests start containers on the same engine: their events count too.
         #expect((scrape["presence_docker_events_total", ["action": "start"]] ?? 0) >= 1, "\(scrape)")
-        let write = api == "v3" ? "txn" : "v2_put"
+        let write = api == .v3 ? "txn" : "v2_put"
         #expect((scrape["presence_etcd_requests_total", ["kind": write, "outcome": "ok"]] ?? 0) >= 1, "\(scrape)")
         #expect((scrape["presence_etcd_request_duration_seconds_count", ["kind": write]] ?? 0) >= 1)
         let lastSync = try await eventually {

@@ -1,4 +1,5 @@
 import Foundation
+import Presence
 import PresenceTestSupport
 import Testing
 
@@ -14,8 +15,8 @@ struct RegistrationTests {
     }
 
     /// The README's table, key for key, with the default prefix and the original's ports.
-    @Test(.serialized, arguments: ["v3", "v2"])
-    func theDocumentedTable(api: String) async throws {
+    @Test(.serialized, arguments: EtcdAPIVersion.allCases)
+    func theDocumentedTable(api: EtcdAPIVersion) async throws {
         docker.remove("web")
         defer { docker.remove("web") }
         try await docker.start("web", ports: ["8080:80", "127.0.0.1:9090:9000", "5353:53/udp"])
@@ -59,7 +60,7 @@ struct RegistrationTests {
         let prefix = uniquePrefix()
         try await docker.start(name, ports: ["80"])
         defer { docker.remove(name) }
-        let agent = try AgentProcess.start(container: [name], prefix: prefix, api: "v2", ttl: 7, interval: 2)
+        let agent = try AgentProcess.start(container: [name], prefix: prefix, api: .v2, ttl: 7, interval: 2)
         try await eventually { try await etcd.v2Keys(under: prefix).count == 2 }
         let directory = try #require(try await etcd.v2Node("\(prefix)/\(name)"))
         #expect(directory["dir"] as? Bool == true)
@@ -79,8 +80,8 @@ struct RegistrationTests {
     }
 
     /// Keys live through several TTLs while the container runs, go at its stop and come back at its start.
-    @Test(arguments: ["v3", "v2"])
-    func refreshStopAndStart(api: String) async throws {
+    @Test(arguments: EtcdAPIVersion.allCases)
+    func refreshStopAndStart(api: EtcdAPIVersion) async throws {
         let name = uniqueName("life")
         let prefix = uniquePrefix()
         try await docker.start(name, ports: ["80", "53/udp"])
@@ -117,8 +118,8 @@ struct RegistrationTests {
     }
 
     /// The same name, another container with other ports: the old port's keys go, the new ones come.
-    @Test(arguments: ["v3", "v2"])
-    func aRecreatedContainerWithOtherPorts(api: String) async throws {
+    @Test(arguments: EtcdAPIVersion.allCases)
+    func aRecreatedContainerWithOtherPorts(api: EtcdAPIVersion) async throws {
         let name = uniqueName("recreate")
         let prefix = uniquePrefix()
         try await docker.start(name, ports: ["80"])

@@ -1,4 +1,5 @@
 import Foundation
+import Presence
 import PresenceTestSupport
 import Testing
 
@@ -12,8 +13,8 @@ struct ShutdownTests {
         etcd = try EtcdReader()
     }
 
-    @Test(arguments: ["v3", "v2"], [SIGTERM, SIGINT])
-    func aSignalRemovesEveryKeyAndExitsZero(api: String, signal: Int32) async throws {
+    @Test(arguments: EtcdAPIVersion.allCases, [SIGTERM, SIGINT])
+    func aSignalRemovesEveryKeyAndExitsZero(api: EtcdAPIVersion, signal: Int32) async throws {
         let name = uniqueName("term")
         let prefix = uniquePrefix()
         try await docker.start(name, ports: ["80", "81", "82/udp"])
@@ -30,8 +31,8 @@ struct ShutdownTests {
     }
 
     /// A killed agent cannot clean up; its keys must still go, by themselves, within the TTL.
-    @Test(arguments: ["v3", "v2"])
-    func sigkillLeavesKeysToExpireWithinTheTTL(api: String) async throws {
+    @Test(arguments: EtcdAPIVersion.allCases)
+    func sigkillLeavesKeysToExpireWithinTheTTL(api: EtcdAPIVersion) async throws {
         let name = uniqueName("kill")
         let prefix = uniquePrefix()
         try await docker.start(name, ports: ["80"])

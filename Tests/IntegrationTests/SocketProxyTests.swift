@@ -1,4 +1,5 @@
 import Foundation
+import Presence
 import PresenceTestSupport
 import Testing
 
@@ -25,8 +26,8 @@ struct SocketProxyTests {
         try await docker.start(name, ports: ["80", "53/udp"])
         let expected = try await docker.expectedKeys(prefix: prefix, names: [name], host: docker.expectedHostIP())
         #expect(expected.count == 4)
-        func registered() async throws -> Bool { try await etcd.keys("v3", under: prefix) == expected }
-        func gone() async throws -> Bool { try await etcd.keys("v3", under: prefix).isEmpty }
+        func registered() async throws -> Bool { try await etcd.keys(.v3, under: prefix) == expected }
+        func gone() async throws -> Bool { try await etcd.keys(.v3, under: prefix).isEmpty }
         #expect(try await eventually { try await registered() } != nil, "\(agent.log)")
         try await docker.run("pause", name)
         #expect(try await eventually { try await gone() } != nil, "paused: \(agent.log)")
@@ -36,7 +37,7 @@ struct SocketProxyTests {
         #expect(try await eventually { try await gone() } != nil, "stopped: \(agent.log)")
         try await docker.run("start", name)
         let again = try await docker.expectedKeys(prefix: prefix, names: [name], host: docker.expectedHostIP())
-        #expect(try await eventually { try await etcd.keys("v3", under: prefix) == again } != nil, "\(agent.log)")
+        #expect(try await eventually { try await etcd.keys(.v3, under: prefix) == again } != nil, "\(agent.log)")
         #expect(try await agent.terminate().status == 0)
         #expect(try await gone())
         #expect(!agent.log.contains("403"), "the proxy refused nothing the agent asked: \(agent.log)")
@@ -115,7 +116,7 @@ struct SocketProxyTests {
         let expected = try await docker.expectedKeys(prefix: prefix, names: [name], host: docker.expectedHostIP())
         // With an interval and a resync far beyond the test, only the event can explain the keys.
         let took = try await eventually(timeout: .seconds(5), every: .milliseconds(20)) {
-            try await etcd.keys("v3", under: prefix) == expected
+            try await etcd.keys(.v3, under: prefix) == expected
         }
         #expect(took != nil, "\(agent.log)\n\(proxy.log)")
         #expect(!agent.log.contains("Docker closed the event stream"), "\(agent.log)\n\(proxy.log)")

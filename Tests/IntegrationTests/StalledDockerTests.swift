@@ -1,4 +1,5 @@
 import Foundation
+import Presence
 import PresenceTestSupport
 import Testing
 
@@ -40,10 +41,10 @@ struct StalledDockerTests {
         }
         #expect(logged != nil, "\(agent.log.suffix(3000))")
         #expect(proxy.log.contains { $0.hasPrefix("stalled GET") && $0.contains("/containers/json") })
-        #expect(try await etcd.keys("v3", under: prefix).isEmpty, "nothing is registered while the list stalls")
+        #expect(try await etcd.keys(.v3, under: prefix).isEmpty, "nothing is registered while the list stalls")
         try proxy.disarm()
         let registered = try await eventually(timeout: .seconds(90)) {
-            try await etcd.keys("v3", under: prefix).count == 2
+            try await etcd.keys(.v3, under: prefix).count == 2
         }
         #expect(registered != nil, "\(agent.log.suffix(3000))")
         #expect(try await agent.terminate().status == 0)
@@ -86,7 +87,7 @@ struct StalledDockerTests {
         try proxy.disarm()
         #expect(muted != nil, "\(proxy.log)")
         let registered = try await eventually(timeout: .seconds(150)) {
-            try await etcd.keys("v3", under: prefix).count == 2
+            try await etcd.keys(.v3, under: prefix).count == 2
         }
         #expect(registered != nil, "\(agent.log.suffix(3000))")
         #expect(agent.log.contains("Docker's event stream sent nothing for 60 s; reconnecting, replaying events since"))

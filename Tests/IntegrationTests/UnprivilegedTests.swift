@@ -1,4 +1,5 @@
 import Foundation
+import Presence
 import PresenceTestSupport
 import Testing
 
@@ -38,13 +39,13 @@ struct UnprivilegedTests {
             try arguments(name, prefix: prefix), user: Self.user, groups: [try await socketGroup()])
         try await docker.start(name, ports: ["80"])
         let expected = try await docker.expectedKeys(prefix: prefix, names: [name], host: docker.expectedHostIP())
-        #expect(try await eventually { try await etcd.keys("v3", under: prefix) == expected } != nil, "\(agent.log)")
+        #expect(try await eventually { try await etcd.keys(.v3, under: prefix) == expected } != nil, "\(agent.log)")
         let status = try await shell([
             "sh", "-c", "grep -E '^(Uid|Groups):' /proc/$0/status", "\(agent.process.processIdentifier)",
         ])
         #expect(status.contains("\(Self.user)"), "it runs as the unprivileged user: \(status)")
         #expect(try await agent.terminate().status == 0)
-        #expect(try await etcd.keys("v3", under: prefix).isEmpty)
+        #expect(try await etcd.keys(.v3, under: prefix).isEmpty)
     }
 
     /// Without the group, the socket refuses it: one line saying what to change, and it keeps trying.
@@ -60,7 +61,7 @@ struct UnprivilegedTests {
         #expect(line.contains("warning") && line.contains("group"), "\(line)")
         try await Task.sleep(for: .seconds(2))
         #expect(agent.isRunning, "\(agent.log)")
-        #expect(try await etcd.keys("v3", under: prefix).isEmpty)
+        #expect(try await etcd.keys(.v3, under: prefix).isEmpty)
         #expect(try await agent.terminate().status == 0)
     }
 

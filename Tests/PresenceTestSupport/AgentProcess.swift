@@ -59,13 +59,13 @@ public final class AgentProcess: @unchecked Sendable {
 
     /// Starts the agent against the test servers with short timings, for `container` under `prefix`.
     public static func start(
-        container: [String], prefix: String, api: String = "v3", etcd: String? = nil,
+        container: [String], prefix: String, api: EtcdAPIVersion = .v3, etcd: String? = nil,
         ttl: Int = 4, interval: Double = 1, dockerHost: String? = nil, extra: [String] = [],
         environment: [String: String] = [:]
     ) throws -> AgentProcess {
         try AgentProcess(
             container.flatMap { ["--container", $0] } + [
-                "--prefix", prefix, "--etcd-api", api, "--etcd-endpoints", try etcd ?? TestEnvironment.etcd(),
+                "--prefix", prefix, "--etcd-api", api.rawValue, "--etcd-endpoints", try etcd ?? TestEnvironment.etcd(),
                 "--docker-host", try dockerHost ?? TestEnvironment.dockerHost(), "--ttl", String(ttl), "--interval",
                 String(interval),
                 "--log-level", "debug",

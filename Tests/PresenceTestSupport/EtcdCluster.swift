@@ -61,26 +61,15 @@ public final class EtcdCluster: @unchecked Sendable {
     }
 
     private func launch(_ member: Member, state: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            TestEnvironment.etcdExecutable, "--name", member.name, "--data-dir", "\(directory)/\(member.name)",
-            "--listen-client-urls", member.endpoint, "--advertise-client-urls", member.endpoint,
-            "--listen-peer-urls", member.peer, "--initial-advertise-peer-urls", member.peer,
-            "--initial-cluster", members.map { "\($0.name)=\($0.peer)" }.joined(separator: ","),
-            "--initial-cluster-state", state, "--initial-cluster-token", "presence-test",
-            "--heartbeat-interval", "50", "--election-timeout", "500",
-        ]
-        let logPath = "\(directory)/\(member.name).log"
-        if !FileManager.default.fileExists(atPath: logPath) {
-            FileManager.default.createFile(atPath: logPath, contents: nil)
-        }
-        let log = FileHandle(forWritingAtPath: logPath)
-        log?.seekToEndOfFile()
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        processes[member.name] = process
+        processes[member.name] = try launchLogged(
+            [
+                TestEnvironment.etcdExecutable, "--name", member.name, "--data-dir", "\(directory)/\(member.name)",
+                "--listen-client-urls", member.endpoint, "--advertise-client-urls", member.endpoint,
+                "--listen-peer-urls", member.peer, "--initial-advertise-peer-urls", member.peer,
+                "--initial-cluster", members.map { "\($0.name)=\($0.peer)" }.joined(separator: ","),
+                "--initial-cluster-state", state, "--initial-cluster-token", "presence-test",
+                "--heartbeat-interval", "50", "--election-timeout", "500",
+            ], log: "\(directory)/\(member.name).log", appending: true)
     }
 
     private func waitHealthy(_ member: Member) async throws {

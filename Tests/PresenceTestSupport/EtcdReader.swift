@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Presence
 
 /// Reads etcd the way a consumer does, through its v3 gateway and v2 keys API.
 public struct EtcdReader: Sendable {
@@ -36,8 +37,8 @@ public struct EtcdReader: Sendable {
     }
 
     /// The keys of registrations under `prefix` (a directory, without a trailing slash) through `api`.
-    public func keys(_ api: String, under prefix: String) async throws -> [String: String] {
-        api == "v3" ? try await keys(under: prefix + "/") : try await v2Keys(under: prefix)
+    public func keys(_ api: EtcdAPIVersion, under prefix: String) async throws -> [String: String] {
+        api == .v3 ? try await keys(under: prefix + "/") : try await v2Keys(under: prefix)
     }
 
     /// Every v3 key under `prefix` with its value.

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -45,27 +44,14 @@ public final class EtcdServer: @unchecked Sendable {
 
     /// Starts etcd and waits until it answers.
     public func start() async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         let peer = "http://127.0.0.1:\(peerPort)"
-        process.arguments =
+        process = try launchLogged(
             [
                 TestEnvironment.etcdExecutable, "--name", "test", "--data-dir", directory + "/data",
                 "--listen-client-urls", endpoint, "--advertise-client-urls", endpoint,
                 "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
                 "--initial-cluster", "test=\(peer)", "--enable-v2",
-            ] + tlsFlags + flags
-        let log =
-            FileHandle(forWritingAtPath: directory + "/etcd.log")
-            ?? {
-                FileManager.default.createFile(atPath: directory + "/etcd.log", contents: nil)
-                return FileHandle(forWritingAtPath: directory + "/etcd.log")!
-            }()
-        log.seekToEndOfFile()
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        self.process = process
+            ] + tlsFlags + flags, log: directory + "/etcd.log", appending: true)
         let ready = try await eventually(timeout: .seconds(30)) {
             (try? await shell(["curl", "-sf"] + curlTLSFlags + [endpoint + "/health"]))?.contains("true") ?? false
         }
@@ -110,57 +96,5 @@ public final class EtcdServer: @unchecked Sendable {
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(atPath: directory)
-    }
-}
-
-/// The ports `freePort` has handed out in this test run.
-private let handedOutPorts = Mutex<Set<Int>>([])
-
-/// A TCP port on 127.0.0.1 that nothing listens on now.
-///
-/// It is drawn below the kernel's ephemeral range (32768 and up): a client retrying a port in that range can
-/// connect to itself and hold the port, so a server started there later could not bind it.
-///
-/// A port is handed out once per test run: tests run in parallel and draw many ports (etcd members, proxies,
-/// metrics endpoints, published ports), and two of them drawing the same free port would race for it.
-public func freePort() throws -> Int {
-    for _ in 0..<200 {
-        let port = Int.random(in: 20000..<32000)
-        guard handedOutPorts.withLock({ $0.insert(port).inserted }) else { continue }
-        if isBindable(port) { return port }
-    }
-    throw ShellError(command: "bind", status: errno, output: "no free port between 20000 and 32000")
-}
-
-/// `count` consecutive TCP ports on 127.0.0.1 that nothing listens on now, for a published range
-/// (`-p A-B:A-B`); each handed out once per test run, as `freePort` does.
-public func freePortRange(count: Int) throws -> ClosedRange<Int> {
-    for _ in 0..<200 {
-        let start = Int.random(in: 20000..<(32000 - count))
-        let range = start...(start + count - 1)
-        let claimed = handedOutPorts.withLock { handedOut in
-            guard handedOut.isDisjoint(with: range) else { return false }
-            handedOut.formUnion(range)
-            return true
-        }
-        guard claimed else { continue }
-        if range.allSatisfy(isBindable) { return range }
-    }
-    throw ShellError(
-        command: "bind", status: errno, output: "no \(count) consecutive free ports between 20000 and 32000")
-}
-
-/// Whether a TCP socket can bind `port` on 127.0.0.1 now.
-private func isBindable(_ port: Int) -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = UInt16(port).bigEndian
-    return withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Presence
 
 /// What a fault or hostile-input test saw, for docs/RELIABILITY.md.
 ///
@@ -30,7 +31,7 @@ public struct Consistency: Equatable, Sendable, CustomStringConvertible {
 
     /// Polls until etcd matches Docker, reading Docker once (its state must not change meanwhile).
     public static func waitExact(
-        api: String, etcd: EtcdReader, docker: DockerCLI, prefix: String, names: [String],
+        api: EtcdAPIVersion, etcd: EtcdReader, docker: DockerCLI, prefix: String, names: [String],
         timeout: Duration = .seconds(30)
     ) async throws -> Duration? {
         let expected = try await docker.expectedKeys(prefix: prefix, names: names, host: docker.expectedHostIP())
@@ -42,7 +43,7 @@ public struct Consistency: Equatable, Sendable, CustomStringConvertible {
 
     /// Compares the keys under `prefix` for `names` with what `docker inspect` says they should be.
     public static func check(
-        api: String, etcd: EtcdReader, docker: DockerCLI, prefix: String, names: [String]
+        api: EtcdAPIVersion, etcd: EtcdReader, docker: DockerCLI, prefix: String, names: [String]
     ) async throws -> Consistency {
         let expected = try await docker.expectedKeys(prefix: prefix, names: names, host: docker.expectedHostIP())
         return try await check(api: api, etcd: etcd, expected: expected, prefix: prefix, names: names)
@@ -50,7 +51,7 @@ public struct Consistency: Equatable, Sendable, CustomStringConvertible {
 
     /// Compares with keys already worked out from Docker: cheap enough to poll, since only etcd is read.
     public static func check(
-        api: String, etcd: EtcdReader, expected: [String: String], prefix: String, names: [String]
+        api: EtcdAPIVersion, etcd: EtcdReader, expected: [String: String], prefix: String, names: [String]
     ) async throws -> Consistency {
         let held = try await etcd.keys(api, under: prefix)
             .filter { key, _ in names.contains { key.hasPrefix("\(prefix)/\($0)/") } }

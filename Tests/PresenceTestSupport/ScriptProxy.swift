@@ -1,7 +1,7 @@
 import Foundation
 
-/// A proxy of the test's own from scripts/ (`slow-proxy.py`, `drop-proxy.py`, `stall-proxy.py`), run with
-/// python3 and its output discarded; the caller owns the process.
+/// A server of the tests' own from scripts/ (the proxies `slow-proxy.py`, `drop-proxy.py`, `stall-proxy.py`, and
+/// `hostile-docker.py`), made ready to run with python3 and its output discarded; the caller runs and owns it.
 public func launchScriptProxy(_ script: String, _ arguments: [String]) -> Process {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -70,9 +70,17 @@ public struct ShellError: Error, CustomStringConvertible {
 
 /// Starts a server in the background (`arguments[0]` looked up on the PATH), with `environment` added to the
 /// test's own and everything it prints in the file `log`; the caller waits until it answers.
-public func launchLogged(_ arguments: [String], environment: [String: String] = [:], log: String) throws -> Process {
-    FileManager.default.createFile(atPath: log, contents: nil)
+///
+/// - Parameter appending: keep what `log` holds and add to it, for a server restarted with its data, whose
+///   earlier runs explain the later one.
+public func launchLogged(
+    _ arguments: [String], environment: [String: String] = [:], log: String, appending: Bool = false
+) throws -> Process {
+    if !appending || !FileManager.default.fileExists(atPath: log) {
+        FileManager.default.createFile(atPath: log, contents: nil)
+    }
     let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+    handle.seekToEndOfFile()
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments
