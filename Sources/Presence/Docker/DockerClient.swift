@@ -13,7 +13,7 @@ import NIOHTTP1
 ///
 /// The API version is negotiated on first use with `GET /_ping`, as Docker's own clients do, and again after
 /// the engine stops answering, since it may come back upgraded.
-public actor DockerClient: DockerAPI {
+public actor DockerClient: DockerAPI, DockerEventSource {
     private let host: DockerHost
     /// The TLS files of a `tcp://` host, whose client `httpClient` must have been made with.
     private let tls: ClientTLS?
@@ -87,7 +87,7 @@ public actor DockerClient: DockerAPI {
     /// A `since` for the present on Docker's clock, which may differ from this host's: a second before the time
     /// in the `Date` header of a `/_ping` answer, to be safe against a clock that ticked meanwhile. Nil when the
     /// answer has no such header.
-    func resumeTokenForNow() async throws -> String? {
+    public func resumeTokenForNow() async throws -> String? {
         let ping = try await send(path: "/_ping")
         guard ping.status == .ok else { throw unexpected(ping, what: "ping") }
         return Self.resumeToken(aSecondBefore: ping.headers.first(name: "Date"))
@@ -174,7 +174,7 @@ public actor DockerClient: DockerAPI {
     }
 
     /// Forgets the negotiated version, after the engine went away: it may come back as another version.
-    func forgetVersion() {
+    public func forgetVersion() {
         version = nil
     }
 

@@ -19,18 +19,16 @@ struct RegistryWatcher: Service {
     private func follow() async {
         var records = initial.records
         var position: Int64? = initial.position
-        var backoff = Backoff(initial: .milliseconds(500), maximum: .seconds(10))
-        var lastFailure: String?
+        var failures = FailureStreak(backoff: Backoff(initial: .milliseconds(500), maximum: .seconds(10)))
         while !Task.isCancelled {
+            let delay: Duration
             do {
                 if position == nil {
                     let snapshot = try await source.read()
-                    if lastFailure != nil { printer.note("etcd answers again; following changes") }
-                    lastFailure = nil
+                    if failures.recovered() { printer.note("etcd answers again; following changes") }
                     try report(from: records, to: snapshot.records)
                     records = snapshot.records
                     position = snapshot.position
-                    backoff.reset()
                 }
                 try await source.follow(after: position!) { updates in
                     let before = records
@@ -38,8 +36,8 @@ struct RegistryWatcher: Service {
                     try report(from: before, to: records)
                 }
                 if Task.isCancelled { return }
-                lastFailure = "etcd closed the watch"
                 printer.note("etcd closed the watch; reading the registry again")
+                delay = failures.failed("etcd closed the watch").delay
             } catch is OutputClosed {
                 // Nobody reads the lines any more (`presence list --watch | head`): done.
                 return
@@ -50,16 +48,18 @@ struct RegistryWatcher: Service {
             } catch let lost as WatchMissedChanges {
                 if Task.isCancelled { return }
                 printer.note("\(lost); reading the registry again")
+                delay = failures.retryDelay()
             } catch {
                 if Task.isCancelled { return }
                 let message = String(describing: error)
-                if message != lastFailure {
+                let failure = failures.failed(message)
+                if failure.isNew {
                     printer.note("watch interrupted; retrying with backoff until etcd answers: \(message)")
                 }
-                lastFailure = message
+                delay = failure.delay
             }
             position = nil
-            try? await Task.sleep(for: backoff.next())
+            try? await Task.sleep(for: delay)
         }
     }
 

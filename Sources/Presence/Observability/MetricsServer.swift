@@ -4,7 +4,6 @@ import Logging
 import NIOCore
 import Prometheus
 import ServiceLifecycle
-import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -86,11 +85,4 @@ public struct MetricsServer: Service {
         default: return "\(error)"
         }
     }
-}
-
-/// Set once the listener is bound, so a failure before it is reported as one to bind.
-private final class ListeningFlag: Sendable {
-    private let value = Atomic(false)
-    func set() { value.store(true, ordering: .relaxed) }
-    var isSet: Bool { value.load(ordering: .relaxed) }
 }

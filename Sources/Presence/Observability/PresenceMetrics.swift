@@ -54,7 +54,7 @@ public struct PresenceMetrics: Sendable {
 
     /// Counts one failure about a single container (an inspect, a write or a removal), which is retried with
     /// backoff while the other containers go on.
-    func containerFailure(_ operation: RegistrationFailure.Operation) {
+    func containerFailure(_ operation: RegistrationOperation) {
         Counter(
             label: "presence_container_failures_total", dimensions: [("operation", operation.rawValue)],
             factory: factory

@@ -4,18 +4,24 @@ import Synchronization
 ///
 /// Keys are only kept alive while this is recent, so they never outlive the evidence that their containers run.
 public final class DockerHeartbeat: Sendable {
-    private let last: Mutex<ContinuousClock.Instant>
+    /// Time on the given clock since this heartbeat was made: a plain `Duration`, whatever the clock's instants.
+    private let elapsed: @Sendable () -> Duration
+    private let last: Mutex<Duration>
 
-    public init() {
-        last = Mutex(.now)
+    /// - Parameter clock: what tells time; a test's own clock makes silence pass without waiting.
+    public init(clock: some Clock<Duration> = ContinuousClock()) {
+        let origin = clock.now
+        elapsed = { origin.duration(to: clock.now) }
+        last = Mutex(.zero)
     }
 
     public func beat() {
-        last.withLock { $0 = .now }
+        let now = elapsed()
+        last.withLock { $0 = now }
     }
 
     /// How long ago Docker was last heard from.
     public var silence: Duration {
-        .now - last.withLock { $0 }
+        elapsed() - last.withLock { $0 }
     }
 }

@@ -15,11 +15,13 @@ public struct RegistrationService: Service {
     private let logger: Logger
     private let metrics: PresenceMetrics
     private let readiness: Readiness?
+    private let clock: any Clock<Duration>
 
+    /// - Parameter clock: what the keep-alive interval, the resync period and the backoff after a failure wait on.
     public init(
         reconciler: Reconciler, queue: WorkQueue, interval: Duration, resyncPeriod: Duration,
         shutdownTimeout: Duration, ttl: Int, logger: Logger, metrics: PresenceMetrics = .disabled,
-        readiness: Readiness? = nil
+        readiness: Readiness? = nil, clock: any Clock<Duration> = ContinuousClock()
     ) {
         self.reconciler = reconciler
         self.queue = queue
@@ -30,13 +32,14 @@ public struct RegistrationService: Service {
         self.logger = logger
         self.metrics = metrics
         self.readiness = readiness
+        self.clock = clock
     }
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await every(interval) { queue.requestKeepAlive() } }
-                group.addTask { await every(resyncPeriod) { queue.requestResync() } }
+                group.addTask { await every(interval, on: clock) { queue.requestKeepAlive() } }
+                group.addTask { await every(resyncPeriod, on: clock) { queue.requestResync() } }
                 group.addTask { await wakeForRetries() }
                 group.addTask { await work() }
                 await group.next()
@@ -47,8 +50,7 @@ public struct RegistrationService: Service {
     }
 
     private func work() async {
-        var backoff = Backoff(maximum: min(.seconds(5), interval))
-        var lastFailure: String?
+        var failures = FailureStreak(backoff: Backoff(maximum: min(.seconds(5), interval)))
         for await _ in queue.signals {
             let work = queue.take()
             do {
@@ -66,19 +68,16 @@ public struct RegistrationService: Service {
                     metrics.synced()
                     readiness?.synced()
                 }
-                if lastFailure != nil { logger.notice("Docker and etcd answer again; registrations are up to date") }
-                lastFailure = nil
-                backoff.reset()
+                if failures.recovered() { logger.notice("Docker and etcd answer again; registrations are up to date") }
             } catch {
                 if Task.isCancelled { return }
                 let message = String(describing: error)
-                // The first failure of a kind is a warning; its repeats during one outage would only be noise.
+                let failure = failures.failed(message)
                 let container = (error as? PresenceError)?.container
                 logger.log(
-                    level: message == lastFailure ? .debug : .warning, "\(message); retrying",
+                    level: failure.isNew ? .warning : .debug, "\(message); retrying",
                     metadata: container.map { ["container": "\($0)"] })
-                lastFailure = message
-                try? await Task.sleep(for: backoff.next())
+                try? await clock.sleep(for: failure.delay)
                 // A keep-alive that failed is tried again at once, not an interval later: one lost renewal must
                 // never let the lease expire. A resync covers whatever a failed pass was doing.
                 if await reconciler.owesKeepAlive { queue.requestKeepAlive() }
@@ -109,7 +108,10 @@ public struct RegistrationService: Service {
         var lastError: (any Error)?
         while ContinuousClock.now < deadline {
             do {
-                try await withDeadline(deadline) { try await self.reconciler.deregisterAll() }
+                let removed: Void? = try await result(
+                    of: { try await self.reconciler.deregisterAll() }, before: deadline)
+                // Nil when the deadline came first: the removal was cancelled.
+                guard removed != nil else { throw CancellationError() }
                 logger.info("all keys removed from etcd")
                 return
             } catch {
@@ -121,32 +123,5 @@ public struct RegistrationService: Service {
             .shutdownIncomplete,
             "could not remove the keys from etcd within \(shutdownTimeout.seconds) s"
                 + (lastError.map { " (\($0))" } ?? "") + "; they expire within the TTL of \(ttl) s")
-    }
-}
-
-/// Calls `action` every `period` until the task is cancelled.
-func every(_ period: Duration, _ action: () -> Void) async {
-    while !Task.isCancelled {
-        do { try await Task.sleep(for: period) } catch { return }
-        action()
-    }
-}
-
-/// Runs `operation`, cancelling it if it has not finished by `deadline`.
-func withDeadline<T: Sendable>(
-    _ deadline: ContinuousClock.Instant,
-    _ operation: @escaping @Sendable () async throws -> T
-) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try? await Task.sleep(until: deadline)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else {
-            throw CancellationError()
-        }
-        return value
     }
 }

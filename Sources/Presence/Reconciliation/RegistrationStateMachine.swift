@@ -310,7 +310,7 @@ public struct RegistrationStateMachine: Sendable {
     }
 
     private mutating func fail(
-        _ subject: String, _ operation: RegistrationFailure.Operation, _ error: String, at now: ContinuousClock.Instant
+        _ subject: String, _ operation: RegistrationOperation, _ error: String, at now: ContinuousClock.Instant
     ) {
         let count = (failures[subject]?.count ?? 0) + 1
         let delay = Backoff(initial: initialBackoff, maximum: maximumBackoff).delay(afterFailures: count)

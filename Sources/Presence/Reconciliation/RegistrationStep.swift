@@ -18,7 +18,7 @@ public enum RegistrationStep: Sendable, Equatable {
     static func directorySubject(_ directory: String) -> String { "directory " + directory }
 
     /// The operation, for logs and the failure metric.
-    public var operation: RegistrationFailure.Operation {
+    public var operation: RegistrationOperation {
         switch self {
         case .write: .write
         case .remove, .removeDirectory: .remove

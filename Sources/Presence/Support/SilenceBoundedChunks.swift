@@ -1,14 +1,6 @@
 import NIOCore
 import Synchronization
 
-/// A stream's peer sent nothing for longer than the stream allows: the connection is taken for dead.
-struct StreamSilence: Error, Sendable, CustomStringConvertible {
-    /// How long the stream was silent before it was given up.
-    var bound: Duration
-
-    var description: String { "the peer sent nothing for \(bound.seconds) s" }
-}
-
 /// The chunks of a streamed response body, read by a `SilenceBoundedChunks.Reader` in a child task and handed
 /// over one at a time. When the peer sends nothing for longer than a bound while a chunk is awaited, the sequence
 /// throws `StreamSilence` and the reader stops, cancelling the body's read (AsyncHTTPClient then closes the

@@ -12,22 +12,27 @@ import ServiceLifecycle
 public struct DockerEventWatcher: Service {
     /// How long the stream may send nothing. Docker sends nothing while nothing happens, so this is not an error
     /// bound but how stale a dead connection may leave the agent; a reconnect every minute on a quiet host is cheap.
-    static let silenceBound: Duration = .seconds(60)
+    public static let defaultSilenceBound: Duration = .seconds(60)
 
-    private let docker: DockerClient
+    private let docker: any DockerEventSource
     private let selection: ContainerSelection
     private let inspectsOnNetworkEvents: Bool
     private let queue: WorkQueue
     private let heartbeat: DockerHeartbeat
     private let logger: Logger
     private let metrics: PresenceMetrics
+    private let silenceBound: Duration
+    private let clock: any Clock<Duration>
 
     /// - Parameter inspectsOnNetworkEvents: inspect any container a network is connected to or disconnected
     ///   from, not only those registered: with container addresses, a container skipped for being on several
     ///   networks may have one left.
+    /// - Parameter silenceBound: how long the stream may send nothing before it is reopened.
+    /// - Parameter clock: what the backoff between reconnections waits on.
     public init(
-        docker: DockerClient, selection: ContainerSelection, inspectsOnNetworkEvents: Bool = false,
-        queue: WorkQueue, heartbeat: DockerHeartbeat, logger: Logger, metrics: PresenceMetrics = .disabled
+        docker: any DockerEventSource, selection: ContainerSelection, inspectsOnNetworkEvents: Bool = false,
+        queue: WorkQueue, heartbeat: DockerHeartbeat, logger: Logger, metrics: PresenceMetrics = .disabled,
+        silenceBound: Duration = defaultSilenceBound, clock: any Clock<Duration> = ContinuousClock()
     ) {
         self.docker = docker
         self.selection = selection
@@ -36,6 +41,8 @@ public struct DockerEventWatcher: Service {
         self.heartbeat = heartbeat
         self.logger = logger
         self.metrics = metrics
+        self.silenceBound = silenceBound
+        self.clock = clock
     }
 
     public func run() async throws {
@@ -50,8 +57,7 @@ public struct DockerEventWatcher: Service {
 
     private func follow(readers: inout DiscardingTaskGroup) async {
         var since: String?
-        var backoff = Backoff(maximum: .seconds(5))
-        var lastFailure: String?
+        var failures = FailureStreak(backoff: Backoff(maximum: .seconds(5)))
         var resync = true
         // After a silent stream is reopened: the event it resumed from, and Docker's time at the reopening.
         // Docker replays only its last 256 events, so on a busy engine a long silence may have lost some: any
@@ -61,18 +67,17 @@ public struct DockerEventWatcher: Service {
             // Where a stream that falls silent before its first event resumes: when it was opened, by Docker's
             // clock (not from the stream's own head, which Podman sends only with the first event).
             var opened: String?
+            let delay: Duration
             do {
                 if since == nil { opened = try await docker.resumeTokenForNow() }
-                let stream = try await docker.events(since: since, silenceBound: Self.silenceBound)
-                let (events, reader) = stream.messages(silentAfter: Self.silenceBound)
+                let stream = try await docker.events(since: since, silenceBound: silenceBound)
+                let (events, reader) = stream.messages(silentAfter: silenceBound)
                 readers.addTask { await reader.run() }
                 heartbeat.beat()
-                if lastFailure != nil {
+                if failures.recovered() {
                     logger.notice("Docker's event stream is back; resyncing")
                     metrics.eventStreamReconnected()
                 }
-                lastFailure = nil
-                backoff.reset()
                 if resync { queue.requestResync() }
                 resync = true
                 for try await message in events {
@@ -104,8 +109,8 @@ public struct DockerEventWatcher: Service {
                     }
                 }
                 if Task.isCancelled { return }
-                lastFailure = "Docker closed the event stream"
                 logger.warning("Docker closed the event stream; reconnecting")
+                delay = failures.failed("Docker closed the event stream").delay
                 await docker.forgetVersion()
             } catch let silence as StreamSilence {
                 if Task.isCancelled { return }
@@ -124,10 +129,11 @@ public struct DockerEventWatcher: Service {
                 if Task.isCancelled { return }
                 resync = true
                 let message = String(describing: error)
-                logger.log(level: message == lastFailure ? .debug : .warning, "\(message); reconnecting")
-                lastFailure = message
+                let failure = failures.failed(message)
+                logger.log(level: failure.isNew ? .warning : .debug, "\(message); reconnecting")
+                delay = failure.delay
             }
-            try? await Task.sleep(for: backoff.next())
+            try? await clock.sleep(for: delay)
         }
     }
 }
