@@ -39,10 +39,7 @@ struct ContainerIsolationTests {
     let lines = RecordingLogHandler.Lines()
 
     func reconciler() throws -> Reconciler {
-        Reconciler(
-            selection: try ContainerSelection(all: true), docker: docker, store: store,
-            layout: try KeyLayout(template: "/containers", hostname: "h1"), hostIP: nil, ttl: .seconds(60),
-            logger: RecordingLogHandler.logger(lines))
+        try .underTest(docker: docker, store: store, all: true, logger: RecordingLogHandler.logger(lines))
     }
 
     func addContainers(_ names: [String]) async {
@@ -104,16 +101,10 @@ struct ContainerIsolationTests {
         let registry = PrometheusCollectorRegistry()
         await addContainers(["a"])
         await store.refuse("a", with: PresenceError(.etcdRejected, "refused"))
-        let reconciler = Reconciler(
-            selection: try ContainerSelection(all: true), docker: docker, store: store,
-            layout: try KeyLayout(template: "/containers", hostname: "h1"), hostIP: nil, ttl: .seconds(60),
-            logger: RecordingLogHandler.logger(lines),
+        let reconciler = try Reconciler.underTest(
+            docker: docker, store: store, all: true, logger: RecordingLogHandler.logger(lines),
             metrics: PresenceMetrics(factory: PrometheusMetricsFactory(registry: registry)))
         try await reconciler.resync()
         #expect(registry.emitToString().contains(#"presence_container_failures_total{operation="write"} 1"#))
     }
-}
-
-extension FakeDocker {
-    func failInspect(of id: String?) { failingInspect = id }
 }

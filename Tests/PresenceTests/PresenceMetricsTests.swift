@@ -1,4 +1,3 @@
-import Logging
 import NIOHTTP1
 import Prometheus
 import Testing
@@ -23,10 +22,7 @@ struct PresenceMetricsTests {
     }
 
     func reconciler() throws -> Reconciler {
-        Reconciler(
-            selection: try ContainerSelection(names: ["web", "api"]), docker: docker, store: store,
-            layout: try KeyLayout(template: "/containers", hostname: "h1"), hostIP: nil, ttl: .seconds(60),
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), metrics: metrics)
+        try .underTest(docker: docker, store: store, names: ["web", "api"], metrics: metrics)
     }
 
     @Test func gaugesStartAtZero() {

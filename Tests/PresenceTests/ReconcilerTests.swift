@@ -1,127 +1,7 @@
-import Logging
 import Synchronization
 import Testing
 
 @testable import Presence
-
-/// Docker as the tests set it: a map of containers, and a switch to make it unreachable.
-actor FakeDocker: DockerAPI {
-    var containers: [String: ContainerSnapshot] = [:]
-    var reachable = true
-    /// Docker 20.10's default bridge, on a host where docker0 was left by an earlier dockerd: with its gateway.
-    var bridge: BridgeNetwork? = BridgeNetwork(
-        ipv4: .init(subnet: Subnet("172.17.0.0/16"), gateway: "172.17.0.1"), interface: "docker0")
-
-    func set(_ snapshot: ContainerSnapshot?, named name: String) { containers[name] = snapshot }
-    func setReachable(_ value: Bool) { reachable = value }
-
-    var failingInspect: String?
-
-    func container(named name: String) async throws -> ContainerSnapshot? {
-        guard reachable else { throw PresenceError(.dockerUnreachable, "docker is down") }
-        if name == failingInspect { throw PresenceError(.dockerResponse, "Docker refused the inspect of \(name)") }
-        inspections += 1
-        return containers[name] ?? containers.values.first { $0.id == name }
-    }
-
-    var inspections = 0
-
-    func ping() async throws {
-        guard reachable else { throw PresenceError(.dockerUnreachable, "docker is down") }
-    }
-
-    func listContainers() async throws -> [ContainerSummary] {
-        guard reachable else { throw PresenceError(.dockerUnreachable, "docker is down") }
-        return containers.values.filter(\.isRunning).map {
-            ContainerSummary(id: $0.id, name: $0.name, labels: $0.labels)
-        }
-    }
-
-    func bridgeNetwork() async throws -> BridgeNetwork? {
-        guard reachable else { throw PresenceError(.dockerUnreachable, "docker is down") }
-        return bridge
-    }
-}
-
-/// etcd as a dictionary, recording every call so tests can assert what was and was not written.
-actor FakeStore: RegistrationStore {
-    enum Call: Equatable {
-        case write(String, first: Bool, puts: Int, deletes: Int)
-        case remove(String)
-        case removeDirectory(String)
-        case keepAlive([String])
-        case removeAll([String])
-    }
-
-    let layout: KeyLayout
-    var keys: [String: String] = [:]
-    var calls: [Call] = []
-
-    init(prefix: String = "/containers", formats: [RegistrationFormat] = [.keys]) {
-        self.layout = try! KeyLayout(template: prefix, hostname: "h1", formats: formats)
-    }
-    var lose: [String] = []
-    var failNextWriteWithLeaseLost = false
-
-    func loseOnNextKeepAlive(_ containers: [String]) { lose = containers }
-    func failNextWrite() { failNextWriteWithLeaseLost = true }
-    func clearCalls() { calls = [] }
-
-    private func isKey(_ key: String, of container: String) -> Bool {
-        layout.directories(of: container).contains { key.hasPrefix($0 + "/") }
-    }
-
-    func write(container: String, keys desired: [String: String], plan: RegistrationPlan, isFirstWrite: Bool)
-        async throws
-    {
-        if failNextWriteWithLeaseLost {
-            failNextWriteWithLeaseLost = false
-            keys = [:]
-            throw PresenceError(.leaseLost, "lease lost")
-        }
-        calls.append(.write(container, first: isFirstWrite, puts: plan.puts.count, deletes: plan.deletes.count))
-        keys = keys.filter { !isKey($0.key, of: container) }.merging(desired) { $1 }
-    }
-
-    func remove(container: String) async throws {
-        calls.append(.remove(container))
-        keys = keys.filter { !isKey($0.key, of: container) }
-    }
-
-    func removeDirectory(_ directory: String) async throws {
-        calls.append(.removeDirectory(directory))
-        keys = keys.filter { !$0.key.hasPrefix(directory + "/") }
-    }
-
-    func keepAlive(containers: [String]) async throws -> [String] {
-        calls.append(.keepAlive(containers))
-        defer { lose = [] }
-        for name in lose { keys = keys.filter { !isKey($0.key, of: name) } }
-        return lose
-    }
-
-    func heldKeys(containers: [String]) async throws -> [String: String] {
-        keys.filter { key, _ in containers.contains { isKey(key, of: $0) } }
-    }
-
-    func registeredDirectories() async throws -> [String] {
-        Set(
-            keys.keys.compactMap { key in
-                layout.hostScopedRoots.contains { key.hasPrefix($0 + "/") } ? layout.directory(containing: key) : nil
-            }
-        ).sorted()
-    }
-
-    var abandoned = false
-    func abandon() async { abandoned = true }
-
-    func seed(_ extra: [String: String]) { keys.merge(extra) { $1 } }
-
-    func removeAll(containers: [String]) async throws {
-        calls.append(.removeAll(containers))
-        keys = [:]
-    }
-}
 
 @Suite("The reconciler writes only the difference")
 struct ReconcilerTests {
@@ -132,11 +12,9 @@ struct ReconcilerTests {
         _ names: [String] = ["web"], all: Bool = false, hostIP: String? = nil, prefix: String = "/containers",
         ttl: Duration = .seconds(60), heartbeat: DockerHeartbeat = DockerHeartbeat()
     ) throws -> Reconciler {
-        Reconciler(
-            selection: try ContainerSelection(names: names, all: all), docker: docker, store: store,
-            layout: try KeyLayout(template: prefix, hostname: "h1"), hostIP: hostIP.map { .address($0) }, ttl: ttl,
-            heartbeat: heartbeat,
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        try .underTest(
+            docker: docker, store: store, names: names, all: all, prefix: prefix, hostIP: hostIP, ttl: ttl,
+            heartbeat: heartbeat)
     }
 
     static func web(
@@ -264,7 +142,8 @@ struct ReconcilerTests {
 
     @Test func aKeepAliveRenewsOnlyRightAfterDockerAnswered() async throws {
         await docker.set(Self.web(), named: "web")
-        let reconciler = try reconciler(ttl: .milliseconds(200))
+        let clock = TestClock()
+        let reconciler = try reconciler(ttl: .seconds(60), heartbeat: DockerHeartbeat(clock: clock))
         try await reconciler.resync()
         await docker.setReachable(false)
         await store.clearCalls()
@@ -272,7 +151,7 @@ struct ReconcilerTests {
         #expect(await store.calls.isEmpty, "no renewal without an answer from Docker: keys outlive it by one TTL")
         #expect(await reconciler.owesKeepAlive, "the caller is told to try the keep-alive again")
         #expect(await !store.abandoned, "a short silence abandons nothing")
-        try await Task.sleep(for: .milliseconds(300))
+        clock.advance(by: .seconds(61))
         await #expect(throws: PresenceError.self) { try await reconciler.keepAlive() }
         #expect(await store.calls.isEmpty, "no keep-alive after a TTL of silence")
         #expect(await store.abandoned)
@@ -390,10 +269,7 @@ struct ReconcilerTests {
         let store = FakeStore(prefix: "/hosts/{hostname}")
         await docker.set(Self.web(), named: "web")
         await store.seed(["/hosts/h1/old/80/port": "1", "/hosts/h1/web/81/port": "2"])
-        let reconciler = Reconciler(
-            selection: try ContainerSelection(all: true), docker: docker, store: store,
-            layout: try KeyLayout(template: "/hosts/{hostname}", hostname: "h1"), hostIP: nil, ttl: .seconds(60),
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let reconciler = try Reconciler.underTest(docker: docker, store: store, all: true, prefix: "/hosts/{hostname}")
         try await reconciler.resync()
         #expect(await store.keys == ["/hosts/h1/web/80/host": "172.17.0.1", "/hosts/h1/web/80/port": "8080"])
         #expect(await store.calls.first == .removeDirectory("/hosts/h1/old"))
@@ -408,8 +284,4 @@ struct ReconcilerTests {
         #expect(await store.calls.last == .removeAll(["web"]))
         #expect(await store.keys.isEmpty)
     }
-}
-
-extension FakeDocker {
-    func setBridge(_ value: BridgeNetwork?) { bridge = value }
 }

@@ -1,4 +1,3 @@
-import Logging
 import Testing
 
 @testable import Presence
@@ -104,11 +103,8 @@ struct MultiFormatReconcilerTests {
     let store = FakeStore(formats: [.keys, .skydns(RegistrationFormatTests.zone)])
 
     func reconciler() throws -> Reconciler {
-        Reconciler(
-            selection: try ContainerSelection(all: true), docker: docker, store: store,
-            layout: try KeyLayout(
-                template: "/containers", hostname: "h1", formats: [.keys, .skydns(RegistrationFormatTests.zone)]),
-            hostIP: nil, ttl: .seconds(60), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        try .underTest(
+            docker: docker, store: store, all: true, formats: [.keys, .skydns(RegistrationFormatTests.zone)])
     }
 
     @Test func registersAndRemovesEveryFormatTogether() async throws {

@@ -1,0 +1,96 @@
+@testable import Presence
+
+/// etcd as a dictionary, recording every call so tests can assert what was and was not written, and reporting
+/// each on `events` as it happens, so a test can wait for one.
+actor FakeStore: RegistrationStore {
+    enum Call: Equatable, Sendable {
+        case write(String, first: Bool, puts: Int, deletes: Int)
+        case remove(String)
+        case removeDirectory(String)
+        case keepAlive([String])
+        case removeAll([String])
+    }
+
+    let layout: KeyLayout
+    var keys: [String: String] = [:]
+    private(set) var calls: [Call] = []
+    /// Every call, as it is made.
+    nonisolated let events: AsyncStream<Call>
+    private let report: AsyncStream<Call>.Continuation
+    /// Whether `removeAll` returns: when not, it waits until cancelled, as a request to an etcd that never answers.
+    private var answersRemoveAll = true
+
+    init(prefix: String = "/containers", formats: [RegistrationFormat] = [.keys]) {
+        self.layout = try! KeyLayout(template: prefix, hostname: "h1", formats: formats)
+        (events, report) = AsyncStream.makeStream()
+    }
+    var lose: [String] = []
+    var failNextWriteWithLeaseLost = false
+
+    func loseOnNextKeepAlive(_ containers: [String]) { lose = containers }
+    func failNextWrite() { failNextWriteWithLeaseLost = true }
+    func clearCalls() { calls = [] }
+    func stopAnsweringRemoveAll() { answersRemoveAll = false }
+
+    private func record(_ call: Call) {
+        calls.append(call)
+        report.yield(call)
+    }
+
+    private func isKey(_ key: String, of container: String) -> Bool {
+        layout.directories(of: container).contains { key.hasPrefix($0 + "/") }
+    }
+
+    func write(container: String, keys desired: [String: String], plan: RegistrationPlan, isFirstWrite: Bool)
+        async throws
+    {
+        if failNextWriteWithLeaseLost {
+            failNextWriteWithLeaseLost = false
+            keys = [:]
+            throw PresenceError(.leaseLost, "lease lost")
+        }
+        record(.write(container, first: isFirstWrite, puts: plan.puts.count, deletes: plan.deletes.count))
+        keys = keys.filter { !isKey($0.key, of: container) }.merging(desired) { $1 }
+    }
+
+    func remove(container: String) async throws {
+        record(.remove(container))
+        keys = keys.filter { !isKey($0.key, of: container) }
+    }
+
+    func removeDirectory(_ directory: String) async throws {
+        record(.removeDirectory(directory))
+        keys = keys.filter { !$0.key.hasPrefix(directory + "/") }
+    }
+
+    func keepAlive(containers: [String]) async throws -> [String] {
+        record(.keepAlive(containers))
+        defer { lose = [] }
+        for name in lose { keys = keys.filter { !isKey($0.key, of: name) } }
+        return lose
+    }
+
+    func heldKeys(containers: [String]) async throws -> [String: String] {
+        keys.filter { key, _ in containers.contains { isKey(key, of: $0) } }
+    }
+
+    func registeredDirectories() async throws -> [String] {
+        Set(
+            keys.keys.compactMap { key in
+                layout.hostScopedRoots.contains { key.hasPrefix($0 + "/") } ? layout.directory(containing: key) : nil
+            }
+        ).sorted()
+    }
+
+    var abandoned = false
+    func abandon() async { abandoned = true }
+
+    func seed(_ extra: [String: String]) { keys.merge(extra) { $1 } }
+
+    func removeAll(containers: [String]) async throws {
+        record(.removeAll(containers))
+        // Ends only when the caller gives up: the request is cancelled.
+        if !answersRemoveAll { try await Task.sleep(for: .seconds(3600)) }
+        keys = [:]
+    }
+}
