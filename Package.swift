@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "presence", targets: ["PresenceCLI"]),
         .library(name: "Presence", targets: ["Presence"]),
+        .executable(name: "presence-benchmark", targets: ["PresenceBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -84,6 +85,21 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/PresenceTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        // The end-to-end benchmark that scripts/benchmark.sh runs; it drives the servers through the test support.
+        .executableTarget(
+            name: "PresenceBenchmark",
+            dependencies: [
+                "PresenceTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Benchmarks/EndToEnd",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -4,8 +4,9 @@
 #   scripts/benchmark.sh
 #
 # Phases: check the tools, start etcd + dockerd with scripts/test-servers.sh (or reuse running ones),
-# build the agent in release mode, run scripts/benchmark.py (every measurement; it starts a private etcd of
-# its own so that nobody else's requests are counted), stop what was started.
+# build the agent and the benchmark (presence-benchmark, Benchmarks/EndToEnd) in release mode, run the
+# benchmark (every measurement; it starts a private etcd of its own so that nobody else's requests are
+# counted), stop what was started.
 #
 # Environment knobs:
 #   PRESENCE_TEST_ENV=DIR/env    reuse servers started with `scripts/test-servers.sh start DIR` (their dockerd;
@@ -15,8 +16,8 @@
 #   PRESENCE_BENCH_BUDGET=SECS   time the measurements may take (default: 900)
 #
 # Everything it makes is removed on exit, also on Ctrl-C: containers (label presence-bench.run=<run id>),
-# the agents and the private etcd it started (by pid), its temporary directory, and the servers if it
-# started them.
+# the agents and the private etcd it started (their command lines name the run id or its directory), its
+# temporary directory, and the servers if it started them.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -36,46 +37,47 @@ T_START=$SECONDS
 RUN_ID=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
 RUN_DIR=""
 SERVERS_DIR=""
-PY_PID=""
+BENCH_PID=""
 DOCKER_HOST_URL=""
 
 # --- cleanup -----------------------------------------------------------------------------------------------
 
-# True if PID is alive and its command line mentions this run (not a recycled pid).
-ours() {
-    local pid=$1
-    [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null &&
-        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -e "$RUN_ID" -e "$RUN_DIR"
+# The processes still alive whose command line names this run: the agents (their --prefix holds the run id)
+# and the private etcd (its data directory is in RUN_DIR).
+leftover_pids() {
+    local dir pid cmdline
+    for dir in /proc/[0-9]*; do
+        pid=${dir#/proc/}
+        [[ $pid != "$$" && $pid != "$BASHPID" ]] || continue
+        cmdline=$({ tr '\0' ' ' <"$dir/cmdline"; } 2>/dev/null) || continue
+        if [[ $cmdline == *"$RUN_ID"* || (-n $RUN_DIR && $cmdline == *"$RUN_DIR"*) ]]; then echo "$pid"; fi
+    done
 }
 
 # shellcheck disable=SC2317 # invoked via trap
 cleanup() {
     local rc=$? pid i ids
     trap - EXIT INT TERM
-    # 1. benchmark.py cleans up after itself on SIGTERM: give it the time to.
-    if [[ -n $PY_PID ]] && kill -0 "$PY_PID" 2>/dev/null; then
-        log "stopping benchmark.py (pid $PY_PID)"
-        kill -TERM "$PY_PID" 2>/dev/null || true
+    # 1. The benchmark cleans up after itself on SIGTERM: give it the time to.
+    if [[ -n $BENCH_PID ]] && kill -0 "$BENCH_PID" 2>/dev/null; then
+        log "stopping presence-benchmark (pid $BENCH_PID)"
+        kill -TERM "$BENCH_PID" 2>/dev/null || true
         for ((i = 0; i < 900; i++)); do
-            kill -0 "$PY_PID" 2>/dev/null || break
+            kill -0 "$BENCH_PID" 2>/dev/null || break
             sleep 0.1
         done
-        kill -KILL "$PY_PID" 2>/dev/null || true
+        kill -KILL "$BENCH_PID" 2>/dev/null || true
     fi
     # 2. Whatever it started and left behind (it was killed, or failed to stop something).
-    if [[ -n $RUN_DIR && -f $RUN_DIR/pids ]]; then
-        while read -r pid; do
-            if ours "$pid"; then
-                log "killing leftover process $pid"
-                kill -TERM "$pid" 2>/dev/null || true
-                for ((i = 0; i < 50; i++)); do
-                    kill -0 "$pid" 2>/dev/null || break
-                    sleep 0.1
-                done
-                kill -KILL "$pid" 2>/dev/null || true
-            fi
-        done <"$RUN_DIR/pids"
-    fi
+    for pid in $(leftover_pids); do
+        log "killing leftover process $pid"
+        kill -TERM "$pid" 2>/dev/null || true
+        for ((i = 0; i < 50; i++)); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$pid" 2>/dev/null || true
+    done
     if [[ -n $DOCKER_HOST_URL ]] && timeout 10 docker -H "$DOCKER_HOST_URL" version >/dev/null 2>&1; then
         ids=$(timeout 30 docker -H "$DOCKER_HOST_URL" ps -aq --filter "label=presence-bench.run=$RUN_ID" || true)
         if [[ -n $ids ]]; then
@@ -107,11 +109,10 @@ if ! command -v swift >/dev/null && [[ -x /opt/swift/usr/bin/swift ]]; then
     export PATH="/opt/swift/usr/bin:$PATH"
 fi
 missing=()
-for tool in swift python3 etcd docker od; do
+for tool in swift etcd docker curl od; do
     command -v "$tool" >/dev/null || missing+=("$tool")
 done
-((${#missing[@]} == 0)) || die "missing: ${missing[*]} (scripts/install-deps.sh installs etcd and docker; python3 is Debian's python3)"
-python3 -c 'import sys; sys.exit(sys.version_info < (3, 8))' || die "python3 is older than 3.8"
+((${#missing[@]} == 0)) || die "missing: ${missing[*]} (scripts/install-deps.sh installs etcd, docker and curl)"
 [[ -d $(dirname "$OUTPUT") ]] || die "the output directory $(dirname "$OUTPUT") does not exist"
 
 RUN_DIR=$(mktemp -d /tmp/presence-bench.XXXXXX)
@@ -145,34 +146,38 @@ timeout 20 docker -H "$DOCKER_HOST_URL" image inspect "$IMAGE" >/dev/null 2>&1 |
 # --- 3. release build --------------------------------------------------------------------------------------
 
 t=$SECONDS
-log "swift build -c release --product presence (the first time takes several minutes)"
-swift build -c release --product presence >"$RUN_DIR/build.log" 2>&1 || {
-    tail -n 40 "$RUN_DIR/build.log" >&2
-    die "the release build failed"
-}
-BIN="$(swift build -c release --product presence --show-bin-path)/presence"
-[[ -x $BIN ]] || die "the build succeeded but $BIN is missing"
+log "swift build -c release: presence and presence-benchmark (the first time takes several minutes)"
+for product in presence presence-benchmark; do
+    swift build -c release --product "$product" >>"$RUN_DIR/build.log" 2>&1 || {
+        tail -n 40 "$RUN_DIR/build.log" >&2
+        die "the release build of $product failed"
+    }
+done
+BIN_DIR="$(swift build -c release --show-bin-path)"
+BIN="$BIN_DIR/presence"
+[[ -x $BIN && -x $BIN_DIR/presence-benchmark ]] || die "the build succeeded but $BIN_DIR lacks presence or presence-benchmark"
 BUILD_SECONDS=$((SECONDS - t))
-log "built $BIN in ${BUILD_SECONDS}s"
+log "built $BIN and presence-benchmark in ${BUILD_SECONDS}s"
 
 # --- 4. measurements ---------------------------------------------------------------------------------------
 
 log "run $RUN_ID: measuring (scale $SCALE, at most ${BUDGET}s plus cleanup)"
-python3 "$SCRIPT_DIR/benchmark.py" \
-    --agent "$BIN" \
-    --docker-host "$DOCKER_HOST_URL" \
-    --image "$IMAGE" \
-    --run-dir "$RUN_DIR" \
+# The test servers' variables name the dockerd and the image; TMPDIR puts every file of the run (the private
+# etcd's data, the agents' logs) in RUN_DIR, which cleanup removes.
+PRESENCE_TEST_DOCKER_HOST=$DOCKER_HOST_URL PRESENCE_TEST_IMAGE=$IMAGE PRESENCE_BINARY=$BIN TMPDIR=$RUN_DIR \
+    "$BIN_DIR/presence-benchmark" \
     --run-id "$RUN_ID" \
     --output "$OUTPUT" \
     --servers "$SERVERS_NOTE" \
     --scale "$SCALE" \
     --budget "$BUDGET" \
     --build-seconds "$BUILD_SECONDS" &
-PY_PID=$!
+BENCH_PID=$!
 # `wait` returns early when a trapped signal arrives, so Ctrl-C reaches cleanup at once.
 rc=0
-wait "$PY_PID" || rc=$?
-PY_PID=""
-((rc == 0)) || die "benchmark.py failed (exit $rc)"
+wait "$BENCH_PID" || rc=$?
+BENCH_PID=""
+# Interrupted: it has cleaned up and said so; exit as the signal does.
+((rc != 130 && rc != 143)) || exit "$rc"
+((rc == 0)) || die "presence-benchmark failed (exit $rc)"
 log "report: $OUTPUT"

@@ -1,0 +1,149 @@
+import Foundation
+
+/// docs/BENCHMARKS.md, written from a run's figures: the table, the details, and what limits each figure.
+struct Report {
+    let results: BenchmarkResults
+    /// The env file of reused servers, or empty when the run started its own.
+    let servers: String
+    let scaleName: String
+    let buildSeconds: Double
+
+    var rows: [ReportRow] { ReportRow.rows(of: results) }
+
+    var markdown: String {
+        ([header, resultsSection, details, comparison, "## What limits each figure\n\n" + limits, howToRun])
+            .joined(separator: "\n\n") + "\n"
+    }
+
+    private var r: BenchmarkResults { results }
+    var fsync: Double { r.etcdMetrics.meanMilliseconds("etcd_disk_wal_fsync_duration_seconds") }
+    var commit: Double { r.etcdMetrics.meanMilliseconds("etcd_disk_backend_commit_duration_seconds") }
+    /// etcd's requests per start/stop cycle, by method.
+    var perCycle: [String: Double] { r.cycles.requests.mapValues { $0 / Double(max(1, r.cycles.count)) } }
+    var delivery: Double { Statistics.median(r.cycles.delivery) }
+
+    private var header: String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd HH:mm 'UTC'"
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        let servers = servers.isEmpty ? "servers started for this run" : "reused servers from \(servers)"
+        let build = buildSeconds > 0 ? ", plus \(Format.fixed(buildSeconds, 0)) s to build" : ""
+        var lines = [
+            "# Benchmarks", "",
+            "End-to-end figures of the `presence` agent (release build) against a real dockerd and a private etcd, "
+                + "from `scripts/benchmark.sh` on \(formatter.string(from: Date())) (\(servers); the run took "
+                + "\(Format.fixed(r.duration / 60, 1)) min\(build)).",
+        ]
+        if scaleName != "full" {
+            lines += [
+                "", "**Scale `\(scaleName)`: reduced sample sizes, for trying the benchmark, not for comparison.**",
+            ]
+        }
+        let m = r.machine
+        lines += [
+            "", "## Machine", "",
+            "- CPU: \(m.cpu), \(m.cores) cores; memory \(m.memory); kernel \(m.kernel)",
+            "- etcd \(m.etcd) (private, data on \(m.etcdDataFilesystem)), dockerd \(m.dockerd); agent "
+                + "`\(m.agentVersion)`",
+            "- Load average at the start \(m.loadAtStart), at the end \(m.loadAtEnd). The machine was shared with "
+                + "other test suites during the run, so the timings carry their noise; figures are medians and "
+                + "percentiles.",
+        ]
+        return lines.joined(separator: "\n")
+    }
+
+    private var resultsSection: String {
+        var lines = [
+            "## Results", "", ReportRow.markdown(rows), "",
+            "The floor is one plain etcd write plus one Docker inspect "
+                + "(\(Format.milliseconds(r.floor.total, digits: 2))): the least any agent must spend to turn a "
+                + "Docker event into etcd keys. Latencies are also given as multiples of it. MB are 10^6 bytes of "
+                + "VmRSS.",
+        ]
+        let misses = rows.filter(\.missed).map(\.figure)
+        if !misses.isEmpty { lines += ["", "Missed targets: " + misses.joined(separator: "; ") + "."] }
+        if !r.notes.isEmpty { lines += [""] + r.notes.map { "- Note: \($0)" } }
+        return lines.joined(separator: "\n")
+    }
+
+    private var details: String {
+        let c = r.cycles
+        let p = r.probe
+        let b = r.bulk
+        let rs = r.restarts
+        let t = r.sigterm
+        let (s0, s1, s100, sBig) = (r.steady0, r.steady1, r.steady100, r.steadyBig)
+        let f = r.floor
+        func ms(_ value: Double, _ digits: Int = 1) -> String { Format.milliseconds(value, digits: digits) }
+        func median(_ values: [Double]) -> String { ms(Statistics.median(values)) }
+        func mb(_ bytes: Int) -> String { Format.megabytes(bytes) }
+        let lines = [
+            "## Details", "",
+            "- docker start -> keys: \(Statistics.distribution(c.start)). Starts of the stop and the kill cycles "
+                + "together.",
+            "- docker stop -> keys gone, from Docker's `die` event: \(Statistics.distribution(c.stop)); from the "
+                + "stop's first event (`kill`, signal 15): median \(median(c.stopFromKillSignal)).",
+            "- docker kill -> keys gone, from Docker's `die` event: \(Statistics.distribution(c.kill)); from the "
+                + "`kill` event: median \(median(c.killFromKillEvent)).",
+            "- Probe (\(p.n) extra stop/kill cycles, not in the figures above): an inspect sent on the arrival of "
+                + "`die` answered after \(Statistics.distribution(p.inspectAnswered)) (from the `die` timestamp); the "
+                + "stop/kill API call returned after median \(median(p.apiReturned)); keys gone median "
+                + "\(median(p.gone)).",
+            "- Docker's event delivery (a `start` event's `timeNano` to its arrival on this benchmark's own event "
+                + "stream, the same stream the agent reads): median \(ms(delivery, 2)), p99 "
+                + "\(ms(Statistics.percentile(c.delivery, 99), 2)).",
+            "- etcd requests per start/stop cycle (from the private etcd's metrics): \(Format.methods(perCycle)).",
+            "- \(b.n) at once: Docker's own start events spanned \(ms(b.dockerSpan)) (first to last); the last PUT "
+                + "came \(ms(b.afterLastStart)) after the last start event. Each container's own start event to its "
+                + "keys during the burst: \(Statistics.distribution(b.each)).",
+            "- Agent start with \(rs.containers) running: \(rs.runs.map { ms($0) }.joined(separator: ", ")) (etcd "
+                + "requests of one start: \(Format.methods(rs.requests))); SIGTERM with them (\(2 * rs.containers) "
+                + "ports): keys gone \(rs.terminations.map { Format.milliseconds($0.gone) }.joined(separator: ", ")).",
+            "- SIGTERM with \(t.containers) containers x \(t.ports / max(1, t.containers)) ports: "
+                + t.runs.map {
+                    "keys gone \(Format.milliseconds($0.gone)), exit \(ms($0.exited)) (code \($0.status))"
+                }.joined(separator: "; ") + ".",
+            "- SIGTERM with \(sBig.containers) containers registered: keys gone "
+                + "\(Format.milliseconds(r.sigtermBig.gone)), exit \(ms(r.sigtermBig.exited)).",
+            "- Steady state, by method (grpc_server_started_total): 0 containers \(Format.methods(s0.byMethod)) in 1 "
+                + "interval; 1 container \(Format.methods(s1.byMethod)) in \(s1.intervals); \(rs.containers) "
+                + "containers \(Format.methods(s100.byMethod)) in \(s100.intervals); \(sBig.containers) containers "
+                + "\(Format.methods(sBig.byMethod)) in \(sBig.intervals). Agent flags "
+                + "`--interval 5 --ttl 15 --resync 3600`.",
+            "- During the \(Format.fixed(s100.seconds, 0)) s CPU window the agent used \(s100.cpuTicks) clock ticks "
+                + "(1/\(ProcessMeter.ticksPerSecond) s each) and Docker emitted \(s100.foreignDockerEvents) container "
+                + "events of other users of the shared dockerd (the agent reads them all) and "
+                + "\(s100.ownDockerEvents) of this run's.",
+            "- RSS: 0 containers \(mb(s0.residentMax)) MB, 1 container \(mb(s1.residentMax)) MB, \(rs.containers) "
+                + "\(mb(s100.residentMax)) MB, \(sBig.containers) \(mb(sBig.residentMax)) MB (the largest of the "
+                + "samples taken every interval of each window). At the end of the windows, RssAnon (heap, stacks) / "
+                + "RssFile (the mapped binary and libraries): 0 containers \(mb(s0.anonymous)) / "
+                + "\(mb(s0.fileBacked)) MB, \(sBig.containers) containers \(mb(sBig.anonymous)) / "
+                + "\(mb(sBig.fileBacked)) MB.",
+            "- Floor: etcd PUT median \(ms(f.put, 2)) (p99 \(ms(f.putP99, 2))), on the watch \(ms(f.putVisible, 2)) "
+                + "after the request was sent; Docker inspect median \(ms(f.inspect, 2)) (p99 "
+                + "\(ms(f.inspectP99, 2))). etcd's WAL fsync averaged \(Format.fixed(fsync, 2)) ms and its backend "
+                + "commit \(Format.fixed(commit, 2)) ms over the run.",
+        ]
+        return lines.joined(separator: "\n")
+    }
+
+    private var comparison: String {
+        let c = r.cycles
+        func ms(_ value: Double) -> String { Format.milliseconds(value) }
+        return [
+            "## The seed agent, for comparison", "",
+            "The original *etcd container presence* agent polls each container every 30 s and writes its keys with "
+                + "a 60 s TTL:",
+            "", "| figure | seed agent | this run |", "|---|---|---|",
+            "| a new container is in etcd | after 15 s on average, 30 s at worst | median "
+                + "\(ms(Statistics.median(c.start))), p99 \(ms(Statistics.percentile(c.start, 99))) |",
+            "| a stopped container leaves etcd | lingers up to the 60 s TTL | median "
+                + "\(ms(Statistics.median(c.stop))), p99 \(ms(Statistics.percentile(c.stop, 99))) |",
+            "| processes | one per container | one per host |",
+            "| on SIGTERM | keys left to expire (60 s) | all removed in \(ms(r.sigterm.gone)) (\(r.sigterm.ports) "
+                + "ports) |",
+        ].joined(separator: "\n")
+    }
+}
