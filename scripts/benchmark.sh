@@ -54,29 +54,30 @@ leftover_pids() {
     done
 }
 
+# SIGTERM to PID, then SIGKILL if it still runs after TENTHS tenths of a second.
+stop_pid() {
+    local pid=$1 tenths=$2 i
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < tenths; i++)); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+}
+
 # shellcheck disable=SC2317 # invoked via trap
 cleanup() {
-    local rc=$? pid i ids
+    local rc=$? pid ids
     trap - EXIT INT TERM
     # 1. The benchmark cleans up after itself on SIGTERM: give it the time to.
     if [[ -n $BENCH_PID ]] && kill -0 "$BENCH_PID" 2>/dev/null; then
         log "stopping presence-benchmark (pid $BENCH_PID)"
-        kill -TERM "$BENCH_PID" 2>/dev/null || true
-        for ((i = 0; i < 900; i++)); do
-            kill -0 "$BENCH_PID" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$BENCH_PID" 2>/dev/null || true
+        stop_pid "$BENCH_PID" 900
     fi
     # 2. Whatever it started and left behind (it was killed, or failed to stop something).
     for pid in $(leftover_pids); do
         log "killing leftover process $pid"
-        kill -TERM "$pid" 2>/dev/null || true
-        for ((i = 0; i < 50; i++)); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$pid" 2>/dev/null || true
+        stop_pid "$pid" 50
     done
     if [[ -n $DOCKER_HOST_URL ]] && timeout 10 docker -H "$DOCKER_HOST_URL" version >/dev/null 2>&1; then
         ids=$(timeout 30 docker -H "$DOCKER_HOST_URL" ps -aq --filter "label=presence-bench.run=$RUN_ID" || true)

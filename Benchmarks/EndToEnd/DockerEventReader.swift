@@ -46,24 +46,15 @@ struct DockerEventReader: Sendable {
 
     /// Reads the stream into `observations` until cancelled; an end or an error before that fails every wait.
     func run(into observations: Observations) async {
-        let decoder = JSONDecoder()
-        var splitter = LineSplitter()
-        do {
-            for try await chunk in response.body {
-                let arrival = WallClock.now
-                for line in splitter.lines(in: chunk) {
-                    let event = try decoder.decode(Event.self, from: Data(line))
-                    let ours = event.actor?.attributes?[DockerEngine.runLabel] == runID
-                    observations.update {
-                        $0.recordDockerEvent(
-                            containerID: event.actor?.id ?? event.id ?? "", action: event.action ?? event.status ?? "",
-                            time: event.timeNano ?? 0, ours: ours, arrival: arrival)
-                    }
-                }
+        await JSONLineStream.follow(
+            response, as: Event.self, named: "Docker's event stream", failing: observations
+        ) { event, arrival in
+            let ours = event.actor?.attributes?[DockerEngine.runLabel] == runID
+            observations.update {
+                $0.recordDockerEvent(
+                    containerID: event.actor?.id ?? event.id ?? "", action: event.action ?? event.status ?? "",
+                    time: event.timeNano ?? 0, ours: ours, arrival: arrival)
             }
-            if !Task.isCancelled { observations.fail("Docker's event stream ended unexpectedly") }
-        } catch {
-            if !Task.isCancelled { observations.fail("Docker's event stream failed: \(error)") }
         }
     }
 }

@@ -49,24 +49,13 @@ struct EtcdWatchReader: Sendable {
 
     /// Reads the watch into `observations` until cancelled; an end or an error before that fails every wait.
     func run(into observations: Observations) async {
-        let decoder = JSONDecoder()
-        var splitter = LineSplitter()
-        do {
-            for try await chunk in response.body {
-                let arrival = WallClock.now
-                for line in splitter.lines(in: chunk) {
-                    let message = try decoder.decode(Message.self, from: Data(line))
-                    if let error = message.error {
-                        throw BenchmarkError("etcd watch error: \(error.message ?? "?")")
-                    }
-                    guard let result = message.result else { continue }
-                    if result.canceled == true { throw BenchmarkError("etcd cancelled the watch") }
-                    record(result, arrival: arrival, into: observations)
-                }
-            }
-            if !Task.isCancelled { observations.fail("the etcd watch ended unexpectedly") }
-        } catch {
-            if !Task.isCancelled { observations.fail("the etcd watch failed: \(error)") }
+        await JSONLineStream.follow(
+            response, as: Message.self, named: "the etcd watch", failing: observations
+        ) { message, arrival in
+            if let error = message.error { throw BenchmarkError("etcd watch error: \(error.message ?? "?")") }
+            guard let result = message.result else { return }
+            if result.canceled == true { throw BenchmarkError("etcd cancelled the watch") }
+            record(result, arrival: arrival, into: observations)
         }
     }
 

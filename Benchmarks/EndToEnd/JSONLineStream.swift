@@ -1,0 +1,27 @@
+import AsyncHTTPClient
+import Foundation
+
+/// A streamed response of one JSON value a line, as Docker's events and etcd's watch send them.
+enum JSONLineStream {
+    /// Decodes each line of `response` as `Message` and hands it to `handle` with the moment its chunk arrived,
+    /// until the task is cancelled. An end, an error, or a `handle` that throws before that fails every wait of
+    /// `observations`, naming `stream`: nothing more will be seen.
+    static func follow<Message: Decodable>(
+        _ response: HTTPClientResponse, as: Message.Type, named stream: String, failing observations: Observations,
+        _ handle: (Message, Int) throws -> Void
+    ) async {
+        let decoder = JSONDecoder()
+        var splitter = LineSplitter()
+        do {
+            for try await chunk in response.body {
+                let arrival = WallClock.now
+                for line in splitter.lines(in: chunk) {
+                    try handle(try decoder.decode(Message.self, from: Data(line)), arrival)
+                }
+            }
+            if !Task.isCancelled { observations.fail("\(stream) ended unexpectedly") }
+        } catch {
+            if !Task.isCancelled { observations.fail("\(stream) failed: \(error)") }
+        }
+    }
+}
