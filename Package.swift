@@ -91,6 +91,7 @@ let package = Package(
         .executableTarget(
             name: "PresenceBenchmark",
             dependencies: [
+                "Presence",
                 "PresenceTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import PresenceTestSupport
 
 /// The private etcd's JSON gateway and metrics: plain writes for the floor, its version, its counters.
 struct EtcdGateway: Sendable {
@@ -11,7 +12,7 @@ struct EtcdGateway: Sendable {
 
     /// Writes `value` at `key` without a lease and returns the revision etcd wrote it at.
     func put(_ key: String, _ value: String) async throws -> Int {
-        let answer = try await post("/v3/kv/put", ["key": Self.base64(key), "value": Self.base64(value)])
+        let answer = try await post("/v3/kv/put", ["key": EtcdReader.b64(key), "value": EtcdReader.b64(value)])
         guard let header = answer["header"] as? [String: Any], let revision = Int(header["revision"] as? String ?? "")
         else { throw BenchmarkError("etcd answered a put without a revision: \(answer)") }
         return revision
@@ -49,16 +50,5 @@ struct EtcdGateway: Sendable {
         } catch {
             throw BenchmarkError("etcd \(what) failed: \(error)")
         }
-    }
-
-    static func base64(_ text: String) -> String {
-        Data(text.utf8).base64EncodedString()
-    }
-
-    /// etcd's `range_end` for every key starting with `prefix`.
-    static func prefixEnd(_ prefix: String) -> String {
-        var bytes = Array(prefix.utf8)
-        bytes[bytes.count - 1] += 1
-        return Data(bytes).base64EncodedString()
     }
 }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import PresenceTestSupport
 
 /// An etcd v3 watch through the gateway's streaming `POST /v3/watch`, as a consumer holds one, recording each
 /// event with its arrival time.
@@ -39,7 +40,7 @@ struct EtcdWatchReader: Sendable {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         let create = [
-            "create_request": ["key": EtcdGateway.base64(prefix), "range_end": EtcdGateway.prefixEnd(prefix)]
+            "create_request": ["key": EtcdReader.b64(prefix), "range_end": EtcdReader.prefixEnd(prefix)]
         ]
         request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: create)))
         // AsyncHTTPClient's deadline covers the head alone; the body lasts as long as the run.

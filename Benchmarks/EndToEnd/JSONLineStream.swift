@@ -1,5 +1,7 @@
 import AsyncHTTPClient
 import Foundation
+import NIOCore
+import Presence
 
 /// A streamed response of one JSON value a line, as Docker's events and etcd's watch send them.
 enum JSONLineStream {
@@ -11,12 +13,15 @@ enum JSONLineStream {
         _ handle: (Message, Int) throws -> Void
     ) async {
         let decoder = JSONDecoder()
-        var splitter = LineSplitter()
+        var splitter = JSONObjectSplitter()
         do {
             for try await chunk in response.body {
                 let arrival = WallClock.now
-                for line in splitter.lines(in: chunk) {
-                    try handle(try decoder.decode(Message.self, from: Data(line)), arrival)
+                for output in splitter.feed(chunk.readableBytesView) {
+                    switch output {
+                    case .object(let bytes): try handle(try decoder.decode(Message.self, from: Data(bytes)), arrival)
+                    case .malformed(let reason): throw BenchmarkError("malformed \(stream): \(reason)")
+                    }
                 }
             }
             if !Task.isCancelled { observations.fail("\(stream) ended unexpectedly") }

@@ -25,12 +25,14 @@ public struct EtcdReader: Sendable {
         return (try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]) ?? [:]
     }
 
-    private static func b64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
+    /// A key or value as the v3 gateway's JSON carries it.
+    public static func b64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
     private static func unb64(_ text: Any?) -> String {
         (text as? String).flatMap { Data(base64Encoded: $0) }.map { String(decoding: $0, as: UTF8.self) } ?? ""
     }
 
-    private static func prefixEnd(_ prefix: String) -> String {
+    /// The gateway's `range_end` for every key starting with `prefix`.
+    public static func prefixEnd(_ prefix: String) -> String {
         var bytes = Array(prefix.utf8)
         bytes[bytes.count - 1] += 1
         return Data(bytes).base64EncodedString()
