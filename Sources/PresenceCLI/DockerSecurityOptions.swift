@@ -1,6 +1,11 @@
 import ArgumentParser
-import Foundation
 import Presence
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The options that secure a `tcp://` link to Docker, as dockerd's own `--tlsverify` expects of its clients, and
 /// Docker's conventions for them: `DOCKER_TLS_VERIFY` turns TLS on, `DOCKER_CERT_PATH` (default `~/.docker`) holds
@@ -40,7 +45,7 @@ struct DockerSecurityOptions: ParsableArguments {
             let directory = environment("DOCKER_CERT_PATH") ?? (environment("HOME") ?? "/root") + "/.docker"
             func file(_ name: String) -> String? {
                 let path = directory + "/" + name
-                return FileManager.default.fileExists(atPath: path) ? path : nil
+                return access(path, F_OK) == 0 ? path : nil
             }
             guard let ca = caCertificate ?? file("ca.pem") else {
                 throw ConfigurationError(

@@ -64,6 +64,8 @@ struct SocketProxyTests {
             ("GET", "/v\(version)/info"), ("GET", "/v\(version)/containers/\(id)/logs?stdout=1"),
             ("GET", "/v\(version)/containers/\(id)/archive?path=/"), ("GET", "/v\(version)/networks"),
             ("POST", "/_ping"),
+            // HAProxy's METH_GET matches HEAD too: a HEAD on an allowed path must not pass for a GET.
+            ("HEAD", "/v\(version)/containers/json"), ("HEAD", "/v\(version)/containers/\(id)/json"),
         ] {
             #expect(try await proxy.status(method, path) == 403, "\(method) \(path)")
         }

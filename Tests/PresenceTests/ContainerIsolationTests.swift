@@ -37,9 +37,11 @@ struct ContainerIsolationTests {
     let docker = FakeDocker()
     let store = SelectiveStore()
     let lines = RecordingLogHandler.Lines()
+    let time = ManualTime()
 
     func reconciler() throws -> Reconciler {
-        try .underTest(docker: docker, store: store, all: true, logger: RecordingLogHandler.logger(lines))
+        try .underTest(
+            docker: docker, store: store, all: true, logger: RecordingLogHandler.logger(lines), time: time)
     }
 
     func addContainers(_ names: [String]) async {
@@ -61,7 +63,7 @@ struct ContainerIsolationTests {
         #expect(warnings.first?.message.contains("too many operations") == true)
         #expect(await reconciler.nextRetry != nil, "the failing container is retried")
         await store.refuse("big", with: nil)
-        try await Task.sleep(until: #require(await reconciler.nextRetry))
+        time.advance(to: try #require(await reconciler.nextRetry))
         try await reconciler.retryDue()
         #expect(Set(await store.keys.keys) == ["a", "big", "z"])
         #expect(await reconciler.nextRetry == nil)
@@ -74,7 +76,7 @@ struct ContainerIsolationTests {
         try await reconciler.resync()
         #expect(Set(await store.keys.keys) == ["b"])
         await docker.failInspect(of: nil)
-        try await Task.sleep(until: #require(await reconciler.nextRetry))
+        time.advance(to: try #require(await reconciler.nextRetry))
         try await reconciler.retryDue()
         #expect(Set(await store.keys.keys) == ["a", "b"])
     }

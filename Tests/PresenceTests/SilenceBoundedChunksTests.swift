@@ -29,10 +29,10 @@ struct SilenceBoundedChunksTests {
     /// reader has stopped too.
     func read<T: Sendable>(
         _ body: some AsyncSequence<ByteBuffer, some Error> & Sendable, silentAfter bound: Duration,
-        _ consume: (SilenceBoundedChunks) async throws -> T
+        clock: TestClock = TestClock(), _ consume: (SilenceBoundedChunks) async throws -> T
     ) async throws -> T {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            let (chunks, reader) = SilenceBoundedChunks.make(reading: body, silentAfter: { bound })
+            let (chunks, reader) = SilenceBoundedChunks.make(reading: body, silentAfter: { bound }, clock: clock)
             group.addTask { await reader.run() }
             return try await consume(chunks)
         }
@@ -54,10 +54,24 @@ struct SilenceBoundedChunksTests {
     @Test func aSilentPeerEndsTheStreamWithAnErrorAndTheReadIsStopped() async throws {
         let body = Body()
         body.input.yield(ByteBuffer(string: "first"))
+        let clock = TestClock()
+        let (firstSeen, sawFirst) = AsyncStream<Void>.makeStream()
         var seen: [String] = []
         await #expect(throws: StreamSilence.self) {
-            try await read(body.stream, silentAfter: .milliseconds(200)) { chunks in
-                for try await chunk in chunks { seen.append(String(buffer: chunk)) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                // Once the first chunk is handed over, the peer stays silent while the clock moves on by the
+                // bound each time the reader's watch waits.
+                group.addTask {
+                    for await _ in firstSeen { break }
+                    for await _ in clock.sleeps { clock.advance(by: .milliseconds(200)) }
+                }
+                defer { group.cancelAll() }
+                try await read(body.stream, silentAfter: .milliseconds(200), clock: clock) { chunks in
+                    for try await chunk in chunks {
+                        seen.append(String(buffer: chunk))
+                        sawFirst.yield()
+                    }
+                }
             }
         }
         #expect(seen == ["first"], "what came before the silence is handed over")
@@ -68,12 +82,15 @@ struct SilenceBoundedChunksTests {
         let body = Body()
         for text in ["a", "b"] { body.input.yield(ByteBuffer(string: text)) }
         body.input.finish()
-        let seen = try await read(body.stream, silentAfter: .seconds(1)) { chunks in
+        let clock = TestClock()
+        let seen = try await read(body.stream, silentAfter: .seconds(1), clock: clock) { chunks in
             var seen: [String] = []
             for try await chunk in chunks {
                 seen.append(String(buffer: chunk))
-                // Three times the bound on each chunk: only time spent waiting on the peer counts.
-                try await Task.sleep(for: .seconds(3))
+                // Three times the bound on each chunk, and the watch looks at it (it waits again, after the
+                // clock moved): only time spent waiting on the peer counts.
+                clock.advance(by: .seconds(3))
+                for await deadline in clock.sleeps where deadline > clock.now { break }
             }
             return seen
         }

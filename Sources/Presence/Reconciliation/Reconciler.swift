@@ -21,6 +21,8 @@ public actor Reconciler {
     private let logger: Logger
     private let metrics: PresenceMetrics
     private var state: RegistrationStateMachine
+    /// The time the retry backoffs are measured on.
+    private let now: @Sendable () -> ContinuousClock.Instant
     private var hasCleanedUpForeignKeys = false
     private var abandoned = false
     private var driftCheckUnavailable = false
@@ -39,7 +41,8 @@ public actor Reconciler {
         ttl: Duration,
         heartbeat: DockerHeartbeat = DockerHeartbeat(),
         logger: Logger,
-        metrics: PresenceMetrics = .disabled
+        metrics: PresenceMetrics = .disabled,
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }
     ) {
         self.selection = selection
         self.docker = docker
@@ -52,6 +55,7 @@ public actor Reconciler {
         self.heartbeat = heartbeat
         self.logger = logger
         self.metrics = metrics
+        self.now = now
         self.state = RegistrationStateMachine(layout: layout, namedSelection: selection.names)
     }
 
@@ -110,7 +114,7 @@ public actor Reconciler {
     /// Retries the containers whose backoff is over: inspects those whose inspect failed, and carries out the
     /// writes and removals that are due.
     public func retryDue(keepAliveDue: @Sendable () -> Bool = { false }) async throws {
-        try await reconcile(state.dueInspections(at: .now), keepAliveDue: keepAliveDue)
+        try await reconcile(state.dueInspections(at: now()), keepAliveDue: keepAliveDue)
     }
 
     /// Deregisters containers whose events proved they no longer serve, without asking Docker.
@@ -181,7 +185,7 @@ public actor Reconciler {
         } catch {
             try strikes.failed(error)
             metrics.containerFailure(.inspect)
-            state.inspectFailed(id, containerName: name, error: String(describing: error), at: .now)
+            state.inspectFailed(id, containerName: name, error: String(describing: error), at: now())
             flushNotes()
             return
         }
@@ -230,7 +234,7 @@ public actor Reconciler {
             metrics.holding(state.registrations.values)
         }
         batches: while true {
-            let steps = state.nextSteps(at: .now)
+            let steps = state.nextSteps(at: now())
             if steps.isEmpty { return }
             for step in steps {
                 if keepAliveDue() {
@@ -250,7 +254,7 @@ public actor Reconciler {
                 } catch {
                     try strikes.failed(error)
                     metrics.containerFailure(step.operation)
-                    state.failed(step, error: String(describing: error), at: .now)
+                    state.failed(step, error: String(describing: error), at: now())
                 }
             }
             flushNotes()

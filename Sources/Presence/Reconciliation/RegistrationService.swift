@@ -17,7 +17,8 @@ public struct RegistrationService: Service {
     private let readiness: Readiness?
     private let clock: any Clock<Duration>
 
-    /// - Parameter clock: what the keep-alive interval, the resync period and the backoff after a failure wait on.
+    /// - Parameter clock: what the keep-alive interval, the resync period, the backoff after a failure and the
+    ///   shutdown timeout wait on.
     public init(
         reconciler: Reconciler, queue: WorkQueue, interval: Duration, resyncPeriod: Duration,
         shutdownTimeout: Duration, ttl: Int, logger: Logger, metrics: PresenceMetrics = .disabled,
@@ -104,19 +105,24 @@ public struct RegistrationService: Service {
     }
 
     private func deregister() async throws {
-        let deadline = ContinuousClock.now + shutdownTimeout
+        try await deregister(on: clock)
+    }
+
+    /// Generic over the clock so that the deadline is an instant of the injected clock: a test moves it on.
+    private func deregister<C: Clock<Duration>>(on clock: C) async throws {
+        let deadline = clock.now.advanced(by: shutdownTimeout)
         var lastError: (any Error)?
-        while ContinuousClock.now < deadline {
+        while clock.now < deadline {
             do {
                 let removed: Void? = try await result(
-                    of: { try await self.reconciler.deregisterAll() }, before: deadline)
+                    of: { try await self.reconciler.deregisterAll() }, before: deadline, on: clock)
                 // Nil when the deadline came first: the removal was cancelled.
                 guard removed != nil else { throw CancellationError() }
                 logger.info("all keys removed from etcd")
                 return
             } catch {
                 lastError = error
-                try? await Task.sleep(for: min(.milliseconds(200), deadline - .now))
+                try? await clock.sleep(for: min(.milliseconds(200), clock.now.duration(to: deadline)))
             }
         }
         throw PresenceError(

@@ -15,18 +15,22 @@ struct SilenceBoundedChunks: AsyncSequence, Sendable {
     private let chunks: AsyncThrowingStream<ByteBuffer, any Error>
 
     /// The sequence, and the reader that feeds it: run the reader in a task of the caller's task group, and
-    /// consume the sequence within that group's lifetime.
+    /// consume the sequence within that group's lifetime. `clock` is what the silence is measured on.
     static func make<Body: AsyncSequence & Sendable>(
-        reading body: Body, silentAfter bound: @escaping @Sendable () -> Duration
+        reading body: Body, silentAfter bound: @escaping @Sendable () -> Duration,
+        clock: some Clock<Duration> = ContinuousClock()
     ) -> (SilenceBoundedChunks, Reader<Body>) where Body.Element == ByteBuffer {
         let (demands, demand) = AsyncStream<Void>.makeStream()
         let (chunks, output) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
         let state = ReaderState()
+        let origin = clock.now
         // The consumer went away (its task was cancelled, or it stopped iterating): the reader stops too.
         output.onTermination = { _ in state.withLock { $0.consumerLeft = true } }
         return (
             SilenceBoundedChunks(demand: demand, chunks: chunks),
-            Reader(body: body, bound: bound, demands: demands, output: output, state: state)
+            Reader(
+                body: body, bound: bound, demands: demands, output: output, state: state,
+                elapsed: { origin.duration(to: clock.now) }, sleep: { try await clock.sleep(for: $0) })
         )
     }
 
@@ -51,6 +55,9 @@ struct SilenceBoundedChunks: AsyncSequence, Sendable {
         let demands: AsyncStream<Void>
         let output: AsyncThrowingStream<ByteBuffer, any Error>.Continuation
         let state: ReaderState
+        /// Time since the reader was made, on its clock.
+        let elapsed: @Sendable () -> Duration
+        let sleep: @Sendable (Duration) async throws -> Void
 
         /// Returns once the body ended or failed, the peer fell silent, or the consumer left.
         func run() async {
@@ -67,7 +74,7 @@ struct SilenceBoundedChunks: AsyncSequence, Sendable {
             var iterator = body.makeAsyncIterator()
             do {
                 for await _ in demands {
-                    state.withLock { $0.waitingSince = .now }
+                    state.withLock { $0.waitingSince = elapsed() }
                     let chunk = try await iterator.next()
                     state.withLock { $0.waitingSince = nil }
                     guard let chunk else { break }
@@ -84,21 +91,22 @@ struct SilenceBoundedChunks: AsyncSequence, Sendable {
                 let bound = bound()
                 let (waitingSince, consumerLeft) = state.withLock { ($0.waitingSince, $0.consumerLeft) }
                 if consumerLeft { return }
-                if let waitingSince, ContinuousClock.now - waitingSince >= bound {
+                if let waitingSince, elapsed() - waitingSince >= bound {
                     output.finish(throwing: StreamSilence(bound: bound))
                     return
                 }
                 // A short tick rather than a sleep until the deadline: the bound may shrink meanwhile, and a
                 // consumer that leaves is noticed soon.
-                try? await Task.sleep(for: Swift.min(.seconds(1), bound / 4))
+                try? await sleep(Swift.min(.seconds(1), bound / 4))
             }
         }
     }
 
     final class ReaderState: Sendable {
         struct Values {
-            /// When the reader began waiting on the peer for the chunk it reads now; nil while not waiting.
-            var waitingSince: ContinuousClock.Instant?
+            /// When (time since the reader was made) it began waiting on the peer for the chunk it reads now; nil
+            /// while not waiting.
+            var waitingSince: Duration?
             var consumerLeft = false
         }
         private let values = Mutex(Values())

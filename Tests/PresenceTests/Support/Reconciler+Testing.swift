@@ -10,11 +10,14 @@ extension Reconciler {
         prefix: String = "/containers", formats: [RegistrationFormat] = [.keys], hostIP: String? = nil,
         ttl: Duration = .seconds(60), heartbeat: DockerHeartbeat = DockerHeartbeat(),
         logger: Logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
-        metrics: PresenceMetrics = .disabled
+        metrics: PresenceMetrics = .disabled, time: ManualTime? = nil
     ) throws -> Reconciler {
-        Reconciler(
+        let now: @Sendable () -> ContinuousClock.Instant
+        if let time { now = { time.now } } else { now = { .now } }
+        return Reconciler(
             selection: try ContainerSelection(names: names, all: all), docker: docker, store: store,
             layout: try KeyLayout(template: prefix, hostname: "h1", formats: formats),
-            hostIP: hostIP.map { .address($0) }, ttl: ttl, heartbeat: heartbeat, logger: logger, metrics: metrics)
+            hostIP: hostIP.map { .address($0) }, ttl: ttl, heartbeat: heartbeat, logger: logger, metrics: metrics,
+            now: now)
     }
 }
