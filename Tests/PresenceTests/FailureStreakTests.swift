@@ -5,7 +5,7 @@ import Testing
 @Suite("Warn once per failure, back off")
 struct FailureStreakTests {
     static func streak() -> FailureStreak {
-        FailureStreak(backoff: Backoff(initial: .milliseconds(250), maximum: .seconds(1)))
+        FailureStreak(backoff: Backoff(initial: .milliseconds(250), maximum: .seconds(1), jitter: 0))
     }
 
     @Test func theFirstFailureOfAKindIsNewItsRepeatsAreNot() {

@@ -18,6 +18,10 @@ public actor EtcdV3Store: RegistrationStore {
     private(set) var abandonedLeases: [String] = []
     /// The most operations a transaction may hold: etcd's default `--max-txn-ops`, lowered when etcd refuses.
     var operationLimit = 128
+    /// The keys of each container directory in the host-scoped roots, read at once for a pass of first writes.
+    private var existingKeys: [String: [String]]?
+    /// Writes that wait for the lease another write is being granted: one lease for all of them.
+    private var leaseWaiters: [CheckedContinuation<Void, Never>]?
 
     init(session: EtcdV3Session, layout: KeyLayout, ttl: Int, logger: Logger, metrics: PresenceMetrics = .disabled) {
         self.session = session
@@ -38,7 +42,7 @@ public actor EtcdV3Store: RegistrationStore {
         if isFirstWrite {
             // Leftovers of an earlier run may hang on another lease: put every key on ours, drop the rest.
             puts = keys
-            deletes = try await existingKeys(of: container).filter { keys[$0] == nil }
+            deletes = try await keysInDirectories(of: container).filter { keys[$0] == nil }
         }
         guard !puts.isEmpty || !deletes.isEmpty else { return }
         let directories = layout.directories(of: container)
@@ -144,7 +148,15 @@ public actor EtcdV3Store: RegistrationStore {
     }
 
     private func currentLease() async throws -> String {
+        // Writes run side by side: while one is granted a lease, the others wait for it rather than ask too.
+        while leaseWaiters != nil { await withCheckedContinuation { leaseWaiters?.append($0) } }
         if let lease { return lease }
+        leaseWaiters = []
+        defer {
+            let waiters = leaseWaiters ?? []
+            leaseWaiters = nil
+            for waiter in waiters { waiter.resume() }
+        }
         let response = try await post("/v3/lease/grant", EtcdV3.LeaseGrantRequest(TTL: ttl), what: "lease grant")
         guard let id = try? response.decode(EtcdV3.LeaseGrantResponse.self).ID, !id.isEmpty else {
             throw PresenceError(.etcdRejected, "etcd granted no lease: \(response.bodyText.prefix(200))")
@@ -154,9 +166,30 @@ public actor EtcdV3Store: RegistrationStore {
         return id
     }
 
-    private func existingKeys(of container: String) async throws -> [String] {
+    public func readExistingKeys() async throws {
+        // Only the host's own roots: a root shared by every host would be read whole for a few containers.
+        guard !layout.hostScopedRoots.isEmpty, layout.hostScopedRoots == layout.roots else { return }
+        var byDirectory: [String: [String]] = [:]
+        for root in layout.roots {
+            for kv in try await range(under: root + "/", keysOnly: true, what: "read of \(root)") {
+                guard let key = EtcdV3.decodeBase64(kv.key), let directory = layout.directory(containing: key) else {
+                    continue
+                }
+                byDirectory[directory, default: []].append(key)
+            }
+        }
+        existingKeys = byDirectory
+    }
+
+    public func forgetExistingKeys() {
+        existingKeys = nil
+    }
+
+    private func keysInDirectories(of container: String) async throws -> [String] {
+        let directories = layout.directories(of: container)
+        if let existingKeys { return directories.flatMap { existingKeys[$0] ?? [] } }
         var keys: [String] = []
-        for directory in layout.directories(of: container) {
+        for directory in directories {
             keys += try await range(under: directory + "/", keysOnly: true, what: "read of \(container)")
                 .compactMap { EtcdV3.decodeBase64($0.key) }
         }

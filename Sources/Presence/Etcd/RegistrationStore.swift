@@ -43,4 +43,17 @@ public protocol RegistrationStore: Sendable {
     /// Returns only once etcd has confirmed that all of it is gone (a lease or directory that already expired
     /// counts as gone); otherwise it throws, so the caller never reports keys removed that are still there.
     func removeAll(containers: [String]) async throws
+
+    /// Reads at once what etcd holds in the layout's host-scoped roots, so that the first writes that follow
+    /// find an earlier run's leftovers there rather than with a read each; `forgetExistingKeys()` ends that.
+    func readExistingKeys() async throws
+
+    /// Drops what `readExistingKeys()` read: later first writes read etcd again.
+    func forgetExistingKeys() async
+}
+
+extension RegistrationStore {
+    /// A store whose first writes read nothing.
+    public func readExistingKeys() async throws {}
+    public func forgetExistingKeys() async {}
 }

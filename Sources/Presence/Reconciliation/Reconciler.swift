@@ -26,6 +26,9 @@ public actor Reconciler {
     private var hasCleanedUpForeignKeys = false
     private var abandoned = false
     private var driftCheckUnavailable = false
+    /// How many requests a pass has under way at once, to Docker and to etcd: what AsyncHTTPClient's pool keeps
+    /// open to one host by default, and the bound on a start's burst that the README states.
+    static let concurrency = 8
     /// A keep-alive was asked for and has not gone through yet: the caller retries it at once.
     public private(set) var owesKeepAlive = false
 
@@ -82,10 +85,7 @@ public actor Reconciler {
         state.listed(Set(selected.map(\.id)))
         state.missing(names: selection.names.subtracting(summaries.map(\.name)).sorted())
         var strikes = Strikes()
-        for summary in selected {
-            if keepAliveDue() { try await keepAlive() }
-            try await observe(summary.id, name: summary.name, strikes: &strikes)
-        }
+        try await observe(selected.map { ($0.id, $0.name) }, keepAliveDue: keepAliveDue, strikes: &strikes)
         if layout.isHostScoped && !hasCleanedUpForeignKeys {
             for directory in state.removeLeftovers(existing: try await store.registeredDirectories()) {
                 logger.notice("removing keys left by an earlier run", metadata: ["directory": "\(directory)"])
@@ -104,10 +104,8 @@ public actor Reconciler {
     ) async throws {
         if !hostAddresses.isRefreshed { try await refreshHostAddresses() }
         var strikes = Strikes()
-        for id in ids.union(ifKnown.filter { state.isKnown($0) }).sorted() {
-            if keepAliveDue() { try await keepAlive() }
-            try await observe(id, name: id, strikes: &strikes)
-        }
+        let targets = ids.union(ifKnown.filter { state.isKnown($0) }).sorted().map { ($0, $0) }
+        try await observe(targets, keepAliveDue: keepAliveDue, strikes: &strikes)
         try await execute(keepAliveDue: keepAliveDue, strikes: &strikes)
     }
 
@@ -175,29 +173,65 @@ public actor Reconciler {
 
     // MARK: - Docker
 
-    /// Asks Docker about one container and feeds the answer to the state machine; a failure is the container's.
-    private func observe(_ id: String, name: String, strikes: inout Strikes) async throws {
-        let snapshot: ContainerSnapshot?
-        do {
-            snapshot = try await docker.container(named: id)
-            heartbeat.beat()
-            strikes.succeeded()
-        } catch {
-            try strikes.failed(error)
-            metrics.containerFailure(.inspect)
-            state.inspectFailed(id, containerName: name, error: String(describing: error), at: now())
-            flushNotes()
-            return
+    /// Asks Docker about the containers (id, and the name to report a failure under), `concurrency` at a
+    /// time, and feeds the answers to the state machine in the given order, so that which of two containers
+    /// claiming one name wins does not depend on which answer came first. A failure is the container's; a
+    /// Docker that stops answering ends the pass once the answers under way are in.
+    private func observe(
+        _ targets: [(id: String, name: String)], keepAliveDue: @Sendable () -> Bool, strikes: inout Strikes
+    ) async throws {
+        var answers: [String: Result<ContainerSnapshot?, any Error>] = [:]
+        var passEnded: (any Error)?
+        var remaining = targets
+        while !remaining.isEmpty {
+            var keepAliveIsDue = false
+            remaining = await forEachConcurrently(
+                remaining, limit: Self.concurrency,
+                shouldStart: {
+                    keepAliveIsDue = keepAliveDue()
+                    return !keepAliveIsDue
+                },
+                operation: { [docker] target -> Result<ContainerSnapshot?, any Error> in
+                    do { return .success(try await docker.container(named: target.id)) } catch { return .failure(error) }
+                },
+                handle: { target, answer in
+                    answers[target.id] = answer
+                    switch answer {
+                    case .success:
+                        heartbeat.beat()
+                        strikes.succeeded()
+                        return true
+                    case .failure(let error):
+                        do {
+                            try strikes.failed(error)
+                            return true
+                        } catch {
+                            passEnded = passEnded ?? error
+                            return false
+                        }
+                    }
+                })
+            if passEnded != nil { break }
+            if keepAliveIsDue { try await keepAlive() }
         }
-        guard let snapshot else {
-            state.containerGone(id)
-            return
+        for target in targets {
+            switch answers[target.id] {
+            case .none: continue
+            case .failure(let error):
+                metrics.containerFailure(.inspect)
+                state.inspectFailed(target.id, containerName: target.name, error: String(describing: error), at: now())
+            case .success(nil):
+                state.containerGone(target.id)
+            case .success(let snapshot?):
+                hostAddresses.learn(from: snapshot)
+                let decision = RegistrationDecision.decide(
+                    snapshot, selection: selection, addressing: addressing, hosts: announcedHostAddresses(),
+                    respectingHealth: respectingHealth)
+                state.observe(snapshot.id, containerName: snapshot.name, decision: decision)
+            }
         }
-        hostAddresses.learn(from: snapshot)
-        let decision = RegistrationDecision.decide(
-            snapshot, selection: selection, addressing: addressing, hosts: announcedHostAddresses(),
-            respectingHealth: respectingHealth)
-        state.observe(snapshot.id, containerName: snapshot.name, decision: decision)
+        flushNotes()
+        if let passEnded { throw passEnded }
     }
 
     private func refreshHostAddresses() async throws {
@@ -226,42 +260,88 @@ public actor Reconciler {
 
     // MARK: - etcd
 
-    /// Carries out the state machine's steps until it has none left that are due: removals free names, and the
-    /// contenders for them come in the next batch of the same pass.
+    /// Carries out the state machine's steps until it has none left that are due, `concurrency` at a time:
+    /// the steps of a batch are independent. Removals free names, and the contenders for them come in the next
+    /// batch of the same pass.
     private func execute(keepAliveDue: @Sendable () -> Bool = { false }, strikes: inout Strikes) async throws {
         defer {
             flushNotes()
             metrics.holding(state.registrations.values)
         }
-        batches: while true {
+        var readExistingKeys = false
+        do {
+            try await executeBatches(keepAliveDue: keepAliveDue, strikes: &strikes, readExistingKeys: &readExistingKeys)
+        } catch {
+            if readExistingKeys { await store.forgetExistingKeys() }
+            throw error
+        }
+        if readExistingKeys { await store.forgetExistingKeys() }
+    }
+
+    private func executeBatches(
+        keepAliveDue: @Sendable () -> Bool, strikes: inout Strikes, readExistingKeys: inout Bool
+    ) async throws {
+        while true {
             let steps = state.nextSteps(at: now())
             if steps.isEmpty { return }
-            for step in steps {
-                if keepAliveDue() {
-                    // A keep-alive may rewrite lost registrations: the batch is planned anew after it.
-                    try await keepAlive()
-                    continue batches
-                }
-                do {
-                    try await perform(step)
-                    strikes.succeeded()
-                    state.completed(step)
-                    count(step)
-                } catch let error as PresenceError where error.code == .leaseLost {
-                    // Every registration hung on the lost lease: all are written again, on a new one.
-                    state.leaseLost()
-                    throw error
-                } catch {
-                    try strikes.failed(error)
-                    metrics.containerFailure(step.operation)
-                    state.failed(step, error: String(describing: error), at: now())
-                }
+            // Leftovers of an earlier run are looked for before each first write: one read for them all.
+            if !readExistingKeys && steps.count(where: \.isFirstWrite) > 1 {
+                try await store.readExistingKeys()
+                readExistingKeys = true
             }
+            var keepAliveIsDue = false
+            var leaseLost: PresenceError?
+            var passEnded: (any Error)?
+            _ = await forEachConcurrently(
+                steps, limit: Self.concurrency,
+                shouldStart: {
+                    keepAliveIsDue = keepAliveDue()
+                    return !keepAliveIsDue
+                },
+                operation: { [store] step -> (any Error)? in
+                    do {
+                        try await Self.perform(step, on: store)
+                        return nil
+                    } catch {
+                        return error
+                    }
+                },
+                handle: { step, failure in
+                    // What lands after the lease was lost hung on it: it is written again with the rest.
+                    guard leaseLost == nil else { return false }
+                    guard let failure else {
+                        strikes.succeeded()
+                        state.completed(step)
+                        count(step)
+                        return true
+                    }
+                    if let error = failure as? PresenceError, error.code == .leaseLost {
+                        leaseLost = error
+                        return false
+                    }
+                    do {
+                        try strikes.failed(failure)
+                    } catch {
+                        passEnded = passEnded ?? error
+                        return false
+                    }
+                    metrics.containerFailure(step.operation)
+                    state.failed(step, error: String(describing: failure), at: now())
+                    return true
+                })
+            if let leaseLost {
+                // Every registration hung on the lost lease: all are written again, on a new one.
+                state.leaseLost()
+                throw leaseLost
+            }
+            if let passEnded { throw passEnded }
+            // A keep-alive may rewrite lost registrations: the batch is planned anew after it.
+            if keepAliveIsDue { try await keepAlive() }
             flushNotes()
         }
     }
 
-    private func perform(_ step: RegistrationStep) async throws {
+    private static func perform(_ step: RegistrationStep, on store: any RegistrationStore) async throws {
         switch step {
         case .write(_, let registration, let plan, let isFirstWrite):
             try await store.write(

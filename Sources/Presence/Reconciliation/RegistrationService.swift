@@ -39,8 +39,18 @@ public struct RegistrationService: Service {
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await every(interval, on: clock) { queue.requestKeepAlive() } }
-                group.addTask { await every(resyncPeriod, on: clock) { queue.requestResync() } }
+                // The first of each comes at a random moment of the second half of its period, so that agents
+                // started together (a fleet's hosts after a power cut) do not keep alive and resync in step.
+                group.addTask {
+                    await every(interval, on: clock, firstAfter: interval * .random(in: 0.5...1)) {
+                        queue.requestKeepAlive()
+                    }
+                }
+                group.addTask {
+                    await every(resyncPeriod, on: clock, firstAfter: resyncPeriod * .random(in: 0.5...1)) {
+                        queue.requestResync()
+                    }
+                }
                 group.addTask { await wakeForRetries() }
                 group.addTask { await work() }
                 await group.next()

@@ -15,6 +15,11 @@ public enum RegistrationStep: Sendable, Equatable {
         }
     }
 
+    /// Whether this is a write of a container the agent has not written since it started or lost it.
+    var isFirstWrite: Bool {
+        if case .write(_, _, _, true) = self { true } else { false }
+    }
+
     static func directorySubject(_ directory: String) -> String { "directory " + directory }
 
     /// The operation, for logs and the failure metric.
