@@ -54,9 +54,11 @@ docker_cli version >/dev/null 2>&1 ||
 
 # --- 1. release build --------------------------------------------------------
 t0=$SECONDS
-log "swift build -c release --static-swift-stdlib --product presence (scratch path .build-release)"
-swift build -c release --static-swift-stdlib --product presence --scratch-path "$SCRATCH"
-BIN="$(swift build -c release --static-swift-stdlib --product presence --scratch-path "$SCRATCH" --show-bin-path)/presence"
+# shellcheck source=scripts/release-build.sh
+RELEASE_SCRATCH=$SCRATCH source "$SCRIPT_DIR/release-build.sh"
+log "swift build ${RELEASE_FLAGS[*]}"
+release_build
+BIN=$(release_binary)
 [[ -x $BIN ]] || die "build succeeded but $BIN is missing"
 log "release build took $((SECONDS - t0))s"
 

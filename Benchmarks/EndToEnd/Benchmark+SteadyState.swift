@@ -1,4 +1,5 @@
 import Foundation
+import PresenceTestSupport
 
 extension Benchmark {
     /// Names of the two containers that take turns in the latency cycles.
@@ -14,6 +15,7 @@ extension Benchmark {
         // From 1.5 to 2.5 intervals after the start.
         var zero = try await measureWindow(agent, containers: 0, intervals: 1, offset: 1)
         zero.residentByFile = agent.meter.residentByFile()
+        zero.residentPages = await residentPages(of: agent)
         results.steady0 = zero
         Log.line(
             "0 containers: RSS \(Format.megabytes(zero.residentEnd)) MB, \(Format.fixed(zero.requests, 0)) etcd "
@@ -28,6 +30,16 @@ extension Benchmark {
                 + "(\(Format.methods(one.byMethod))), RSS \(Format.megabytes(one.residentEnd)) MB")
         _ = try await terminateAndMeasure(agent)
         try await docker.stop(try id(first))
+    }
+
+    /// Where the idle agent's resident pages come from, by mapping, section and module (scripts/footprint.py).
+    private func residentPages(of agent: MeasuredAgent) async -> String {
+        let script = TestEnvironment.repositoryRoot.appendingPathComponent("scripts/footprint.py").path
+        do {
+            return try await shell(["python3", script, "\(agent.pid)"])
+        } catch {
+            return "scripts/footprint.py failed: \(error)"
+        }
     }
 
     /// Requests, memory and CPU with the bulk containers, then with `scale.big` containers.
@@ -64,6 +76,21 @@ extension Benchmark {
         Log.line(
             "  SIGTERM with \(big) containers: keys gone \(Format.milliseconds(results.sigtermBig.gone)), exit "
                 + "\(Format.milliseconds(results.sigtermBig.exited))")
+        var restarts = BenchmarkResults.Restarts(containers: big)
+        for _ in 0..<scale.restarts {
+            try checkTime(before: "the agent restarts with \(big) running", needs: 60)
+            let before = try await etcd.metrics()
+            let agent = try startAgent(interval: 300, ttl: 600)
+            let last = try await waitRegistered(
+                bulkNames + bigNames, timeout: .seconds(60), "the \(big) containers after the agent's start",
+                agent: agent)
+            restarts.runs.append(WallClock.milliseconds(from: agent.startTime, to: last))
+            restarts.requests = try await etcd.metrics().startedSince(before)
+            restarts.terminations.append(try await terminateAndMeasure(agent))
+        }
+        results.restartsBig = restarts
+        Log.line(
+            "agent start with \(big) running: \(restarts.runs.map { Format.milliseconds($0) }.joined(separator: ", "))")
         Log.line("removing \(big) containers")
         try await removeContainers(bigNames + bulkNames)
     }

@@ -35,6 +35,12 @@ struct BenchmarkCommand: AsyncParsableCommand {
     @Option(help: "Seconds the release build took, for the report.")
     var buildSeconds = 0.0
 
+    @Option(help: "Bytes of the agent's executable as the image ships it, for the report (0: unknown).")
+    var binaryBytes = 0
+
+    @Option(help: "Bytes of the agent's image, for the report (0: unknown).")
+    var imageBytes = 0
+
     func validate() throws {
         guard ["full", "quick"].contains(scale) else { throw ValidationError("--scale must be full or quick") }
     }
@@ -136,6 +142,9 @@ struct BenchmarkCommand: AsyncParsableCommand {
 
     /// Writes the report (through a temporary file, so a failed write leaves the old one) and the table.
     private func write(_ results: BenchmarkResults) -> Int32 {
+        var results = results
+        results.binaryBytes = binaryBytes
+        results.imageBytes = imageBytes
         let report = Report(results: results, servers: servers, scaleName: scale, buildSeconds: buildSeconds)
         do {
             try Data(report.markdown.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)

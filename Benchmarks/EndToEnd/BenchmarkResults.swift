@@ -37,6 +37,8 @@ struct BenchmarkResults: Sendable {
         var anonymous = 0
         var fileBacked = 0
         var residentByFile: [(name: String, bytes: Int)] = []
+        /// scripts/footprint.py's account of the resident pages (Markdown), or why there is none.
+        var residentPages = ""
         var cpuTicks = 0
         var seconds = 0.0
         var cpuPercent: Double { Double(cpuTicks) / Double(ProcessMeter.ticksPerSecond) / max(seconds, 1e-9) * 100 }
@@ -106,6 +108,11 @@ struct BenchmarkResults: Sendable {
     var probe = Probe()
     var bulk = Bulk()
     var restarts = Restarts()
+    /// The agent started with `scale.big` containers running.
+    var restartsBig = Restarts()
+    /// The executable as the image ships it, and the image; 0 when not known.
+    var binaryBytes = 0
+    var imageBytes = 0
     var steady100 = Window()
     var steadyBig = Window()
     var sigtermBig = Termination(gone: nil, exited: .nan, status: 0)

@@ -11,7 +11,10 @@ struct Report {
     var rows: [ReportRow] { ReportRow.rows(of: results) }
 
     var markdown: String {
-        ([header, resultsSection, details, comparison, "## What limits each figure\n\n" + limits, howToRun])
+        ([
+            header, resultsSection, details, comparison, "## What limits each figure\n\n" + limits,
+            "## Where the resident pages come from\n\n" + residentPages, howToRun,
+        ])
             .joined(separator: "\n\n") + "\n"
     }
 
@@ -51,6 +54,24 @@ struct Report {
                 + "percentiles.",
         ]
         return lines.joined(separator: "\n")
+    }
+
+    /// The idle agent's pages, and what the release build does about them (scripts/release-build.sh).
+    private var residentPages: String {
+        [
+            "The agent with 0 containers, as measured in the steady state above (scripts/footprint.py: "
+                + "/proc/PID/smaps by mapping, /proc/PID/pagemap for which pages of the binary are present, by "
+                + "ELF section and by the Swift module or C library of the first symbol on each page):",
+            "", r.steady0.residentPages.trimmingCharacters(in: .whitespacesAndNewlines), "",
+            "The kernel maps a file's pages 64 KB around each page fault (fault-around), so the code that runs "
+                + "at start and in steady state, a few MB, makes far more of `.text` resident wherever it lies. "
+                + "The release build (scripts/release-build.sh) therefore puts each function in a section of its "
+                + "own and has lld place the functions that ran under a profile (deploy/symbol-order.txt, written "
+                + "by scripts/symbol-order.sh) side by side at the start of `.text`; it is linked without PIE, so "
+                + "the loader relocates nothing, and without a dynamic symbol table, which only the loader read; "
+                + "`-Osize` shrinks the code itself. The Swift standard library's own objects hold most of their "
+                + "code in one section each, which no ordering can split.",
+        ].joined(separator: "\n")
     }
 
     private var resultsSection: String {

@@ -42,13 +42,14 @@ struct ReportRow {
             .init(
                 figure: "\(b.n) at once: last start event -> last PUT (Docker's starts took the rest)",
                 measured: Format.milliseconds(b.afterLastStart)))
-        let rs = r.restarts
-        let start = Statistics.median(rs.runs)
-        rows.append(
-            .init(
-                figure: "agent start with \(rs.containers) running -> all registered (median of \(rs.runs.count))",
-                measured: "\(Format.milliseconds(start)) (\(Format.fixed(start / floor, 0))x floor)",
-                target: "<= 1 s", result: verdict(start <= 1000)))
+        for (rs, target) in [(r.restarts, 60.0), (r.restartsBig, 250)] where !rs.runs.isEmpty {
+            let start = Statistics.median(rs.runs)
+            rows.append(
+                .init(
+                    figure: "agent start with \(rs.containers) running -> all registered (median of \(rs.runs.count))",
+                    measured: "\(Format.milliseconds(start)) (\(Format.fixed(start / floor, 0))x floor)",
+                    target: "<= \(Int(target)) ms", result: verdict(start <= target)))
+        }
         let t = r.sigterm
         rows.append(
             .init(
@@ -67,18 +68,29 @@ struct ReportRow {
                     measured: Format.fixed(window.perInterval, 2), target: "1", result: verdict(window.perInterval <= 1)
                 ))
         }
-        for (window, target) in [(r.steady0, 20.0), (r.steady100, 24), (r.steadyBig, 32)] {
+        for (window, target) in [(r.steady0, 12.0), (r.steady100, 14), (r.steadyBig, 14)] {
             let megabytes = Double(window.residentMax) / 1e6
+            let split = "RssAnon \(Format.megabytes(window.anonymous)), RssFile \(Format.megabytes(window.fileBacked))"
             rows.append(
                 .init(
-                    figure: "agent RSS, \(window.containers) containers", measured: "\(Format.fixed(megabytes, 1)) MB",
+                    figure: "agent VmRSS, \(window.containers) containers",
+                    measured: "\(Format.fixed(megabytes, 1)) MB (\(split))",
                     target: "<= \(Int(target)) MB", result: verdict(megabytes <= target)))
+        }
+        for (label, bytes, target) in [
+            ("the executable, as in the image", r.binaryBytes, 25.0), ("the image", r.imageBytes, 30),
+        ] where bytes > 0 {
+            let megabytes = Double(bytes) / 1e6
+            rows.append(
+                .init(
+                    figure: label, measured: "\(Format.fixed(megabytes, 1)) MB", target: "<= \(Int(target)) MB",
+                    result: verdict(megabytes <= target)))
         }
         let s = r.steady100
         rows.append(
             .init(
                 figure:
-                    "agent CPU while nothing changes (\(Format.fixed(s.seconds, 0)) s, \(rs.containers) containers)",
+                    "agent CPU while nothing changes (\(Format.fixed(s.seconds, 0)) s, \(s.containers) containers)",
                 measured: "\(Format.fixed(s.cpuPercent, 3)) % of a core", target: "< 0.1 %",
                 result: verdict(s.cpuPercent < 0.1)))
         let f = r.floor

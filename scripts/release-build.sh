@@ -1,0 +1,32 @@
+# The agent's release build, as the image ships it; sourced by build-image.sh and benchmark.sh, which measure
+# what the image runs. After `source scripts/release-build.sh`:
+#
+#   release_build               builds `presence` into .build-release
+#   release_binary              prints the path of the binary
+#
+# What each flag buys, measured: docs/BENCHMARKS.md, "Where the resident pages come from".
+#   --static-swift-stdlib        no Swift shared libraries to ship
+#   -Osize                       a smaller .text, so fewer pages to map; the agent waits on I/O, not on code
+#   -function-sections           each function in a section of its own, so that the linker can order them
+#   -use-ld=lld, --symbol-ordering-file=deploy/symbol-order.txt
+#                                the functions that run at start and in steady state side by side, first in
+#                                .text: the kernel maps code 64 KB around each page fault, so scattered hot
+#                                functions would make most of .text resident
+#   -no-pie                      no relocations for the loader to apply at start, nor pages they dirty
+#   --no-export-dynamic          no dynamic symbol table of every Swift symbol (the backtracer reads .symtab)
+RELEASE_SCRATCH=${RELEASE_SCRATCH:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.build-release}
+RELEASE_ORDER=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/deploy/symbol-order.txt
+RELEASE_FLAGS=(
+    -c release --static-swift-stdlib --product presence --scratch-path "$RELEASE_SCRATCH"
+    -Xswiftc -Osize -Xswiftc -Xfrontend -Xswiftc -function-sections -Xswiftc -use-ld=lld
+    -Xswiftc -Xclang-linker -Xswiftc -no-pie -Xlinker --no-export-dynamic
+    -Xlinker "--symbol-ordering-file=$RELEASE_ORDER" -Xlinker --no-warn-symbol-ordering
+)
+
+release_build() {
+    swift build "${RELEASE_FLAGS[@]}"
+}
+
+release_binary() {
+    echo "$(swift build "${RELEASE_FLAGS[@]}" --show-bin-path)/presence"
+}

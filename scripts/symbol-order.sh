@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Writes deploy/symbol-order.txt: the functions of the agent that run at start and in steady state, which the
+# release build (scripts/release-build.sh) places side by side so that the few pages they fill are all the
+# process maps of its code. Without it they are spread over the whole .text, and the kernel's fault-around
+# makes most of it resident (docs/BENCHMARKS.md, "Where the resident pages come from").
+#
+#   scripts/symbol-order.sh BINARY
+#
+# Needs valgrind and the test servers (PRESENCE_TEST_ENV=DIR/env, from scripts/test-servers.sh start DIR):
+# runs BINARY under callgrind through a start with a container, a container started and stopped, a metrics
+# scrape and SIGTERM, and lists every function of BINARY that ran. Names that later builds no longer have
+# are skipped by the linker, so the file needs renewing only when the hot path changes much.
+set -euo pipefail
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
+BIN=${1:?usage: $0 BINARY}
+# shellcheck disable=SC1090
+source "${PRESENCE_TEST_ENV:?set PRESENCE_TEST_ENV to the env file of scripts/test-servers.sh start}"
+command -v valgrind >/dev/null || { echo "valgrind not found: apt-get install valgrind" >&2; exit 1; }
+work=$(mktemp -d)
+trap 'docker -H "$PRESENCE_TEST_DOCKER_HOST" rm -f "symbol-order-$$" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+metrics=$((20000 + RANDOM % 9000))
+valgrind --tool=callgrind --demangle=no --dump-instr=no --callgrind-out-file="$work/out" "$BIN" --all \
+    --prefix "/symbol-order-$$/{hostname}" --etcd-endpoints "$PRESENCE_TEST_ETCD" \
+    --docker-host "$PRESENCE_TEST_DOCKER_HOST" --metrics-address "127.0.0.1:$metrics" --interval 5 \
+    >"$work/log" 2>&1 &
+pid=$!
+sleep 20
+docker -H "$PRESENCE_TEST_DOCKER_HOST" run -d --name "symbol-order-$$" -p 80 "$PRESENCE_TEST_IMAGE" \
+    httpd -f -p 80 >/dev/null
+sleep 10
+curl -s "http://127.0.0.1:$metrics/metrics" >/dev/null || true
+docker -H "$PRESENCE_TEST_DOCKER_HOST" stop -t 1 "symbol-order-$$" >/dev/null
+sleep 15
+kill -TERM "$pid"
+wait "$pid" || true
+python3 - "$work/out" "$(basename "$BIN")" >"$ROOT/deploy/symbol-order.txt" <<'PY'
+import re, sys
+objects, names, current, functions = {}, {}, None, set()
+for line in open(sys.argv[1], errors="replace"):
+    line = line.rstrip("\n")
+    if m := re.match(r"^(c?ob)=\((\d+)\)(?: (.*))?$", line):
+        if m[3]:
+            objects[m[2]] = m[3]
+        if m[1] == "ob":
+            current = objects.get(m[2], "")
+    elif m := re.match(r"^(c?fn)=\((\d+)\)(?: (.*))?$", line):
+        # A name is given once, where its number first appears, as a function or as a callee.
+        if m[3]:
+            names[m[2]] = m[3]
+        if m[1] == "fn" and current.endswith("/" + sys.argv[2]):
+            functions.add(names.get(m[2], ""))
+print("\n".join(sorted(f for f in functions if f and not f.startswith("0x"))))
+PY
+echo "$(wc -l <"$ROOT/deploy/symbol-order.txt") functions in deploy/symbol-order.txt" >&2
