@@ -1,0 +1,14 @@
+import ServiceLifecycle
+
+/// Gives the pages only the start used back to the kernel (`StartupPages`), once the start is well over, then
+/// waits for the shutdown like the other services.
+struct StartupPagesRelease: Service {
+    /// Long enough for the first resync of a full host and the metrics endpoint's start.
+    var after: Duration = .seconds(10)
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: after) }
+        if !Task.isCancelled && !Task.isShuttingDownGracefully { StartupPages.release() }
+        try? await gracefulShutdown()
+    }
+}
