@@ -6,6 +6,7 @@ struct ExactnessChecker: Sendable {
     let engine: SimulatedEngine
     let cluster: FleetCluster
     let reads: CheckerReads
+    let reader: RegistryReader
 
     /// The members whose process runs: a killed member refuses connections, which AsyncHTTPClient retries until
     /// the read's deadline, and every read would wait that long.
@@ -19,7 +20,7 @@ struct ExactnessChecker: Sendable {
         let expected = engine.expectedKeys
         for endpoint in endpoints {
             reads.add()
-            if let actual = try? await EtcdReader(endpoint: endpoint).entries(under: "/hosts/") {
+            if let actual = await reader.entries(under: "/hosts/", at: endpoint) {
                 return RegistryComparison(expected: expected, actual: actual)
             }
         }

@@ -40,6 +40,12 @@ struct FleetCommand: AsyncParsableCommand {
     @Option(help: "Seconds the cluster stays down when it restarts.")
     var downtime = 3
 
+    @Option(help: "Containers stopped per second across the fleet in the churn scenario, each started 5 s later; 0 skips it.")
+    var churnRate = 20
+
+    @Option(help: "Seconds the churn lasts.")
+    var churnSeconds = 30
+
     @Option(help: "Seconds the whole run may take, cleanup aside; the scenarios left when it runs out are skipped.")
     var budget = 840
 
@@ -51,6 +57,7 @@ struct FleetCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard agents >= 1, containers >= 1 else { throw ValidationError("--agents and --containers must be at least 1") }
+        guard churnRate >= 0, churnSeconds >= 0 else { throw ValidationError("--churn-rate and --churn-seconds cannot be negative") }
         guard ttl >= 2 else { throw ValidationError("--ttl must be at least 2") }
     }
 
@@ -66,7 +73,7 @@ struct FleetCommand: AsyncParsableCommand {
         let limit = Self.raiseOpenFilesLimit()
         let settings = FleetSettings(
             agents: agents, containersPerHost: containers, ttl: ttl, interval: interval, steady: steady,
-            settle: settle, budget: budget, downtime: downtime)
+            settle: settle, budget: budget, downtime: downtime, churnRate: churnRate, churnSeconds: churnSeconds)
         // Short: a unix socket's path has at most 107 bytes.
         let directory = NSTemporaryDirectory() + "pf-" + UUID().uuidString.prefix(6).lowercased()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -115,7 +122,8 @@ struct FleetCommand: AsyncParsableCommand {
         }
         let reads = CheckerReads()
         let sampler = FleetSampler(cluster: cluster, checkerReads: reads, start: start)
-        let checker = ExactnessChecker(engine: engine, cluster: cluster, reads: reads)
+        let checker = ExactnessChecker(
+            engine: engine, cluster: cluster, reads: reads, reader: RegistryReader(client: client))
         let fleet = FleetAgents(engine: engine, endpoints: cluster.endpoints, ttl: settings.ttl, interval: settings.interval)
         let run = FleetRun(
             settings: settings, engine: engine, cluster: cluster, agents: fleet, checker: checker, sampler: sampler,

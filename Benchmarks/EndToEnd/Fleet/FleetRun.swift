@@ -6,8 +6,9 @@ import PresenceTestSupport
     import Glibc
 #endif
 
-/// The fleet's scenarios, in order: all agents start at once (d), the steady state, the leader killed (a), the
-/// whole cluster restarted with its data (b) and without it (c); then every agent stopped. Each fault is timed
+/// The fleet's scenarios, in order: all agents start at once (d), the steady state, containers churning (e),
+/// the leader killed (a), the whole cluster restarted with its data (b) and without it (c); then every agent
+/// stopped. Each fault is timed
 /// until the registry is exact, then watched for one more keep-alive interval.
 struct FleetRun: Sendable {
     let settings: FleetSettings
@@ -43,6 +44,12 @@ struct FleetRun: Sendable {
             $0.agentsAnonymous = memory.anonymous
         }
         try checkBudget()
+
+        if settings.churnRate > 0 && settings.churnSeconds > 0 {
+            let churned = await churn()
+            progress.update { $0.scenarios.append(churned) }
+            try checkBudget()
+        }
 
         start = .now
         second = sampler.now
@@ -113,6 +120,38 @@ struct FleetRun: Sendable {
         Log.line(
             "  hold: \(result.holdExact)/\(result.holdChecks) checks exact; leases left \(result.leaseTTL.map { "\($0.least)-\($0.most)s" } ?? "?"); "
                 + "\(result.agentsRunning) agents running")
+        return result
+    }
+
+    /// Stops ``FleetSettings/churnRate`` containers a second, spread over the hosts in turn, and starts each
+    /// again ``FleetSettings/churnDowntime`` seconds later, as deployments do; then times the registry until
+    /// exact from the churn's end.
+    private func churn() async -> ScenarioResult {
+        let hosts = engine.hosts
+        let start = ContinuousClock.now
+        let second = sampler.now
+        Log.line("(e) churn: \(settings.churnRate) containers stopped a second for \(settings.churnSeconds)s, each started \(settings.churnDowntime)s later")
+        var stopped: [(host: SimulatedHost, number: Int, tick: Int)] = []
+        var cursor = 0
+        for tick in 0..<(settings.churnSeconds + settings.churnDowntime) {
+            try? await Task.sleep(until: start + .seconds(tick), clock: .continuous)
+            let due = stopped.filter { tick - $0.tick >= settings.churnDowntime }
+            stopped.removeAll { tick - $0.tick >= settings.churnDowntime }
+            for entry in due { entry.host.set(container: entry.number, running: true, now: WallClock.now) }
+            guard tick < settings.churnSeconds else { continue }
+            for _ in 0..<settings.churnRate {
+                let host = hosts[cursor % hosts.count]
+                let number = 1 + (cursor / hosts.count) % settings.containersPerHost
+                cursor += 1
+                host.set(container: number, running: false, now: WallClock.now)
+                stopped.append((host, number, tick))
+            }
+        }
+        var result = await aftermath(
+            "(e)",
+            "churn: \(settings.churnRate) containers stopped per second for \(settings.churnSeconds)s, each started again \(settings.churnDowntime)s later (timed from the last start)",
+            since: .now, second: second)
+        result.firstSecond = second
         return result
     }
 

@@ -13,6 +13,11 @@ struct FleetSettings: Sendable {
     var budget: Int
     /// Seconds the whole cluster stays down in the restarts.
     var downtime: Int
+    /// Containers stopped per second across the fleet in the churn scenario (each started again
+    /// ``churnDowntime`` seconds later), and for how many seconds; 0 skips it.
+    var churnRate: Int
+    var churnSeconds: Int
+    var churnDowntime: Int { 5 }
 
     /// The interval the agents use: theirs, or their default.
     var effectiveInterval: Double { interval ?? Double(ttl) / 3 }
