@@ -36,6 +36,12 @@ struct FleetReport {
             lines.append("")
             let perAgent = total / Double(max(1, s.agents)) * s.effectiveInterval
             lines.append("That is \(Format.fixed(perAgent, 2)) requests per agent per interval of \(Format.fixed(s.effectiveInterval, 1))s.")
+            let cpu = r.rows(window).reduce(into: [String: Double]()) { sums, row in
+                for (name, seconds) in row.cpuSeconds { sums[name, default: 0] += seconds }
+            }
+            let cpuText = cpu.sorted { $0.key < $1.key }.map { "\($0.key) \(Format.fixed($0.value / Double(window.count) * 100, 1))%" }
+            lines.append("")
+            lines.append("- etcd CPU (share of one core): \(cpuText.joined(separator: ", ")).")
             if let last = r.rows(window).last {
                 let rss = last.residentBytes.sorted { $0.key < $1.key }.map { "\($0.key) \(Format.megabytes($0.value)) MB" }
                 lines.append("")
@@ -47,15 +53,15 @@ struct FleetReport {
         }
         lines.append("## Scenarios")
         lines.append("")
-        lines.append("| scenario | until exact | first read after it | hold: exact checks | leases' TTL left at the hold's end (all renewed by their agents if above) | agents running | peak requests/s | peak writes/s |")
-        lines.append("|---|---|---|---|---|---|---|---|")
+        lines.append("| scenario | until exact | first read after it | hold: exact checks | leases' TTL left at the hold's end (all renewed by their agents if above) | agents running | peak requests/s | peak writes/s | etcd CPU s (all members) |")
+        lines.append("|---|---|---|---|---|---|---|---|---|")
         for scenario in r.scenarios {
             let rows = r.rows(scenario.firstSecond...scenario.lastSecond)
             let peak = rows.map(\.total).max() ?? 0
             let writes = rows.map(\.writes).max() ?? 0
             let lease = scenario.leaseTTL.map { "\($0.least)-\($0.most) s (\(scenario.renewedBound.map(String.init) ?? "?"))" } ?? "?"
             lines.append(
-                "| \(scenario.label) \(scenario.what) | \(scenario.untilExact.map { Format.fixed($0, 1) + " s" } ?? "not within the settle time") | \(scenario.first?.summary ?? "none") | \(scenario.holdExact)/\(scenario.holdChecks) | \(lease) | \(scenario.agentsRunning) | \(Format.fixed(peak, 0)) | \(Format.fixed(writes, 0)) |")
+                "| \(scenario.label) \(scenario.what) | \(scenario.untilExact.map { Format.fixed($0, 1) + " s" } ?? "not within the settle time") | \(scenario.first?.summary ?? "none") | \(scenario.holdExact)/\(scenario.holdChecks) | \(lease) | \(scenario.agentsRunning) | \(Format.fixed(peak, 0)) | \(Format.fixed(writes, 0)) | \(Format.fixed(rows.map(\.etcdCPU).reduce(0, +), 1)) |")
         }
         lines.append("")
         for note in r.notes { lines.append("- \(note)") }
@@ -73,13 +79,13 @@ struct FleetReport {
             lines.append("")
             lines.append("Writes (Txn) per second: `\(rows.map { Format.fixed($0.writes, 0) }.joined(separator: " "))`")
             lines.append("")
-            lines.append("| s | total | " + Self.columns.joined(separator: " | ") + " | other | failed | members up | leader |")
-            lines.append("|" + String(repeating: "---|", count: Self.columns.count + 6))
+            lines.append("| s | total | " + Self.columns.joined(separator: " | ") + " | other | failed | members up | leader | etcd CPU % |")
+            lines.append("|" + String(repeating: "---|", count: Self.columns.count + 7))
             for row in rows {
                 let named = Self.columns.map { Format.fixed(row.requests[$0] ?? 0, 0) }
                 let other = Format.methods(row.requests.filter { !Self.columns.contains($0.key) })
                 lines.append(
-                    "| \(row.second - scenario.firstSecond) | \(Format.fixed(row.total, 0)) | \(named.joined(separator: " | ")) | \(other == "none" ? "" : other) | \(Format.fixed(row.failed, 0)) | \(row.membersAnswering) | \(row.leader ?? "-") |")
+                    "| \(row.second - scenario.firstSecond) | \(Format.fixed(row.total, 0)) | \(named.joined(separator: " | ")) | \(other == "none" ? "" : other) | \(Format.fixed(row.failed, 0)) | \(row.membersAnswering) | \(row.leader ?? "-") | \(Format.fixed(row.etcdCPU * 100, 0)) |")
             }
         }
         if let window = r.steady {

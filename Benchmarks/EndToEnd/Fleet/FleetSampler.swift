@@ -11,6 +11,8 @@ final class FleetSampler: Sendable {
     /// Each member's counters at its last answer: deltas are taken per member, and a member whose counters fell
     /// (it restarted) counts from zero.
     private let previous = Mutex<[String: [String: Double]]>([:])
+    /// Each member process's CPU ticks at the last sample, by pid: a restarted member is a new pid, counted from 0.
+    private let previousTicks = Mutex<[Int32: Int]>([:])
 
     init(cluster: FleetCluster, checkerReads: CheckerReads, start: ContinuousClock.Instant) {
         self.cluster = cluster
@@ -45,8 +47,13 @@ final class FleetSampler: Sendable {
         row.checkerReads = checkerReads.take()
         let pids = cluster.pids()
         for (member, metrics) in zip(members, answers) {
-            if let pid = pids[member.name], let memory = try? ProcessMeter(pid: pid).memory() {
-                row.residentBytes[member.name] = memory.resident
+            if let pid = pids[member.name] {
+                let meter = ProcessMeter(pid: pid)
+                if let memory = try? meter.memory() { row.residentBytes[member.name] = memory.resident }
+                if let ticks = try? meter.cpuTicks() {
+                    let before = previousTicks.withLock { $0.updateValue(ticks, forKey: pid) } ?? 0
+                    row.cpuSeconds[member.name] = Double(ticks - before) / Double(ProcessMeter.ticksPerSecond)
+                }
             }
             guard let metrics else { continue }
             row.membersAnswering += 1

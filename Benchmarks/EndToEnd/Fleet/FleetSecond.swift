@@ -15,6 +15,10 @@ struct FleetSecond: Sendable {
     var keys: Double = 0
     /// VmRSS of each running member, by name.
     var residentBytes: [String: Int] = [:]
+    /// CPU seconds the members used in this second, by name (user and system, from /proc/PID/stat).
+    var cpuSeconds: [String: Double] = [:]
+
+    var etcdCPU: Double { cpuSeconds.values.reduce(0, +) }
 
     var total: Double { requests.values.reduce(0, +) }
 
