@@ -72,10 +72,12 @@ final class FleetSampler: Sendable {
             }
             previous.withLock { $0[member.name] = counters }
         }
-        // The checker's reads were served by some member; they are the measurement's, not the fleet's.
+        // The checker's reads were served by some member; they are the measurement's, not the fleet's. So are
+        // the lease checks and the leader lookups: the agent never asks for a lease's TTL or a member's status.
         if let range = row.requests["Range"] {
             row.requests["Range"] = max(0, range - Double(row.checkerReads))
         }
+        for method in ["LeaseTimeToLive", "Status"] { row.driverRequests += row.requests.removeValue(forKey: method) ?? 0 }
         recorded.withLock { $0.append(row) }
     }
 }

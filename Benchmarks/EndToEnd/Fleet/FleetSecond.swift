@@ -8,6 +8,8 @@ struct FleetSecond: Sendable {
     var failed: Double = 0
     /// The checker's range reads in this second (not in `requests`).
     var checkerReads = 0
+    /// The driver's own lease checks and leader lookups in this second (not in `requests` either).
+    var driverRequests: Double = 0
     var membersAnswering = 0
     var leader: String?
     var databaseBytes: Double = 0
