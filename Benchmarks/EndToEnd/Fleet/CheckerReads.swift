@@ -8,5 +8,10 @@ final class CheckerReads: Sendable {
     func add() { count.withLock { $0 += 1 } }
 
     /// The reads since the last call.
-    func take() -> Int { count.withLock { value in defer { value = 0 }; return value } }
+    func take() -> Int {
+        count.withLock { value in
+            defer { value = 0 }
+            return value
+        }
+    }
 }

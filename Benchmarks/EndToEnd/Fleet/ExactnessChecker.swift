@@ -56,7 +56,8 @@ struct ExactnessChecker: Sendable {
         for endpoint in endpoints {
             let reader = EtcdReader(endpoint: endpoint)
             guard
-                let remaining = try? await concurrently(Array(leases), width: 8, { try await reader.lease($0).remaining })
+                let remaining = try? await concurrently(
+                    Array(leases), width: 8, { try await reader.lease($0).remaining })
             else { continue }
             guard let least = remaining.min(), let most = remaining.max() else { return nil }
             return (least, most)

@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import Foundation
-import NIOHTTP1
 import NIOCore
+import NIOHTTP1
 import PresenceTestSupport
 
 /// The fleet's three-member etcd cluster on loopback (the test support's EtcdCluster) and the faults the

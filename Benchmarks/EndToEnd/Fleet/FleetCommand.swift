@@ -40,7 +40,9 @@ struct FleetCommand: AsyncParsableCommand {
     @Option(help: "Seconds the cluster stays down when it restarts.")
     var downtime = 3
 
-    @Option(help: "Containers stopped per second across the fleet in the churn scenario, each started 5 s later; 0 skips it.")
+    @Option(
+        help:
+            "Containers stopped per second across the fleet in the churn scenario, each started 5 s later; 0 skips it.")
     var churnRate = 20
 
     @Option(help: "Seconds the churn lasts.")
@@ -56,8 +58,12 @@ struct FleetCommand: AsyncParsableCommand {
     var output: String?
 
     func validate() throws {
-        guard agents >= 1, containers >= 1 else { throw ValidationError("--agents and --containers must be at least 1") }
-        guard churnRate >= 0, churnSeconds >= 0 else { throw ValidationError("--churn-rate and --churn-seconds cannot be negative") }
+        guard agents >= 1, containers >= 1 else {
+            throw ValidationError("--agents and --containers must be at least 1")
+        }
+        guard churnRate >= 0, churnSeconds >= 0 else {
+            throw ValidationError("--churn-rate and --churn-seconds cannot be negative")
+        }
         guard ttl >= 2 else { throw ValidationError("--ttl must be at least 2") }
     }
 
@@ -107,7 +113,8 @@ struct FleetCommand: AsyncParsableCommand {
         let engine: SimulatedEngine
         let cluster: FleetCluster
         do {
-            Log.line("simulated engine: \(settings.agents) hosts × \(settings.containersPerHost) containers in \(directory)")
+            Log.line(
+                "simulated engine: \(settings.agents) hosts × \(settings.containersPerHost) containers in \(directory)")
             engine = try await SimulatedEngine(
                 hosts: settings.agents, containersPerHost: settings.containersPerHost, directory: directory)
             cluster = try FleetCluster(client: client)
@@ -124,7 +131,8 @@ struct FleetCommand: AsyncParsableCommand {
         let sampler = FleetSampler(cluster: cluster, checkerReads: reads, start: start)
         let checker = ExactnessChecker(
             engine: engine, cluster: cluster, reads: reads, reader: RegistryReader(client: client))
-        let fleet = FleetAgents(engine: engine, endpoints: cluster.endpoints, ttl: settings.ttl, interval: settings.interval)
+        let fleet = FleetAgents(
+            engine: engine, endpoints: cluster.endpoints, ttl: settings.ttl, interval: settings.interval)
         let run = FleetRun(
             settings: settings, engine: engine, cluster: cluster, agents: fleet, checker: checker, sampler: sampler,
             deadline: start + .seconds(settings.budget))

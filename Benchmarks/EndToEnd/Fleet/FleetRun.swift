@@ -55,7 +55,8 @@ struct FleetRun: Sendable {
         second = sampler.now
         guard let leader = try await cluster.killLeader() else { throw BenchmarkError("no member says it leads") }
         Log.line("(a) killed the leader \(leader.name)")
-        var result = await aftermath("(a)", "the leader (\(leader.name)) is killed with SIGKILL", since: start, second: second)
+        var result = await aftermath(
+            "(a)", "the leader (\(leader.name)) is killed with SIGKILL", since: start, second: second)
         try await cluster.restart(leader)
         result.notes.append("\(leader.name) was restarted with its data after the hold")
         progress.update { $0.scenarios.append(result) }
@@ -81,7 +82,8 @@ struct FleetRun: Sendable {
         try await Task.sleep(for: .seconds(settings.downtime))
         try await cluster.startAll()
         let renewed = await aftermath(
-            "(c)", "every member is killed, its data wiped, and a new empty cluster started after \(settings.downtime)s",
+            "(c)",
+            "every member is killed, its data wiped, and a new empty cluster started after \(settings.downtime)s",
             since: start, second: second)
         progress.update { $0.scenarios.append(renewed) }
     }
@@ -130,7 +132,9 @@ struct FleetRun: Sendable {
         let hosts = engine.hosts
         let start = ContinuousClock.now
         let second = sampler.now
-        Log.line("(e) churn: \(settings.churnRate) containers stopped a second for \(settings.churnSeconds)s, each started \(settings.churnDowntime)s later")
+        Log.line(
+            "(e) churn: \(settings.churnRate) containers stopped a second for \(settings.churnSeconds)s, each started \(settings.churnDowntime)s later"
+        )
         var stopped: [(host: SimulatedHost, number: Int, tick: Int)] = []
         var cursor = 0
         for tick in 0..<(settings.churnSeconds + settings.churnDowntime) {
@@ -167,7 +171,9 @@ struct FleetRun: Sendable {
     }
 
     private func checkBudget() throws {
-        if ContinuousClock.now >= deadline { throw BenchmarkError("the budget ran out; the remaining scenarios were skipped") }
+        if ContinuousClock.now >= deadline {
+            throw BenchmarkError("the budget ran out; the remaining scenarios were skipped")
+        }
         if agents.running < engine.hosts.count {
             Log.line("WARNING: only \(agents.running) of \(engine.hosts.count) agents are running")
         }

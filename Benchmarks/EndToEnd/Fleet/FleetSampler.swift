@@ -38,7 +38,9 @@ final class FleetSampler: Sendable {
     private func sample(second: Int) async {
         let members = cluster.members
         let answers = await withTaskGroup(of: (Int, MemberMetrics?).self) { group in
-            for (index, member) in members.enumerated() { group.addTask { (index, await self.cluster.metrics(member)) } }
+            for (index, member) in members.enumerated() {
+                group.addTask { (index, await self.cluster.metrics(member)) }
+            }
             var answers = [MemberMetrics?](repeating: nil, count: members.count)
             for await (index, metrics) in group { answers[index] = metrics }
             return answers
@@ -77,7 +79,9 @@ final class FleetSampler: Sendable {
         if let range = row.requests["Range"] {
             row.requests["Range"] = max(0, range - Double(row.checkerReads))
         }
-        for method in ["LeaseTimeToLive", "Status"] { row.driverRequests += row.requests.removeValue(forKey: method) ?? 0 }
+        for method in ["LeaseTimeToLive", "Status"] {
+            row.driverRequests += row.requests.removeValue(forKey: method) ?? 0
+        }
         recorded.withLock { $0.append(row) }
     }
 }

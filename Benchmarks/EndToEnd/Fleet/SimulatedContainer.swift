@@ -23,10 +23,13 @@ struct SimulatedContainer: Sendable {
     /// containers publishes 75 ports, both binding addresses the agent treats differently.
     init(host: Int, number: Int, subnetBase: String) {
         // 64 hex digits as Docker's ids are, unique per host and container, stable across runs.
-        id = String(format: "%08lx", host) + String(format: "%08lx", number) + String(repeating: "0", count: 40)
+        id =
+            String(format: "%08lx", host) + String(format: "%08lx", number) + String(repeating: "0", count: 40)
             + String(format: "%08lx", host &* 7919 &+ number)
         name = String(format: "c-%03d", number)
-        var ports = [Port(containerPort: 80, hostIP: number % 2 == 1 ? "0.0.0.0" : "127.0.0.1", hostPort: 20000 + number)]
+        var ports = [
+            Port(containerPort: 80, hostIP: number % 2 == 1 ? "0.0.0.0" : "127.0.0.1", hostPort: 20000 + number)
+        ]
         if number % 2 == 0 { ports.append(Port(containerPort: 9000, hostIP: "0.0.0.0", hostPort: 21000 + number)) }
         self.ports = ports
         address = subnetBase + String(1 + number)
@@ -39,7 +42,8 @@ struct SimulatedContainer: Sendable {
             "Command": "sleep infinity", "Created": 1_700_000_000, "State": "running", "Status": "Up",
             "Labels": [String: String](),
             "Ports": ports.map {
-                ["IP": $0.hostIP, "PrivatePort": $0.containerPort, "PublicPort": $0.hostPort, "Type": "tcp"] as [String: Any]
+                ["IP": $0.hostIP, "PrivatePort": $0.containerPort, "PublicPort": $0.hostPort, "Type": "tcp"]
+                    as [String: Any]
             },
             "HostConfig": ["NetworkMode": "default"],
         ]

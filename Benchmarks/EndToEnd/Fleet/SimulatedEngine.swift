@@ -26,7 +26,8 @@ final class SimulatedEngine: Sendable {
                         try channel.pipeline.syncOperations.addHandler(SimulatedEngineHandler(host: host))
                     }
                 }
-            channels.append(try await bootstrap.bind(unixDomainSocketPath: host.socketPath, cleanupExistingSocketFile: true).get())
+            channels.append(
+                try await bootstrap.bind(unixDomainSocketPath: host.socketPath, cleanupExistingSocketFile: true).get())
         }
         self.channels = channels
     }

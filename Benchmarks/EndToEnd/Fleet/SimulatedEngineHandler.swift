@@ -33,7 +33,9 @@ final class SimulatedEngineHandler: ChannelInboundHandler {
     private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
         let request = EngineRequest(head)
         guard request.method == .GET || (request.method == .HEAD && request.path == "/_ping") else {
-            return send(.methodNotAllowed, json: ["message": "the simulated engine only reads"] as [String: String], head, context)
+            return send(
+                .methodNotAllowed, json: ["message": "the simulated engine only reads"] as [String: String], head,
+                context)
         }
         switch request.path {
         case "/_ping":
@@ -53,7 +55,8 @@ final class SimulatedEngineHandler: ChannelInboundHandler {
                 json: [
                     "Name": "bridge", "Id": String(repeating: "b", count: 64), "Driver": "bridge", "Scope": "local",
                     "EnableIPv6": false,
-                    "IPAM": ["Driver": "default", "Config": [["Subnet": host.subnet, "Gateway": host.gateway]]] as [String: Any],
+                    "IPAM": ["Driver": "default", "Config": [["Subnet": host.subnet, "Gateway": host.gateway]]]
+                        as [String: Any],
                     "Options": ["com.docker.network.bridge.name": "docker0"],
                 ] as [String: Any], head, context)
         case "/events":
@@ -97,7 +100,9 @@ final class SimulatedEngineHandler: ChannelInboundHandler {
         var headers = headers(contentType: type)
         headers.add(name: "Content-Length", value: String(body.count))
         if !head.isKeepAlive { headers.add(name: "Connection", value: "close") }
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))),
+            promise: nil)
         if head.method != .HEAD {
             context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: body)))), promise: nil)
         }
@@ -115,7 +120,10 @@ final class SimulatedEngineHandler: ChannelInboundHandler {
         let now = WallClock.now
         let until = request.timestamp("until")
         context.writeAndFlush(
-            wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers(contentType: "application/json")))),
+            wrapOutboundOut(
+                .head(
+                    HTTPResponseHead(
+                        version: head.version, status: .ok, headers: headers(contentType: "application/json")))),
             promise: nil)
         let subscriber = EventSubscriber(channel: channel, wantsContainers: request.wantsContainerEvents, until: until)
         host.subscribe(subscriber, since: request.timestamp("since"))
@@ -127,7 +135,11 @@ final class SimulatedEngineHandler: ChannelInboundHandler {
                 host.unsubscribe(channel)
                 channel.writeAndFlush(HTTPServerResponsePart.end(nil), promise: nil)
             }
-            if until <= now { end() } else { channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(until - now))) { end() } }
+            if until <= now {
+                end()
+            } else {
+                channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(until - now))) { end() }
+            }
         }
     }
 

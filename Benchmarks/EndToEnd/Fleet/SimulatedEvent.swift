@@ -9,7 +9,8 @@ struct SimulatedEvent: Sendable {
     var json: [String: Any] {
         [
             "status": action, "id": container.id, "from": "fleet:sim", "Type": "container", "Action": action,
-            "Actor": ["ID": container.id, "Attributes": ["name": container.name, "image": "fleet:sim"]] as [String: Any],
+            "Actor": ["ID": container.id, "Attributes": ["name": container.name, "image": "fleet:sim"]]
+                as [String: Any],
             "scope": "local", "time": timeNano / 1_000_000_000, "timeNano": timeNano,
         ]
     }

@@ -33,7 +33,10 @@ final class SimulatedHost: Sendable {
         gateway = base + "1"
         subnet = base + "0/24"
         state = Mutex(
-            State(containers: (1...max(1, containers)).map { SimulatedContainer(host: index, number: $0, subnetBase: base) }))
+            State(
+                containers: (1...max(1, containers)).map {
+                    SimulatedContainer(host: index, number: $0, subnetBase: base)
+                }))
     }
 
     /// The running containers, in name order.
@@ -59,7 +62,9 @@ final class SimulatedHost: Sendable {
             let event = SimulatedEvent(
                 action: running ? "start" : "die", container: state.containers[number - 1], timeNano: now)
             state.events.append(event)
-            if state.events.count > Self.replayedEvents { state.events.removeFirst(state.events.count - Self.replayedEvents) }
+            if state.events.count > Self.replayedEvents {
+                state.events.removeFirst(state.events.count - Self.replayedEvents)
+            }
             for subscriber in state.subscribers.values { subscriber.send(event) }
         }
     }
