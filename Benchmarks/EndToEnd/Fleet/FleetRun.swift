@@ -102,7 +102,7 @@ struct FleetRun: Sendable {
         Log.line(
             "  \(took.map { "exact after \(Format.fixed($0.seconds, 1))s" } ?? "NOT exact within \(Format.seconds(timeout))")"
                 + "; first read: \(first?.summary ?? "none")")
-        let holdEnd = ContinuousClock.now + settings.hold
+        let holdEnd = min(ContinuousClock.now + settings.hold, deadline)
         while ContinuousClock.now < holdEnd, !Task.isCancelled {
             try? await Task.sleep(for: .seconds(2))
             if let comparison = await checker.compare() {
@@ -139,6 +139,8 @@ struct FleetRun: Sendable {
         var cursor = 0
         for tick in 0..<(settings.churnSeconds + settings.churnDowntime) {
             try? await Task.sleep(until: start + .seconds(tick), clock: .continuous)
+            // Once the budget is spent, the containers still stopped are started at once, below.
+            if ContinuousClock.now >= deadline || Task.isCancelled { break }
             let due = stopped.filter { tick - $0.tick >= settings.churnDowntime }
             stopped.removeAll { tick - $0.tick >= settings.churnDowntime }
             for entry in due { entry.host.set(container: entry.number, running: true, now: WallClock.now) }
@@ -151,6 +153,7 @@ struct FleetRun: Sendable {
                 stopped.append((host, number, tick))
             }
         }
+        for entry in stopped { entry.host.set(container: entry.number, running: true, now: WallClock.now) }
         var result = await aftermath(
             "(e)",
             "churn: \(settings.churnRate) containers stopped per second for \(settings.churnSeconds)s, each started again \(settings.churnDowntime)s later (timed from the last start)",
