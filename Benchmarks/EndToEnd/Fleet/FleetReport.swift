@@ -85,7 +85,7 @@ struct FleetReport {
                 scenario.leaseTTL.map { "\($0.least)-\($0.most) s (\(scenario.renewedBound.map(String.init) ?? "?"))" }
                 ?? "?"
             lines.append(
-                "| \(scenario.label) \(scenario.what) | \(scenario.untilExact.map { Format.fixed($0, 1) + " s" } ?? "not within the settle time") | \(scenario.first?.summary ?? "none") | \(scenario.holdExact)/\(scenario.holdChecks) | \(lease) | \(scenario.agentsRunning) | \(Format.fixed(peak, 0)) | \(Format.fixed(writes, 0)) | \(Format.fixed(rows.map(\.etcdCPU).reduce(0, +), 1)) |"
+                "| \(scenario.label) \(scenario.what) | \(scenario.untilExact.map { Format.fixed($0, 1) + " s" } ?? "not within the settle time") | \(scenario.first?.summary ?? "none") | \(scenario.holdExact)/\(scenario.holdChecks) | \(lease) | \(scenario.agentsRunning) (\(scenario.eventStreams) event streams) | \(Format.fixed(peak, 0)) | \(Format.fixed(writes, 0)) | \(Format.fixed(rows.map(\.etcdCPU).reduce(0, +), 1)) |"
             )
         }
         lines.append("")

@@ -118,10 +118,11 @@ struct FleetRun: Sendable {
             result.renewedBound = settings.ttl - Int(settings.effectiveInterval.rounded(.up)) - 3
         }
         result.agentsRunning = agents.running
+        result.eventStreams = engine.hosts.reduce(0) { $0 + $1.subscriberCount }
         result.lastSecond = sampler.now
         Log.line(
             "  hold: \(result.holdExact)/\(result.holdChecks) checks exact; leases left \(result.leaseTTL.map { "\($0.least)-\($0.most)s" } ?? "?"); "
-                + "\(result.agentsRunning) agents running")
+                + "\(result.agentsRunning) agents running, \(result.eventStreams) event streams open")
         return result
     }
 

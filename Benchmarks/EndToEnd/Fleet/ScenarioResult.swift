@@ -19,5 +19,7 @@ struct ScenarioResult: Sendable {
     var leaseTTL: (least: Int, most: Int)?
     var renewedBound: Int?
     var agentsRunning = 0
+    /// Event streams open on the simulated hosts at the hold's end: one per agent that follows its host.
+    var eventStreams = 0
     var notes: [String] = []
 }
