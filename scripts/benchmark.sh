@@ -2,6 +2,10 @@
 # End-to-end benchmark of the agent against a real dockerd and etcd; writes docs/BENCHMARKS.md.
 #
 #   scripts/benchmark.sh
+#   scripts/benchmark.sh fleet      (or PRESENCE_BENCH_FLEET=1) the fleet simulation instead, on request only and
+#                                   never in CI: 200 real agents, each against its own simulated Docker host of 50
+#                                   containers (presence-benchmark fleet), on a 3-member etcd cluster on loopback;
+#                                   needs no dockerd; writes .build/fleet-report.md (docs/SCALE.md quotes it)
 #
 # Phases: check the tools, start etcd + dockerd with scripts/test-servers.sh (or reuse running ones),
 # build the agent and the benchmark (presence-benchmark, Benchmarks/EndToEnd) in release mode, run the
@@ -13,7 +17,10 @@
 #                                the measurements still go to a private etcd) instead of starting new ones
 #   PRESENCE_BENCH_SCALE=quick   smaller samples, for trying the script (default: full)
 #   PRESENCE_BENCH_OUTPUT=PATH   where the report goes (default: docs/BENCHMARKS.md)
-#   PRESENCE_BENCH_BUDGET=SECS   time the measurements may take (default: 900)
+#   PRESENCE_BENCH_BUDGET=SECS   time the measurements may take (default: 900; fleet: 840)
+#   PRESENCE_BENCH_FLEET=1       the fleet simulation, as `scripts/benchmark.sh fleet`
+#   PRESENCE_BENCH_FLEET_AGENTS=N, PRESENCE_BENCH_FLEET_CONTAINERS=M
+#                                the fleet's size (default: 200 agents × 50 containers)
 #
 # Everything it makes is removed on exit, also on Ctrl-C: containers (label presence-bench.run=<run id>),
 # the agents and the private etcd it started (their command lines name the run id or its directory), its
@@ -27,9 +34,22 @@ cd "$ROOT"
 log() { printf '[benchmark] %s\n' "$*" >&2; }
 die() { printf '[benchmark] ERROR: %s\n' "$*" >&2; exit 1; }
 
+FLEET=${PRESENCE_BENCH_FLEET:-0}
+if [[ ${1:-} == fleet ]]; then FLEET=1; shift; fi
+(($# == 0)) || die "unknown argument '$1' (the only one is 'fleet')"
+[[ $FLEET == 0 || $FLEET == 1 ]] || die "PRESENCE_BENCH_FLEET must be 0 or 1, not '$FLEET'"
 SCALE=${PRESENCE_BENCH_SCALE:-full}
-OUTPUT=${PRESENCE_BENCH_OUTPUT:-$ROOT/docs/BENCHMARKS.md}
-BUDGET=${PRESENCE_BENCH_BUDGET:-900}
+if ((FLEET)); then
+    OUTPUT=${PRESENCE_BENCH_OUTPUT:-$ROOT/.build/fleet-report.md}
+    BUDGET=${PRESENCE_BENCH_BUDGET:-840}
+    FLEET_AGENTS=${PRESENCE_BENCH_FLEET_AGENTS:-200}
+    FLEET_CONTAINERS=${PRESENCE_BENCH_FLEET_CONTAINERS:-50}
+    [[ $FLEET_AGENTS =~ ^[0-9]+$ && $FLEET_CONTAINERS =~ ^[0-9]+$ ]] ||
+        die "PRESENCE_BENCH_FLEET_AGENTS and PRESENCE_BENCH_FLEET_CONTAINERS must be numbers"
+else
+    OUTPUT=${PRESENCE_BENCH_OUTPUT:-$ROOT/docs/BENCHMARKS.md}
+    BUDGET=${PRESENCE_BENCH_BUDGET:-900}
+fi
 [[ $SCALE == full || $SCALE == quick ]] || die "PRESENCE_BENCH_SCALE must be full or quick, not '$SCALE'"
 [[ $BUDGET =~ ^[0-9]+$ ]] || die "PRESENCE_BENCH_BUDGET must be a number of seconds, not '$BUDGET'"
 
@@ -110,17 +130,23 @@ if ! command -v swift >/dev/null && [[ -x /opt/swift/usr/bin/swift ]]; then
     export PATH="/opt/swift/usr/bin:$PATH"
 fi
 missing=()
-for tool in swift etcd docker curl od; do
+tools=(swift etcd docker curl od)
+((!FLEET)) || tools=(swift etcd curl od)
+for tool in "${tools[@]}"; do
     command -v "$tool" >/dev/null || missing+=("$tool")
 done
 ((${#missing[@]} == 0)) || die "missing: ${missing[*]} (scripts/install-deps.sh installs etcd, docker and curl)"
+((FLEET)) && mkdir -p "$ROOT/.build"
 [[ -d $(dirname "$OUTPUT") ]] || die "the output directory $(dirname "$OUTPUT") does not exist"
 
 RUN_DIR=$(mktemp -d /tmp/presence-bench.XXXXXX)
 
 # --- 2. servers --------------------------------------------------------------------------------------------
 
-if [[ -n ${PRESENCE_TEST_ENV:-} ]]; then
+if ((FLEET)); then
+    # The fleet starts its own etcd cluster and simulated engines: no shared servers.
+    SERVERS_NOTE=""
+elif [[ -n ${PRESENCE_TEST_ENV:-} ]]; then
     [[ -f $PRESENCE_TEST_ENV ]] || die "PRESENCE_TEST_ENV=$PRESENCE_TEST_ENV: no such file"
     # shellcheck disable=SC1090
     source "$PRESENCE_TEST_ENV"
@@ -137,36 +163,69 @@ else
     source "$SERVERS_DIR/env"
     SERVERS_NOTE=""
 fi
-: "${PRESENCE_TEST_DOCKER_HOST:?not set by the servers env file}"
-DOCKER_HOST_URL=$PRESENCE_TEST_DOCKER_HOST
-IMAGE=${PRESENCE_TEST_IMAGE:-presence-test:latest}
-timeout 20 docker -H "$DOCKER_HOST_URL" version >/dev/null 2>&1 || die "dockerd does not answer at $DOCKER_HOST_URL"
-timeout 20 docker -H "$DOCKER_HOST_URL" image inspect "$IMAGE" >/dev/null 2>&1 ||
-    die "the image $IMAGE is missing from $DOCKER_HOST_URL (scripts/test-servers.sh start builds it)"
+if ((!FLEET)); then
+    : "${PRESENCE_TEST_DOCKER_HOST:?not set by the servers env file}"
+    DOCKER_HOST_URL=$PRESENCE_TEST_DOCKER_HOST
+    IMAGE=${PRESENCE_TEST_IMAGE:-presence-test:latest}
+    timeout 20 docker -H "$DOCKER_HOST_URL" version >/dev/null 2>&1 || die "dockerd does not answer at $DOCKER_HOST_URL"
+    timeout 20 docker -H "$DOCKER_HOST_URL" image inspect "$IMAGE" >/dev/null 2>&1 ||
+        die "the image $IMAGE is missing from $DOCKER_HOST_URL (scripts/test-servers.sh start builds it)"
+fi
 
 # --- 3. release build --------------------------------------------------------------------------------------
 
 t=$SECONDS
 log "release builds: presence as the image ships it (scripts/release-build.sh), and presence-benchmark"
-# The image is built too (it reuses that build): the benchmark measures the binary the image runs, and its size.
-scripts/build-image.sh --docker-host "$DOCKER_HOST_URL" >>"$RUN_DIR/build.log" 2>&1 || {
-    tail -n 40 "$RUN_DIR/build.log" >&2
-    die "the image build failed"
-}
+if ((FLEET)); then
+    # No dockerd to build the image in: the image's build of the binary alone.
+    # shellcheck source=scripts/release-build.sh
+    source "$SCRIPT_DIR/release-build.sh"
+    release_build >>"$RUN_DIR/build.log" 2>&1 || {
+        tail -n 40 "$RUN_DIR/build.log" >&2
+        die "the release build of presence failed"
+    }
+    BIN=$(release_binary)
+    BINARY_BYTES=0
+    IMAGE_BYTES=0
+else
+    # The image is built too (it reuses that build): the benchmark measures the binary the image runs, and its
+    # size.
+    scripts/build-image.sh --docker-host "$DOCKER_HOST_URL" >>"$RUN_DIR/build.log" 2>&1 || {
+        tail -n 40 "$RUN_DIR/build.log" >&2
+        die "the image build failed"
+    }
+    BIN=$ROOT/.build-release/image-context/rootfs/usr/local/bin/presence
+    BINARY_BYTES=$(stat -c %s "$BIN")
+    IMAGE_BYTES=$(docker -H "$DOCKER_HOST_URL" image inspect -f '{{.Size}}' etcd-container-presence:latest)
+fi
 swift build -c release --product presence-benchmark >>"$RUN_DIR/build.log" 2>&1 || {
     tail -n 40 "$RUN_DIR/build.log" >&2
     die "the release build of presence-benchmark failed"
 }
 BIN_DIR="$(swift build -c release --show-bin-path)"
-BIN=$ROOT/.build-release/image-context/rootfs/usr/local/bin/presence
 [[ -x $BIN && -x $BIN_DIR/presence-benchmark ]] || die "the builds succeeded but $BIN or presence-benchmark is missing"
-BINARY_BYTES=$(stat -c %s "$BIN")
-IMAGE_BYTES=$(docker -H "$DOCKER_HOST_URL" image inspect -f '{{.Size}}' etcd-container-presence:latest)
 BUILD_SECONDS=$((SECONDS - t))
-log "built $BIN ($BINARY_BYTES bytes; image $IMAGE_BYTES bytes) and presence-benchmark in ${BUILD_SECONDS}s"
+log "built $BIN and presence-benchmark in ${BUILD_SECONDS}s"
 
 # --- 4. measurements ---------------------------------------------------------------------------------------
 
+if ((FLEET)); then
+    log "run $RUN_ID: fleet of $FLEET_AGENTS agents × $FLEET_CONTAINERS containers (at most ${BUDGET}s plus cleanup)"
+    # Each agent holds a few sockets and the simulated engine a socket per host and per connection.
+    ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+    # TMPDIR puts the sockets, the members' data and the agents' logs in RUN_DIR, which cleanup removes; the
+    # agents' command lines name their sockets there, so leftover_pids finds them.
+    PRESENCE_BINARY=$BIN TMPDIR=$RUN_DIR "$BIN_DIR/presence-benchmark" fleet \
+        --agents "$FLEET_AGENTS" --containers "$FLEET_CONTAINERS" --budget "$BUDGET" --output "$OUTPUT" &
+    BENCH_PID=$!
+    rc=0
+    wait "$BENCH_PID" || rc=$?
+    BENCH_PID=""
+    ((rc != 130 && rc != 143)) || exit "$rc"
+    ((rc == 0)) || die "presence-benchmark fleet failed (exit $rc)"
+    log "report: $OUTPUT"
+    exit 0
+fi
 log "run $RUN_ID: measuring (scale $SCALE, at most ${BUDGET}s plus cleanup)"
 # The test servers' variables name the dockerd and the image; TMPDIR puts every file of the run (the private
 # etcd's data, the agents' logs) in RUN_DIR, which cleanup removes.

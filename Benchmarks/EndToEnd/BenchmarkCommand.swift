@@ -15,7 +15,9 @@ import UnixSignals
 struct BenchmarkCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "presence-benchmark",
-        abstract: "Measures the presence agent against a real dockerd and a private etcd; writes docs/BENCHMARKS.md.")
+        abstract: "Measures the presence agent against a real dockerd and a private etcd; writes docs/BENCHMARKS.md.",
+        // The fleet simulation (Fleet/), run on request only: `scripts/benchmark.sh fleet`.
+        subcommands: [FleetCommand.self])
 
     @Option(help: "Marks everything this run makes (the label presence-bench.run, the etcd prefix).")
     var runID: String
@@ -40,6 +42,17 @@ struct BenchmarkCommand: AsyncParsableCommand {
 
     @Option(help: "Bytes of the agent's image, for the report (0: unknown).")
     var imageBytes = 0
+
+    /// `presence-benchmark fleet …` goes straight to the fleet simulation: ArgumentParser would decode this
+    /// command first, and fail for want of its required options.
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == FleetCommand.configuration.commandName {
+            await FleetCommand.main(Array(arguments.dropFirst()))
+        } else {
+            await main(arguments)
+        }
+    }
 
     func validate() throws {
         guard ["full", "quick"].contains(scale) else { throw ValidationError("--scale must be full or quick") }
