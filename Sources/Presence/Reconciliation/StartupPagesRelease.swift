@@ -1,6 +1,6 @@
 import ServiceLifecycle
 
-/// Gives the pages only the start used back to the kernel (`StartupPages`), once the start is well over, then
+/// Unmaps the pages of the executable only the start used (`StartupPages`), once the start is well over, then
 /// waits for the shutdown like the other services.
 struct StartupPagesRelease: Service {
     /// Long enough for the first resync of a full host and the metrics endpoint's start.

@@ -4,36 +4,54 @@
     import Darwin
 #endif
 
-/// The pages of the agent's own executable that only its start needed, given back to the kernel.
+/// The pages of the agent's own executable that only its start needed, unmapped once the start is over.
 ///
 /// Linux maps a file's pages around each page fault, whole large folios of the page cache at a time, so a start
 /// that runs a little code in many places leaves most of the executable resident: about 15 MB of pages that
 /// the steady state never reads. Once the start is over, the executable's read-only mappings are marked for
-/// random access (no readahead, so a later fault maps what it needs) and paged out; what the steady state runs
-/// comes back one page at a time. Best effort: on a kernel without `MADV_PAGEOUT` (before 5.4) nothing changes.
+/// random access (so that a fault maps only its own page) and dropped from the process (`MADV_DONTNEED`; the
+/// page cache keeps them, so nothing is read again from disk and no other process is affected); what the
+/// steady state runs comes back one page at a time. Mappings that hold pages of their own (the relocated
+/// read-only data) are left alone: dropping them would lose what the loader wrote.
 enum StartupPages {
     static func release() {
         #if os(Linux)
-            guard let executable = realpath("/proc/self/exe", nil) else { return }
-            defer { free(executable) }
-            let path = String(cString: executable)
-            guard let maps = fopen("/proc/self/maps", "r") else { return }
-            defer { fclose(maps) }
-            var line: UnsafeMutablePointer<CChar>?
-            var capacity = 0
-            defer { free(line) }
-            while getline(&line, &capacity, maps) > 0, let line {
-                // "start-end perms offset dev inode path"
-                let fields = String(cString: line).split(whereSeparator: { $0 == " " || $0 == "\n" })
-                guard fields.count >= 6, fields[5] == path, !fields[1].contains("w") else { continue }
-                let bounds = fields[0].split(separator: "-").compactMap { UInt(String($0), radix: 16) }
-                guard bounds.count == 2, bounds[1] > bounds[0],
-                    let start = UnsafeMutableRawPointer(bitPattern: bounds[0])
-                else { continue }
-                let length = Int(bounds[1] - bounds[0])
+            for mapping in droppableMappings() {
+                guard let start = UnsafeMutableRawPointer(bitPattern: mapping.lowerBound) else { continue }
+                let length = Int(mapping.upperBound - mapping.lowerBound)
                 _ = madvise(start, length, MADV_RANDOM)
-                _ = madvise(start, length, 21)  // MADV_PAGEOUT, which Glibc's headers may not name
+                _ = madvise(start, length, MADV_DONTNEED)
             }
         #endif
     }
+
+    #if os(Linux)
+        /// The executable's read-only mappings without anonymous pages, from /proc/self/smaps.
+        private static func droppableMappings() -> [Range<UInt>] {
+            guard let executable = realpath("/proc/self/exe", nil) else { return [] }
+            let path = String(cString: executable)
+            free(executable)
+            guard let smaps = fopen("/proc/self/smaps", "r") else { return [] }
+            defer { fclose(smaps) }
+            var line: UnsafeMutablePointer<CChar>?
+            var capacity = 0
+            defer { free(line) }
+            var mappings: [Range<UInt>] = []
+            // The mapping being read: whether it is one of the executable's read-only ones.
+            var current: Range<UInt>?
+            while getline(&line, &capacity, smaps) > 0, let line {
+                let fields = String(cString: line).split(whereSeparator: { $0 == " " || $0 == "\n" })
+                if fields.first?.contains("-") == true, fields.count >= 5 {
+                    // A header: "start-end perms offset dev inode [path]".
+                    let bounds = fields[0].split(separator: "-").compactMap { UInt(String($0), radix: 16) }
+                    let isOurs = fields.count >= 6 && fields[5] == path && !fields[1].contains("w")
+                    current = isOurs && bounds.count == 2 && bounds[0] < bounds[1] ? bounds[0]..<bounds[1] : nil
+                } else if fields.first == "Anonymous:", let mapping = current {
+                    if fields.count >= 2, fields[1] == "0" { mappings.append(mapping) }
+                    current = nil
+                }
+            }
+            return mappings
+        }
+    #endif
 }
