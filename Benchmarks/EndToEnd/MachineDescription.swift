@@ -11,17 +11,8 @@ enum MachineDescription {
         -> BenchmarkResults.Machine
     {
         var machine = BenchmarkResults.Machine()
-        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        if let model = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
-            let colon = model.firstIndex(of: ":")
-        {
-            machine.cpu = model[model.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        }
-        machine.cores = ProcessInfo.processInfo.activeProcessorCount
-        machine.memory = Format.fixed(Double(ProcessInfo.processInfo.physicalMemory) / 1024 / 1024 / 1024, 1) + " GiB"
-        var names = utsname()
-        uname(&names)
-        machine.kernel = withUnsafeBytes(of: &names.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let host = HostDescription.read()
+        (machine.cpu, machine.cores, machine.memory, machine.kernel) = (host.cpu, host.cores, host.memory, host.kernel)
         machine.etcd = await etcd.version()
         machine.etcdDataFilesystem = filesystem(of: etcdData)
         machine.dockerd = (try? await docker.version()) ?? "?"

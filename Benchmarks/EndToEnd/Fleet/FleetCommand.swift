@@ -226,17 +226,8 @@ struct FleetCommand: AsyncParsableCommand {
     }
 
     private static func describeMachine(_ results: inout FleetResults, agent: String) {
-        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        if let model = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
-            let colon = model.firstIndex(of: ":")
-        {
-            results.cpu = model[model.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        }
-        results.cores = ProcessInfo.processInfo.activeProcessorCount
-        results.memory = Format.fixed(Double(ProcessInfo.processInfo.physicalMemory) / 1024 / 1024 / 1024, 1) + " GiB"
-        var names = utsname()
-        uname(&names)
-        results.kernel = withUnsafeBytes(of: &names.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let host = HostDescription.read()
+        (results.cpu, results.cores, results.memory, results.kernel) = (host.cpu, host.cores, host.memory, host.kernel)
         results.agentVersion =
             (try? shell([agent, "--version"]))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
     }
