@@ -6,6 +6,8 @@
 #
 #   scripts/symbol-order.sh BINARY
 #
+# BINARY is the release build stripped of its debug info (strip --strip-debug, as in the image): valgrind
+# cannot read the full build's.
 # Needs valgrind and the test servers (PRESENCE_TEST_ENV=DIR/env, from scripts/test-servers.sh start DIR):
 # runs BINARY under callgrind through a start with a container, a container started and stopped, a metrics
 # scrape and SIGTERM, and lists every function of BINARY that ran. Names that later builds no longer have
