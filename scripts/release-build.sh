@@ -6,8 +6,9 @@
 #
 # What each flag buys, measured: docs/BENCHMARKS.md, "Where the resident pages come from".
 #   --static-swift-stdlib        no Swift shared libraries to ship
-#   -O, not -Osize               -Osize saved 2.3 MB of .text and 1 MB of VmRSS, but added 2 ms (40 %) to the
-#                                median start -> keys: not worth it for an agent whose point is milliseconds
+#   -O, not -Osize               -Osize saved 2.3 MB of .text and 1 MB of VmRSS, and added 0.6 ms (10 %) to
+#                                the median start -> keys (6.6 against 6.0 ms, one benchmark each): latency is
+#                                the agent's point, so the trade goes to speed
 #   -function-sections           each function in a section of its own, so that the linker can order them
 #   -use-ld=lld, --symbol-ordering-file=deploy/symbol-order.txt
 #                                the functions that run at start and in steady state side by side, first in
