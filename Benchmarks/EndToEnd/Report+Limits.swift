@@ -39,9 +39,10 @@ extension Report {
                 + "\(ms(b.afterLastStart)), and each container was registered a median \(median(b.each)) after its own "
                 + "start event, so the agent kept up with the burst.",
             "- **Agent start with \(rs.containers) running** (\(median(rs.runs))): process start, a container list, "
-                + "then per container one inspect, one read and one transaction, one container after another; etcd "
-                + "saw \(Format.methods(rs.requests)) for one start. At the floor's speed the inspects and requests "
-                + "alone are about \(ms(restartFloor)).",
+                + "then per container one inspect, one read and one transaction, up to 8 containers at a time (the "
+                + "read is one per host only when the prefix names the host, which this run's does not); etcd saw "
+                + "\(Format.methods(rs.requests)) for one start. One after another at the floor's speed the inspects "
+                + "and requests would take about \(ms(restartFloor)).",
             "- **SIGTERM** (keys gone \(ms(t.gone)), exit \(ms(t.exited))): etcd saw \(Format.methods(t.requests)): "
                 + "one lease revoke removes every key in one etcd revision whatever the number of ports, so this is "
                 + "one etcd write plus the process's shutdown.",
