@@ -209,6 +209,18 @@ log "built $BIN and presence-benchmark in ${BUILD_SECONDS}s"
 
 # --- 4. measurements ---------------------------------------------------------------------------------------
 
+# Waits for the benchmark started as BENCH_PID (NAME in messages). `wait` returns early when a trapped signal
+# arrives, so Ctrl-C reaches cleanup at once; an interrupted benchmark has cleaned up and said so, and this
+# script exits as the signal does.
+await_benchmark() {
+    local rc=0
+    wait "$BENCH_PID" || rc=$?
+    BENCH_PID=""
+    ((rc != 130 && rc != 143)) || exit "$rc"
+    ((rc == 0)) || die "$1 failed (exit $rc)"
+    log "report: $OUTPUT"
+}
+
 if ((FLEET)); then
     log "run $RUN_ID: fleet of $FLEET_AGENTS agents × $FLEET_CONTAINERS containers (at most ${BUDGET}s plus cleanup)"
     # Each agent holds a few sockets and the simulated engine a socket per host and per connection.
@@ -218,12 +230,7 @@ if ((FLEET)); then
     PRESENCE_BINARY=$BIN TMPDIR=$RUN_DIR "$BIN_DIR/presence-benchmark" fleet \
         --agents "$FLEET_AGENTS" --containers "$FLEET_CONTAINERS" --budget "$BUDGET" --output "$OUTPUT" &
     BENCH_PID=$!
-    rc=0
-    wait "$BENCH_PID" || rc=$?
-    BENCH_PID=""
-    ((rc != 130 && rc != 143)) || exit "$rc"
-    ((rc == 0)) || die "presence-benchmark fleet failed (exit $rc)"
-    log "report: $OUTPUT"
+    await_benchmark "presence-benchmark fleet"
     exit 0
 fi
 log "run $RUN_ID: measuring (scale $SCALE, at most ${BUDGET}s plus cleanup)"
@@ -240,11 +247,4 @@ PRESENCE_TEST_DOCKER_HOST=$DOCKER_HOST_URL PRESENCE_TEST_IMAGE=$IMAGE PRESENCE_B
     --binary-bytes "$BINARY_BYTES" \
     --image-bytes "$IMAGE_BYTES" &
 BENCH_PID=$!
-# `wait` returns early when a trapped signal arrives, so Ctrl-C reaches cleanup at once.
-rc=0
-wait "$BENCH_PID" || rc=$?
-BENCH_PID=""
-# Interrupted: it has cleaned up and said so; exit as the signal does.
-((rc != 130 && rc != 143)) || exit "$rc"
-((rc == 0)) || die "presence-benchmark failed (exit $rc)"
-log "report: $OUTPUT"
+await_benchmark presence-benchmark

@@ -1,10 +1,7 @@
 /// Everything a run measured, in milliseconds unless named otherwise; what the report is written from.
 struct BenchmarkResults: Sendable {
     struct Machine: Sendable {
-        var cpu = "?"
-        var cores = 0
-        var memory = "?"
-        var kernel = "?"
+        var host = HostDescription()
         var etcd = "?"
         var etcdDataFilesystem = "?"
         var dockerd = "?"

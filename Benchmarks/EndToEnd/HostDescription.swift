@@ -1,7 +1,7 @@
 import Foundation
 
 /// The machine a run measures on, as both reports name it: CPU model, cores, memory and kernel.
-struct HostDescription {
+struct HostDescription: Sendable {
     var cpu = "?"
     var cores = 0
     var memory = "?"

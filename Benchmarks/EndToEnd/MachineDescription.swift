@@ -11,8 +11,7 @@ enum MachineDescription {
         -> BenchmarkResults.Machine
     {
         var machine = BenchmarkResults.Machine()
-        let host = HostDescription.read()
-        (machine.cpu, machine.cores, machine.memory, machine.kernel) = (host.cpu, host.cores, host.memory, host.kernel)
+        machine.host = HostDescription.read()
         machine.etcd = await etcd.version()
         machine.etcdDataFilesystem = filesystem(of: etcdData)
         machine.dockerd = (try? await docker.version()) ?? "?"

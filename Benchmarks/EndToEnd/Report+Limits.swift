@@ -14,53 +14,61 @@ extension Report {
         let growth = Double(sBig.residentMax - s0.residentMax) / 1e6
         let restartFloor = Double(rs.containers) * f.inspect + rs.requests.values.reduce(0, +) * f.put
         let files = s0.residentByFile.map { "`\($0.name)` \(Format.megabytes($0.bytes)) MB" }.joined(separator: ", ")
-        let parts = [
-            "- **start -> keys** (median \(ms(startMedian))): Docker hands the `start` event to its subscribers "
-                + "\(ms(delivery, 2)) after the event's own timestamp (median, on this benchmark's stream). Then the "
-                + "agent inspects the container (one inspect: \(ms(f.inspect, 2))) and writes: per start etcd saw "
-                + "\(Format.methods(startRequests)), each a round trip of about \(ms(f.put, 2)) (a write is on a watch "
-                + "\(ms(f.putVisible, 2)) after it is sent; etcd's WAL fsync averaged \(Format.fixed(fsync, 2)) ms). "
-                + "Those steps add up to about \(ms(explained))"
-                + (rest > 0
-                    ? "; the other \(ms(rest)) are the agent's own work and waiting for a CPU on a loaded "
-                        + "\(results.machine.cores)-core machine."
-                    : ", about the whole figure.")
-                + " The p99 (\(ms(Statistics.percentile(c.start, 99)))) is the same path when the shared machine is "
-                + "busy: Docker's delivery alone has a p99 of \(ms(Statistics.percentile(c.delivery, 99), 2)).",
-            "- **stop/kill -> keys gone** (median \(median(c.stop)) / \(median(c.kill)) from `die`): Docker's event "
-                + "delivery plus one etcd DeleteRange. The agent deletes on the `die` event itself, without an "
-                + "inspect: Docker does not answer an inspect of a container that is stopping until it has finished "
-                + "with it (network, the docker-proxy of each published port, mounts). In \(p.n) extra cycles an "
-                + "inspect sent the moment `die` arrived was answered \(median(p.inspectAnswered)) after the `die` "
-                + "timestamp (median), and the stop or kill API call itself returned after \(median(p.apiReturned)), "
-                + "while the keys were gone at \(median(p.gone)).",
-            "- **\(b.n) at once** (\(ms(b.total))): Docker's start throughput on this machine. Its start events alone "
-                + "spanned \(ms(b.dockerSpan)); the last PUT followed the last start event by "
-                + "\(ms(b.afterLastStart)), and each container was registered a median \(median(b.each)) after its own "
-                + "start event, so the agent kept up with the burst.",
+        let agentStart: String =
             "- **Agent start with \(rs.containers) running** (\(median(rs.runs))): process start, a container list, "
-                + "then per container one inspect, one read and one transaction, up to 8 containers at a time (the "
-                + "read is one per host only when the prefix names the host, which this run's does not); etcd saw "
-                + "\(Format.methods(rs.requests)) for one start. One after another at the floor's speed the inspects "
-                + "and requests would take about \(ms(restartFloor)).",
-            "- **SIGTERM** (keys gone \(ms(t.gone)), exit \(ms(t.exited))): etcd saw \(Format.methods(t.requests)): "
-                + "one lease revoke removes every key in one etcd revision whatever the number of ports, so this is "
-                + "one etcd write plus the process's shutdown.",
-            "- **Requests per interval**: only the lease keep-alive (\(Format.methods(s100.byMethod)) over "
-                + "\(s100.intervals) intervals with \(s100.containers) containers, \(Format.methods(sBig.byMethod)) "
-                + "over \(sBig.intervals) with \(sBig.containers)): every key hangs on one lease, so nothing scales "
-                + "with the number of containers.",
-            "- **CPU while nothing changes** (\(Format.fixed(s100.cpuPercent, 3)) % of a core, \(s100.cpuTicks) ticks "
-                + "in \(Format.fixed(s100.seconds, 0)) s): a Docker ping and a keep-alive per interval (here "
-                + "`--interval 5`; the default 30 s does a sixth of that), plus reading every container event of the "
-                + "host (\(s100.foreignDockerEvents) of other users of the shared dockerd during the window).",
+            + "then per container one inspect, one read and one transaction, up to 8 containers at a time (the "
+            + "read is one per host only when the prefix names the host, which this run's does not); etcd saw "
+            + "\(Format.methods(rs.requests)) for one start. One after another at the floor's speed the inspects "
+            + "and requests would take about \(ms(restartFloor))."
+        let sign = growth >= 0 ? "+" : ""
+        let rss: String =
             "- **RSS**: \(Format.megabytes(s0.residentMax)) MB before the agent holds any registration, and "
-                + "\(growth >= 0 ? "+" : "")\(Format.fixed(growth, 1)) MB with \(sBig.containers) containers: the "
-                + "figure is the process's baseline, not its registrations. Of the baseline, "
-                + "\(Format.megabytes(s0.fileBacked)) MB are file-backed pages (the mapped binary and shared "
-                + "libraries) and \(Format.megabytes(s0.anonymous)) MB anonymous memory (heap, thread stacks, the "
-                + "runtime's and SwiftNIO's allocations). The largest file mappings: \(files).",
-        ]
+            + "\(sign)\(Format.fixed(growth, 1)) MB with \(sBig.containers) containers: the "
+            + "figure is the process's baseline, not its registrations. Of the baseline, "
+            + "\(Format.megabytes(s0.fileBacked)) MB are file-backed pages (the mapped binary and shared "
+            + "libraries) and \(Format.megabytes(s0.anonymous)) MB anonymous memory (heap, thread stacks, the "
+            + "runtime's and SwiftNIO's allocations). The largest file mappings: \(files)."
+        let part0: String =
+            "- **start -> keys** (median \(ms(startMedian))): Docker hands the `start` event to its subscribers "
+            + "\(ms(delivery, 2)) after the event's own timestamp (median, on this benchmark's stream). Then the "
+            + "agent inspects the container (one inspect: \(ms(f.inspect, 2))) and writes: per start etcd saw "
+            + "\(Format.methods(startRequests)), each a round trip of about \(ms(f.put, 2)) (a write is on a watch "
+            + "\(ms(f.putVisible, 2)) after it is sent; etcd's WAL fsync averaged \(Format.fixed(fsync, 2)) ms). "
+            + "Those steps add up to about \(ms(explained))"
+            + (rest > 0
+                ? "; the other \(ms(rest)) are the agent's own work and waiting for a CPU on a loaded "
+                    + "\(results.machine.host.cores)-core machine."
+                : ", about the whole figure.")
+            + " The p99 (\(ms(Statistics.percentile(c.start, 99)))) is the same path when the shared machine is "
+            + "busy: Docker's delivery alone has a p99 of \(ms(Statistics.percentile(c.delivery, 99), 2))."
+        let part1: String =
+            "- **stop/kill -> keys gone** (median \(median(c.stop)) / \(median(c.kill)) from `die`): Docker's event "
+            + "delivery plus one etcd DeleteRange. The agent deletes on the `die` event itself, without an "
+            + "inspect: Docker does not answer an inspect of a container that is stopping until it has finished "
+            + "with it (network, the docker-proxy of each published port, mounts). In \(p.n) extra cycles an "
+            + "inspect sent the moment `die` arrived was answered \(median(p.inspectAnswered)) after the `die` "
+            + "timestamp (median), and the stop or kill API call itself returned after \(median(p.apiReturned)), "
+            + "while the keys were gone at \(median(p.gone))."
+        let part2: String =
+            "- **\(b.n) at once** (\(ms(b.total))): Docker's start throughput on this machine. Its start events alone "
+            + "spanned \(ms(b.dockerSpan)); the last PUT followed the last start event by "
+            + "\(ms(b.afterLastStart)), and each container was registered a median \(median(b.each)) after its own "
+            + "start event, so the agent kept up with the burst."
+        let part4: String =
+            "- **SIGTERM** (keys gone \(ms(t.gone)), exit \(ms(t.exited))): etcd saw \(Format.methods(t.requests)): "
+            + "one lease revoke removes every key in one etcd revision whatever the number of ports, so this is "
+            + "one etcd write plus the process's shutdown."
+        let part5: String =
+            "- **Requests per interval**: only the lease keep-alive (\(Format.methods(s100.byMethod)) over "
+            + "\(s100.intervals) intervals with \(s100.containers) containers, \(Format.methods(sBig.byMethod)) "
+            + "over \(sBig.intervals) with \(sBig.containers)): every key hangs on one lease, so nothing scales "
+            + "with the number of containers."
+        let part6: String =
+            "- **CPU while nothing changes** (\(Format.fixed(s100.cpuPercent, 3)) % of a core, \(s100.cpuTicks) ticks "
+            + "in \(Format.fixed(s100.seconds, 0)) s): a Docker ping and a keep-alive per interval (here "
+            + "`--interval 5`; the default 30 s does a sixth of that), plus reading every container event of the "
+            + "host (\(s100.foreignDockerEvents) of other users of the shared dockerd during the window)."
+        let parts = [part0, part1, part2, agentStart, part4, part5, part6, rss]
         return parts.joined(separator: "\n")
     }
 }

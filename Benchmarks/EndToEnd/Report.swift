@@ -46,7 +46,7 @@ struct Report {
         let m = r.machine
         lines += [
             "", "## Machine", "",
-            "- CPU: \(m.cpu), \(m.cores) cores; memory \(m.memory); kernel \(m.kernel)",
+            "- CPU: \(m.host.cpu), \(m.host.cores) cores; memory \(m.host.memory); kernel \(m.host.kernel)",
             "- etcd \(m.etcd) (private, data on \(m.etcdDataFilesystem)), dockerd \(m.dockerd); agent "
                 + "`\(m.agentVersion)`",
             "- Load average at the start \(m.loadAtStart), at the end \(m.loadAtEnd). The machine was shared with "

@@ -226,8 +226,7 @@ struct FleetCommand: AsyncParsableCommand {
     }
 
     private static func describeMachine(_ results: inout FleetResults, agent: String) {
-        let host = HostDescription.read()
-        (results.cpu, results.cores, results.memory, results.kernel) = (host.cpu, host.cores, host.memory, host.kernel)
+        results.host = HostDescription.read()
         results.agentVersion =
             (try? shell([agent, "--version"]))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
     }

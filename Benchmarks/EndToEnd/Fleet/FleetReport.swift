@@ -19,7 +19,7 @@ struct FleetReport {
             "Written by `presence-benchmark fleet` (`scripts/benchmark.sh fleet`); the run took \(Int(r.duration))s.")
         lines.append("")
         lines.append(
-            "- Machine: \(r.cpu), \(r.cores) cores, \(r.memory), Linux \(r.kernel); load average \(r.loadAtStart) at the start, \(r.loadAtEnd) at the end; `ulimit -n` \(r.openFilesLimit). Everything ran on this one machine: the three etcd members, the agents, the simulated engine and the driver."
+            "- Machine: \(r.host.cpu), \(r.host.cores) cores, \(r.host.memory), Linux \(r.host.kernel); load average \(r.loadAtStart) at the start, \(r.loadAtEnd) at the end; `ulimit -n` \(r.openFilesLimit). Everything ran on this one machine: the three etcd members, the agents, the simulated engine and the driver."
         )
         lines.append(
             "- etcd \(r.etcdVersion) (3 members on 127.0.0.1, heartbeat 50 ms, election 500 ms); agent `\(r.agentVersion)`, release build."

@@ -1,10 +1,7 @@
 /// Everything a fleet run measured, for the report.
 struct FleetResults: Sendable {
     var settings: FleetSettings
-    var cpu = "?"
-    var cores = 0
-    var memory = "?"
-    var kernel = "?"
+    var host = HostDescription()
     var etcdVersion = "?"
     var agentVersion = "?"
     var loadAtStart = "?"
