@@ -95,6 +95,75 @@ struct EtcdV3StoreTests {
         #expect(try await reader.keys(under: prefix + "/").isEmpty)
     }
 
+    /// First writes of `count` containers, one port each, numbered from `first`.
+    static func firstWrites(prefix: String, count: Int, first: Int = 8000) -> [RegistrationWrite] {
+        (0..<count).map { index in
+            let keys = Self.keys(prefix: prefix, container: "c\(index)", ports: (first + index)..<(first + index + 1))
+            return RegistrationWrite(
+                container: "c\(index)", keys: keys, plan: RegistrationPlan(puts: keys), isFirstWrite: true)
+        }
+    }
+
+    /// The containers of a batch land in one transaction (one revision of etcd for all their keys), and what an
+    /// earlier run left in their directories goes in it too, on etcd's own account of it.
+    @Test func containersWrittenTogetherLandInOneTransaction() async throws {
+        let prefix = uniquePrefix()
+        let store = try Self.store(endpoint: try TestEnvironment.etcd(), prefix: prefix, ttl: 60)
+        try await etcd.put("\(prefix)/c3/9999/port", "left by an earlier run")
+        try await etcd.put("\(prefix)/c3/9999/host", "left by an earlier run")
+        try await etcd.put("\(prefix)/other/80/port", "another container's")
+        let writes = Self.firstWrites(prefix: prefix, count: 20)
+        let failures = await store.write(writes)
+        #expect(failures.allSatisfy { $0 == nil }, "\(failures)")
+        var expected = writes.reduce(into: [:]) { $0.merge($1.keys) { $1 } }
+        expected["\(prefix)/other/80/port"] = "another container's"
+        #expect(try await etcd.keys(under: prefix + "/") == expected)
+        let revisions = try await etcd.revisions(under: prefix + "/").filter { !$0.key.contains("/other/") }
+        #expect(Set(revisions.values).count == 1, "\(revisions)")
+        let leases = try await etcd.entries(under: prefix + "/").filter { !$0.key.contains("/other/") }.values
+        #expect(Set(leases.map(\.lease)).count == 1 && !leases.contains { $0.lease == "0" })
+        try await store.removeAll(containers: writes.map(\.container))
+        #expect(try await etcd.keys(under: prefix + "/") == ["\(prefix)/other/80/port": "another container's"])
+    }
+
+    /// With `--max-txn-ops 16`, 20 containers of 2 keys go in several transactions, split between containers:
+    /// each container's keys still land together.
+    @Test func aLowerMaxTxnOpsSplitsBetweenContainersNeverWithinOne() async throws {
+        let server = try EtcdServer(flags: ["--max-txn-ops", "16"])
+        try await server.start()
+        let reader = EtcdReader(endpoint: server.endpoint)
+        let prefix = uniquePrefix()
+        let store = try Self.store(endpoint: server.endpoint, prefix: prefix, ttl: 60)
+        let writes = Self.firstWrites(prefix: prefix, count: 20)
+        let failures = await store.write(writes)
+        #expect(failures.allSatisfy { $0 == nil }, "\(failures)")
+        #expect(try await reader.keys(under: prefix + "/") == writes.reduce(into: [:]) { $0.merge($1.keys) { $1 } })
+        #expect(await store.operationLimit == 16)
+        let revisions = try await reader.revisions(under: prefix + "/")
+        for write in writes {
+            let own = Set(write.keys.keys.map { revisions[$0] })
+            #expect(own.count == 1, "\(write.container): \(own)")
+        }
+        #expect(Set(revisions.values).count == 3, "40 operations in transactions of 16: 8, 8 and 4 containers")
+    }
+
+    /// A container etcd refuses (a value beyond its request size limit) fails alone: the others of its
+    /// transaction land.
+    @Test func aContainerEtcdRefusesFailsAloneInItsTransaction() async throws {
+        let prefix = uniquePrefix()
+        let store = try Self.store(endpoint: try TestEnvironment.etcd(), prefix: prefix, ttl: 60)
+        var writes = Self.firstWrites(prefix: prefix, count: 5)
+        let huge = String(repeating: "x", count: 2 * 1024 * 1024)
+        writes[2].keys["\(prefix)/c2/8002/host"] = huge
+        writes[2].plan = RegistrationPlan(puts: writes[2].keys)
+        let failures = await store.write(writes)
+        #expect(failures[2] != nil)
+        #expect(failures.enumerated().allSatisfy { $0.offset == 2 || $0.element == nil }, "\(failures)")
+        let held = try await etcd.keys(under: prefix + "/")
+        #expect(held == writes.filter { $0.container != "c2" }.reduce(into: [:]) { $0.merge($1.keys) { $1 } })
+        try await store.removeAll(containers: writes.map(\.container))
+    }
+
     /// Keys written before and after an abandoned lease are all removed at shutdown, at once, not at expiry.
     @Test func removeAllRevokesAbandonedLeases() async throws {
         let prefix = uniquePrefix()

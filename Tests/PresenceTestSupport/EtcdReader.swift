@@ -58,6 +58,17 @@ public struct EtcdReader: Sendable {
         return entries
     }
 
+    /// The revision of etcd that last changed each v3 key under `prefix`: keys written by one transaction share
+    /// one.
+    public func revisions(under prefix: String) async throws -> [String: String] {
+        let result = try await post("/v3/kv/range", ["key": Self.b64(prefix), "range_end": Self.prefixEnd(prefix)])
+        var revisions: [String: String] = [:]
+        for kv in result["kvs"] as? [[String: Any]] ?? [] {
+            revisions[Self.unb64(kv["key"])] = kv["mod_revision"] as? String ?? ""
+        }
+        return revisions
+    }
+
     /// The TTL etcd granted a lease, and the seconds it has left.
     public func lease(_ id: String) async throws -> (granted: Int, remaining: Int) {
         let result = try await post("/v3/lease/timetolive", ["ID": id])

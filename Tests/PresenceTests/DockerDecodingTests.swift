@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Presence
@@ -57,6 +58,62 @@ struct DockerDecodingTests {
         let list = try JSONDecoder().decode([ContainerSummary].self, from: Data(json.utf8))
         #expect(
             list == [ContainerSummary(id: "abc", name: "web", labels: ["a": "b"]), ContainerSummary(id: "d", name: "")])
+    }
+
+    /// An entry of Docker 20.10's listing, with the fields of the JSON object `replacing` in place of its own.
+    static func listed(_ replacing: String = "{}") throws -> Data {
+        var entry = try JSONSerialization.jsonObject(with: Data(entryOfListing.utf8)) as! [String: Any]
+        for (key, value) in try JSONSerialization.jsonObject(with: Data(replacing.utf8)) as! [String: Any] {
+            entry[key] = value
+        }
+        return try JSONSerialization.data(withJSONObject: entry)
+    }
+
+    static let entryOfListing =
+        """
+        {"Id":"abc","Names":["/web"],"Labels":{"a":"b"},"State":"running","Status":"Up 3 minutes",
+         "Ports":[{"IP":"0.0.0.0","PrivatePort":80,"PublicPort":49153,"Type":"tcp"},
+                  {"IP":"::","PrivatePort":80,"PublicPort":49153,"Type":"tcp"},{"PrivatePort":90,"Type":"tcp"},
+                  {"IP":"127.0.0.1","PrivatePort":53,"PublicPort":5353,"Type":"udp"}],
+         "HostConfig":{"NetworkMode":"default"},
+         "NetworkSettings":{"Networks":{"bridge":{"Gateway":"10.99.0.1","IPAddress":"10.99.0.2",
+           "GlobalIPv6Address":"","IPv6Gateway":""}}}}
+        """
+
+    @Test func aRunningContainerIsTakenFromTheListing() throws {
+        let summary = try JSONDecoder().decode(ContainerSummary.self, from: try Self.listed())
+        let snapshot = try #require(summary.snapshot)
+        #expect(snapshot.isServing())
+        #expect(
+            snapshot.bindings == [
+                PortBinding(containerPort: 53, transport: "udp", hostIP: "127.0.0.1", hostPort: 5353),
+                PortBinding(containerPort: 80, hostIP: "0.0.0.0", hostPort: 49153),
+                PortBinding(containerPort: 80, hostIP: "::", hostPort: 49153),
+            ])
+        #expect(
+            snapshot.exposedPorts == [
+                ExposedPort(containerPort: 53, transport: "udp"), ExposedPort(containerPort: 80),
+                ExposedPort(containerPort: 90),
+            ])
+        #expect(snapshot.networks == ["bridge": NetworkAttachment(ipv4Address: "10.99.0.2")])
+        #expect(snapshot.bridgeGateway == "10.99.0.1")
+        #expect(snapshot.labels == ["a": "b"] && snapshot.name == "web" && snapshot.id == "abc")
+    }
+
+    /// What only an inspect tells: a healthcheck, a pause, the ports of a container on another's network stack,
+    /// and anything that does not read as expected.
+    @Test(arguments: [
+        #"{"Status":"Up 3 minutes (healthy)"}"#, #"{"Status":"Up 3 minutes (health: starting)"}"#,
+        #"{"State":"paused","Status":"Up 3 minutes (Paused)"}"#, #"{"State":"restarting"}"#,
+        #"{"Status":"Restarting (1) 2 seconds ago"}"#, #"{"Status":null}"#, #"{"HostConfig":{"NetworkMode":"host"}}"#,
+        #"{"HostConfig":{"NetworkMode":"container:abc"}}"#, #"{"HostConfig":null}"#, #"{"NetworkSettings":null}"#,
+        #"{"Ports":[{"PrivatePort":80,"PublicPort":49153}]}"#, #"{"Ports":[{"PrivatePort":0,"Type":"tcp"}]}"#,
+        #"{"Ports":[{"PrivatePort":80,"PublicPort":70000,"Type":"tcp"}]}"#, #"{"Ports":[{"PrivatePort":"80"}]}"#,
+    ])
+    func whatOnlyAnInspectTellsIsInspected(fields: String) throws {
+        let summary = try JSONDecoder().decode(ContainerSummary.self, from: try Self.listed(fields))
+        #expect(summary.snapshot == nil)
+        #expect(summary.name == "web" && summary.labels == ["a": "b"])
     }
 
     @Test func malformedBindingsAreDropped() throws {

@@ -55,8 +55,17 @@ enum EtcdV3 {
         struct Operation: Encodable {
             var requestPut: Put?
             var requestDeleteRange: Delete?
+            var requestRange: RangeRequest?
         }
         var success: [Operation]
+    }
+
+    /// What a transaction's operations answered, in their order; only ranges' answers are read.
+    struct TxnResponse: Decodable {
+        struct Response: Decodable {
+            var response_range: RangeResponse?
+        }
+        var responses: [Response]?
     }
 
     struct AuthenticateRequest: Encodable {

@@ -23,9 +23,7 @@ extension EtcdV3Store {
             for chunk in chunks {
                 let operations = Array(chunk.joined())
                 let response = try await send("/v3/kv/txn", EtcdV3.TxnRequest(success: operations))
-                if let failure = try? response.decode(EtcdV3.ErrorResponse.self), response.status != .ok,
-                    EtcdV3.isTooManyOperations(failure)
-                {
+                if refusesAsTooManyOperations(response) {
                     try lowerOperationLimit(refused: operations.count, what: what)
                     break
                 }
@@ -35,7 +33,15 @@ extension EtcdV3Store {
         }
     }
 
-    private func lowerOperationLimit(refused: Int, what: String) throws {
+    /// Whether etcd refused a transaction for holding more operations than its `--max-txn-ops`.
+    func refusesAsTooManyOperations(_ response: HTTPExchange) -> Bool {
+        guard response.status != .ok, let failure = try? response.decode(EtcdV3.ErrorResponse.self) else {
+            return false
+        }
+        return EtcdV3.isTooManyOperations(failure)
+    }
+
+    func lowerOperationLimit(refused: Int, what: String) throws {
         guard let lowered = EtcdV3TxnChunks.lowered(operationLimit, refused: refused) else {
             throw PresenceError(
                 .etcdRejected,

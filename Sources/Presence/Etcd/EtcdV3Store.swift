@@ -9,7 +9,7 @@ import NIOHTTP1
 /// remembered until shutdown, which revokes it too: its keys may not have expired yet.
 public actor EtcdV3Store: RegistrationStore {
     private let session: EtcdV3Session
-    private let layout: KeyLayout
+    let layout: KeyLayout
     private let ttl: Int
     let logger: Logger
     private let metrics: PresenceMetrics
@@ -19,7 +19,7 @@ public actor EtcdV3Store: RegistrationStore {
     /// The most operations a transaction may hold: etcd's default `--max-txn-ops`, lowered when etcd refuses.
     var operationLimit = 128
     /// The keys of each container directory in the host-scoped roots, read at once for a pass of first writes.
-    private var existingKeys: [String: [String]]?
+    var existingKeys: [String: [String]]?
     /// Writes that wait for the lease another write is being granted: one lease for all of them.
     private var leaseWaiters: [CheckedContinuation<Void, Never>]?
 
@@ -37,15 +37,24 @@ public actor EtcdV3Store: RegistrationStore {
         container: String, keys: [String: String], plan: RegistrationPlan, isFirstWrite: Bool
     ) async throws {
         let lease = try await currentLease()
-        var puts = plan.puts
-        var deletes = plan.deletes
-        if isFirstWrite {
-            // Leftovers of an earlier run may hang on another lease: put every key on ours, drop the rest.
-            puts = keys
-            deletes = try await keysInDirectories(of: container).filter { keys[$0] == nil }
+        let write = RegistrationWrite(container: container, keys: keys, plan: plan, isFirstWrite: isFirstWrite)
+        let leftovers = isFirstWrite ? try await keysInDirectories(of: container) : []
+        let groups = operations(of: write, lease: lease, leftovers: leftovers)
+        guard !groups.isEmpty else { return }
+        try await commit(groups, what: "write of \(container)")
+    }
+
+    /// The operations of `write` in the groups that land together, puts first: on a first write, every key
+    /// is put on `lease` and whatever else its directories hold (`leftovers`, an earlier run's, which may hang on
+    /// another lease) is deleted.
+    func operations(of write: RegistrationWrite, lease: String, leftovers: [String]) -> [[EtcdV3.TxnRequest.Operation]] {
+        var puts = write.plan.puts
+        var deletes = write.plan.deletes
+        if write.isFirstWrite {
+            puts = write.keys
+            deletes = leftovers.filter { write.keys[$0] == nil }
         }
-        guard !puts.isEmpty || !deletes.isEmpty else { return }
-        let directories = layout.directories(of: container)
+        let directories = layout.directories(of: write.container)
         let putGroups = EtcdV3Store.groups(puts.keys, in: directories).map { group in
             group.map {
                 EtcdV3.TxnRequest.Operation(
@@ -55,7 +64,7 @@ public actor EtcdV3Store: RegistrationStore {
         let deleteGroups = EtcdV3Store.groups(deletes, in: directories).map { group in
             group.map { EtcdV3.TxnRequest.Operation(requestDeleteRange: .init(key: EtcdV3.base64($0))) }
         }
-        try await commit(putGroups + deleteGroups, what: "write of \(container)")
+        return putGroups + deleteGroups
     }
 
     public func remove(container: String) async throws {
@@ -147,7 +156,7 @@ public actor EtcdV3Store: RegistrationStore {
         throw await refusal(of: "revoke of lease \(id)").v3(response)
     }
 
-    private func currentLease() async throws -> String {
+    func currentLease() async throws -> String {
         // Writes run side by side: while one is granted a lease, the others wait for it rather than ask too.
         while leaseWaiters != nil { await withCheckedContinuation { leaseWaiters?.append($0) } }
         if let lease { return lease }

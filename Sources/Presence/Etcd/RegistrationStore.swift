@@ -12,6 +12,16 @@ public protocol RegistrationStore: Sendable {
     /// registration was lost: etcd may hold leftovers of an earlier run, which must go.
     func write(container: String, keys: [String: String], plan: RegistrationPlan, isFirstWrite: Bool) async throws
 
+    /// Whether `write(_:)` carries several containers in one request. The reconciler hands such a store the
+    /// writes of a pass together, in a few groups, rather than one container at a time.
+    var writesTogether: Bool { get }
+
+    /// Makes etcd hold each of `writes`, in as few requests as etcd accepts, and returns what became of each,
+    /// in order: `nil` when it landed, else the failure, which is that container's alone (a refusal of one
+    /// container is told apart from the others'), unless it concerns every write (a lost lease, an etcd that
+    /// does not answer). A container's keys land together, as with `write(container:keys:plan:isFirstWrite:)`.
+    func write(_ writes: [RegistrationWrite]) async -> [(any Error)?]
+
     /// Deletes every key of `container`, in each of its directories.
     func remove(container: String) async throws
 
@@ -53,6 +63,23 @@ public protocol RegistrationStore: Sendable {
 }
 
 extension RegistrationStore {
+    /// A store that writes one container per request.
+    public var writesTogether: Bool { false }
+
+    public func write(_ writes: [RegistrationWrite]) async -> [(any Error)?] {
+        var failures: [(any Error)?] = []
+        for write in writes {
+            do {
+                try await self.write(
+                    container: write.container, keys: write.keys, plan: write.plan, isFirstWrite: write.isFirstWrite)
+                failures.append(nil)
+            } catch {
+                failures.append(error)
+            }
+        }
+        return failures
+    }
+
     /// A store whose first writes read nothing.
     public func readExistingKeys() async throws {}
     public func forgetExistingKeys() async {}

@@ -85,7 +85,11 @@ public actor Reconciler {
         state.listed(Set(selected.map(\.id)))
         state.missing(names: selection.names.subtracting(summaries.map(\.name)).sorted())
         var strikes = Strikes()
-        try await observe(selected.map { ($0.id, $0.name) }, keepAliveDue: keepAliveDue, strikes: &strikes)
+        // A container the listing tells all about is not inspected: with a full host, the inspects were most of
+        // a start's time.
+        try await observe(
+            selected.map { ($0.id, $0.name) }, listed: selected.compactMap(\.snapshot), keepAliveDue: keepAliveDue,
+            strikes: &strikes)
         if layout.isHostScoped && !hasCleanedUpForeignKeys {
             for directory in state.removeLeftovers(existing: try await store.registeredDirectories()) {
                 logger.notice("removing keys left by an earlier run", metadata: ["directory": "\(directory)"])
@@ -173,16 +177,18 @@ public actor Reconciler {
 
     // MARK: - Docker
 
-    /// Asks Docker about the containers (id, and the name to report a failure under), `concurrency` at a
-    /// time, and feeds the answers to the state machine in the given order, so that which of two containers
-    /// claiming one name wins does not depend on which answer came first. A failure is the container's; a
-    /// Docker that stops answering ends the pass once the answers under way are in.
+    /// Asks Docker about the containers (id, and the name to report a failure under) but those `listed` tells
+    /// about already, `concurrency` at a time, and feeds the answers to the state machine in the given order, so
+    /// that which of two containers claiming one name wins does not depend on which answer came first. A failure
+    /// is the container's; a Docker that stops answering ends the pass once the answers under way are in.
     private func observe(
-        _ targets: [(id: String, name: String)], keepAliveDue: @Sendable () -> Bool, strikes: inout Strikes
+        _ targets: [(id: String, name: String)], listed: [ContainerSnapshot] = [],
+        keepAliveDue: @Sendable () -> Bool, strikes: inout Strikes
     ) async throws {
         var answers: [String: Result<ContainerSnapshot?, any Error>] = [:]
+        for snapshot in listed { answers[snapshot.id] = .success(snapshot) }
         var passEnded: (any Error)?
-        var remaining = targets
+        var remaining = targets.filter { answers[$0.id] == nil }
         while !remaining.isEmpty {
             var keepAliveIsDue = false
             remaining = await forEachConcurrently(
@@ -293,41 +299,36 @@ public actor Reconciler {
             var leaseLost: PresenceError?
             var passEnded: (any Error)?
             _ = await forEachConcurrently(
-                steps, limit: Self.concurrency,
+                requests(of: steps), limit: Self.concurrency,
                 shouldStart: {
                     keepAliveIsDue = keepAliveDue()
                     return !keepAliveIsDue
                 },
-                operation: { [store] step -> (any Error)? in
-                    do {
-                        try await Self.perform(step, on: store)
-                        return nil
-                    } catch {
-                        return error
+                operation: { [store] steps -> [(any Error)?] in await Self.perform(steps, on: store) },
+                handle: { steps, failures in
+                    for (step, failure) in zip(steps, failures) {
+                        // What lands after the lease was lost hung on it: it is written again with the rest.
+                        guard leaseLost == nil else { return false }
+                        guard let failure else {
+                            strikes.succeeded()
+                            state.completed(step)
+                            count(step)
+                            continue
+                        }
+                        if let error = failure as? PresenceError, error.code == .leaseLost {
+                            leaseLost = error
+                            return false
+                        }
+                        do {
+                            try strikes.failed(failure)
+                        } catch {
+                            passEnded = passEnded ?? error
+                            continue
+                        }
+                        metrics.containerFailure(step.operation)
+                        state.failed(step, error: String(describing: failure), at: now())
                     }
-                },
-                handle: { step, failure in
-                    // What lands after the lease was lost hung on it: it is written again with the rest.
-                    guard leaseLost == nil else { return false }
-                    guard let failure else {
-                        strikes.succeeded()
-                        state.completed(step)
-                        count(step)
-                        return true
-                    }
-                    if let error = failure as? PresenceError, error.code == .leaseLost {
-                        leaseLost = error
-                        return false
-                    }
-                    do {
-                        try strikes.failed(failure)
-                    } catch {
-                        passEnded = passEnded ?? error
-                        return false
-                    }
-                    metrics.containerFailure(step.operation)
-                    state.failed(step, error: String(describing: failure), at: now())
-                    return true
+                    return passEnded == nil
                 })
             if let leaseLost {
                 // Every registration hung on the lost lease: all are written again, on a new one.
@@ -338,6 +339,42 @@ public actor Reconciler {
             // A keep-alive may rewrite lost registrations: the batch is planned anew after it.
             if keepAliveIsDue { try await keepAlive() }
             flushNotes()
+        }
+    }
+
+    /// The steps in the requests they go in: one each, except the writes to a store that carries several
+    /// containers at once, which go in `concurrency` groups (of `writesPerGroup` at most), so that the groups
+    /// still run side by side.
+    private func requests(of steps: [RegistrationStep]) -> [[RegistrationStep]] {
+        guard store.writesTogether else { return steps.map { [$0] } }
+        let writes = steps.filter { if case .write = $0 { true } else { false } }
+        let others = steps.filter { if case .write = $0 { false } else { true } }
+        guard writes.count > 1 else { return steps.map { [$0] } }
+        let size = min(Self.writesPerGroup, (writes.count + Self.concurrency - 1) / Self.concurrency)
+        let groups = stride(from: 0, to: writes.count, by: size).map { Array(writes[$0..<min($0 + size, writes.count)]) }
+        return groups + others.map { [$0] }
+    }
+
+    /// The most containers a store that writes several together is handed at once: with a port or two each,
+    /// what fits one transaction of etcd's default 128 operations.
+    static let writesPerGroup = 32
+
+    /// Carries out `steps` (one, or writes that go together) and returns each one's failure, `nil` when it
+    /// went through.
+    private static func perform(_ steps: [RegistrationStep], on store: any RegistrationStore) async -> [(any Error)?] {
+        if steps.count > 1 {
+            return await store.write(
+                steps.compactMap { step in
+                    guard case .write(_, let registration, let plan, let isFirstWrite) = step else { return nil }
+                    return RegistrationWrite(
+                        container: registration.name, keys: registration.keys, plan: plan, isFirstWrite: isFirstWrite)
+                })
+        }
+        do {
+            for step in steps { try await perform(step, on: store) }
+            return steps.map { _ in nil }
+        } catch {
+            return [error]
         }
     }
 

@@ -8,7 +8,12 @@ actor FakeDocker: DockerAPI {
     var bridge: BridgeNetwork? = BridgeNetwork(
         ipv4: .init(subnet: Subnet("172.17.0.0/16"), gateway: "172.17.0.1"), interface: "docker0")
 
+    /// The containers whose listing tells all about them, as Docker's does for a running one without a
+    /// healthcheck: the agent need not inspect them.
+    var toldByListing: Set<String> = []
+
     func set(_ snapshot: ContainerSnapshot?, named name: String) { containers[name] = snapshot }
+    func tellByListing(_ names: Set<String>) { toldByListing = names }
     func setReachable(_ value: Bool) { reachable = value }
     func setBridge(_ value: BridgeNetwork?) { bridge = value }
     func failInspect(of id: String?) { failingInspect = id }
@@ -31,7 +36,8 @@ actor FakeDocker: DockerAPI {
     func listContainers() async throws -> [ContainerSummary] {
         guard reachable else { throw PresenceError(.dockerUnreachable, "docker is down") }
         return containers.values.filter(\.isRunning).map {
-            ContainerSummary(id: $0.id, name: $0.name, labels: $0.labels)
+            ContainerSummary(
+                id: $0.id, name: $0.name, labels: $0.labels, snapshot: toldByListing.contains($0.name) ? $0 : nil)
         }
     }
 

@@ -9,7 +9,15 @@ actor FakeStore: RegistrationStore {
         case removeDirectory(String)
         case keepAlive([String])
         case removeAll([String])
+        /// A call of `write(_:)` with that many containers.
+        case writeTogether(Int)
     }
+
+    /// Whether the store takes several containers' writes in one call, as the v3 store does.
+    nonisolated let writesTogether: Bool
+    /// Containers whose writes in a call of `write(_:)` are refused, the others landing.
+    var refused: Set<String> = []
+    func refuse(_ containers: Set<String>) { refused = containers }
 
     let layout: KeyLayout
     var keys: [String: String] = [:]
@@ -20,7 +28,8 @@ actor FakeStore: RegistrationStore {
     /// Whether `removeAll` returns: when not, it waits until cancelled, as a request to an etcd that never answers.
     private var answersRemoveAll = true
 
-    init(prefix: String = "/containers", formats: [RegistrationFormat] = [.keys]) {
+    init(prefix: String = "/containers", formats: [RegistrationFormat] = [.keys], writesTogether: Bool = false) {
+        self.writesTogether = writesTogether
         self.layout = try! KeyLayout(template: prefix, hostname: "h1", formats: formats)
         (events, report) = AsyncStream.makeStream()
     }
@@ -51,6 +60,25 @@ actor FakeStore: RegistrationStore {
         }
         record(.write(container, first: isFirstWrite, puts: plan.puts.count, deletes: plan.deletes.count))
         keys = keys.filter { !isKey($0.key, of: container) }.merging(desired) { $1 }
+    }
+
+    func write(_ writes: [RegistrationWrite]) async -> [(any Error)?] {
+        record(.writeTogether(writes.count))
+        var failures: [(any Error)?] = []
+        for write in writes {
+            if refused.contains(write.container) {
+                failures.append(PresenceError(.etcdRejected, "etcd refused the write of \(write.container)"))
+                continue
+            }
+            do {
+                try await self.write(
+                    container: write.container, keys: write.keys, plan: write.plan, isFirstWrite: write.isFirstWrite)
+                failures.append(nil)
+            } catch {
+                failures.append(error)
+            }
+        }
+        return failures
     }
 
     func remove(container: String) async throws {

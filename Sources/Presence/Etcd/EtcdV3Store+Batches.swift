@@ -1,0 +1,133 @@
+import Logging
+import NIOHTTP1
+
+extension EtcdV3Store {
+    /// Every container of a pass goes in a few transactions rather than one each: at a start with a full host,
+    /// etcd's work is per request far more than per key.
+    public nonisolated var writesTogether: Bool { true }
+
+    /// Writes as many containers per transaction as fit `operationLimit`, each container's operations whole in
+    /// one, so a watcher sees a container appear at once, as with a write of its own. A container larger than
+    /// one transaction is written alone, split as `commit` splits it.
+    ///
+    /// A refused transaction of several containers is sent again one container at a time, so that a refusal
+    /// (a role that does not allow one container's keys, say) is that container's alone. A lost lease, or an
+    /// etcd that does not answer, fails every write not yet landed: they concern them all.
+    public func write(_ writes: [RegistrationWrite]) async -> [(any Error)?] {
+        var outcome = [(any Error)?](repeating: nil, count: writes.count)
+        var pending: [(index: Int, groups: [[EtcdV3.TxnRequest.Operation]])]
+        do {
+            let lease = try await currentLease()
+            let leftovers = try await leftoverKeys(of: writes.filter(\.isFirstWrite).map(\.container))
+            pending = writes.enumerated().compactMap { index, write in
+                let groups = operations(
+                    of: write, lease: lease, leftovers: write.isFirstWrite ? leftovers[write.container] ?? [] : [])
+                return groups.isEmpty ? nil : (index, groups)
+            }
+        } catch {
+            return Array(repeating: error, count: writes.count)
+        }
+        func failRemaining(with error: any Error) {
+            for write in pending { outcome[write.index] = error }
+            pending = []
+        }
+        while !pending.isEmpty {
+            let count = Self.leadingWritesThatFit(pending.map { $0.groups.joined().count }, limit: operationLimit)
+            let batch = pending.prefix(count)
+            do {
+                if count == 1 {
+                    try await commit(batch[0].groups, what: "write of \(writes[batch[0].index].container)")
+                    pending.removeFirst()
+                    continue
+                }
+                let operations = batch.flatMap { $0.groups.joined() }
+                let what = "write of \(count) containers"
+                let response = try await send("/v3/kv/txn", EtcdV3.TxnRequest(success: operations))
+                if refusesAsTooManyOperations(response) {
+                    try lowerOperationLimit(refused: operations.count, what: what)
+                    continue
+                }
+                do {
+                    try await accept(response, what: what)
+                } catch let error as PresenceError where error.code == .leaseLost {
+                    throw error
+                } catch {
+                    logger.debug("etcd refused a \(what); writing each alone", metadata: ["error": "\(error)"])
+                    for write in batch {
+                        do {
+                            try await commit(write.groups, what: "write of \(writes[write.index].container)")
+                        } catch let error as PresenceError where error.code == .leaseLost {
+                            throw error
+                        } catch {
+                            outcome[write.index] = error
+                        }
+                    }
+                }
+                pending.removeFirst(count)
+            } catch let error as PresenceError where error.code != .leaseLost && error.code != .etcdUnreachable {
+                // Only a write of one container reaches here: its refusal is its own.
+                outcome[pending[0].index] = error
+                pending.removeFirst()
+            } catch {
+                failRemaining(with: error)
+            }
+        }
+        return outcome
+    }
+
+    /// How many of the writes, from the first, fit one transaction of `limit` operations: one at least.
+    static func leadingWritesThatFit(_ operationCounts: [Int], limit: Int) -> Int {
+        var count = 0
+        var operations = 0
+        for next in operationCounts {
+            if count > 0 && operations + next > limit { break }
+            operations += next
+            count += 1
+        }
+        return count
+    }
+
+    /// The keys each container's directories hold, for first writes: from `readExistingKeys()` when it read
+    /// them, else in transactions of one range read per directory.
+    private func leftoverKeys(of containers: [String]) async throws -> [String: [String]] {
+        guard !containers.isEmpty else { return [:] }
+        if let existingKeys {
+            return Dictionary(
+                uniqueKeysWithValues: containers.map { container in
+                    (container, layout.directories(of: container).flatMap { existingKeys[$0] ?? [] })
+                })
+        }
+        let reads = containers.flatMap { container in
+            layout.directories(of: container).map { (container, $0 + "/") }
+        }
+        var keys: [String: [String]] = [:]
+        var start = 0
+        while start < reads.count {
+            let chunk = reads[start..<min(start + operationLimit, reads.count)]
+            let operations = chunk.map { _, prefix in
+                EtcdV3.TxnRequest.Operation(
+                    requestRange: .init(
+                        key: EtcdV3.base64(prefix), range_end: EtcdV3.rangeEnd(ofPrefix: prefix), keys_only: true))
+            }
+            let what = "read of \(containers.count) containers' keys"
+            let response = try await send("/v3/kv/txn", EtcdV3.TxnRequest(success: operations))
+            if refusesAsTooManyOperations(response) {
+                try lowerOperationLimit(refused: operations.count, what: what)
+                continue
+            }
+            try await accept(response, what: what)
+            let answers = try? response.decode(EtcdV3.TxnResponse.self).responses ?? []
+            guard let answers, answers.count == chunk.count else {
+                throw PresenceError(
+                    .etcdRejected, "etcd answered the \(what) with \(answers?.count ?? 0) of \(chunk.count) ranges")
+            }
+            for ((container, _), answer) in zip(chunk, answers) {
+                keys[container, default: []] += (answer.response_range?.kvs ?? []).compactMap {
+                    EtcdV3.decodeBase64($0.key)
+                }
+            }
+            start += chunk.count
+        }
+        return keys
+    }
+}
