@@ -57,7 +57,7 @@ actor GatedStore: RegistrationStore {
     func registeredDirectories() async throws -> [String] { [] }
     func abandon() async {}
     func removeAll(containers: [String]) async throws { keys = [:] }
-    func readExistingKeys() async throws { existingKeyReads += 1 }
+    func readExistingKeys(of containers: [String]) async throws { existingKeyReads += 1 }
 }
 
 @Suite("A pass with many containers", .timeLimit(.minutes(1)))

@@ -87,29 +87,36 @@ extension EtcdV3Store {
         return count
     }
 
-    /// The keys each container's directories hold, for first writes: from `readExistingKeys()` when it read
-    /// them, else in transactions of one range read per directory.
+    /// The keys each container's directories hold, for first writes: what `readExistingKeys(of:)` read, and the
+    /// rest in transactions of range reads.
     private func leftoverKeys(of containers: [String]) async throws -> [String: [String]] {
-        guard !containers.isEmpty else { return [:] }
-        if let existingKeys {
-            return Dictionary(
-                uniqueKeysWithValues: containers.map { container in
-                    (container, layout.directories(of: container).flatMap { existingKeys[$0] ?? [] })
-                })
+        var keys: [String: [String]] = [:]
+        var unknown: [String] = []
+        for container in containers {
+            if let known = knownKeys(inDirectoriesOf: container) { keys[container] = known } else { unknown.append(container) }
         }
-        let reads = containers.flatMap { container in
-            layout.directories(of: container).map { (container, $0 + "/") }
+        guard !unknown.isEmpty else { return keys }
+        let byDirectory = try await keysByDirectory(unknown.flatMap(layout.directories(of:)))
+        for container in unknown {
+            keys[container] = layout.directories(of: container).flatMap { byDirectory[$0] ?? [] }
         }
+        return keys
+    }
+
+    /// The keys in each of `directories` (an entry for each, empty when it holds none), in transactions of
+    /// one range read per directory.
+    func keysByDirectory(_ directories: [String]) async throws -> [String: [String]] {
         var keys: [String: [String]] = [:]
         var start = 0
-        while start < reads.count {
-            let chunk = reads[start..<min(start + operationLimit, reads.count)]
-            let operations = chunk.map { _, prefix in
+        while start < directories.count {
+            let chunk = directories[start..<min(start + operationLimit, directories.count)]
+            let operations = chunk.map { directory in
                 EtcdV3.TxnRequest.Operation(
                     requestRange: .init(
-                        key: EtcdV3.base64(prefix), range_end: EtcdV3.rangeEnd(ofPrefix: prefix), keys_only: true))
+                        key: EtcdV3.base64(directory + "/"), range_end: EtcdV3.rangeEnd(ofPrefix: directory + "/"),
+                        keys_only: true))
             }
-            let what = "read of \(containers.count) containers' keys"
+            let what = "read of \(chunk.count) container directories"
             let response = try await send("/v3/kv/txn", EtcdV3.TxnRequest(success: operations))
             if refusesAsTooManyOperations(response) {
                 try lowerOperationLimit(refused: operations.count, what: what)
@@ -121,8 +128,8 @@ extension EtcdV3Store {
                 throw PresenceError(
                     .etcdRejected, "etcd answered the \(what) with \(answers?.count ?? 0) of \(chunk.count) ranges")
             }
-            for ((container, _), answer) in zip(chunk, answers) {
-                keys[container, default: []] += (answer.response_range?.kvs ?? []).compactMap {
+            for (directory, answer) in zip(chunk, answers) {
+                keys[directory, default: []] += (answer.response_range?.kvs ?? []).compactMap {
                     EtcdV3.decodeBase64($0.key)
                 }
             }

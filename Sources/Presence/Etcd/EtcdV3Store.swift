@@ -20,6 +20,8 @@ public actor EtcdV3Store: RegistrationStore {
     var operationLimit = 128
     /// The keys of each container directory in the host-scoped roots, read at once for a pass of first writes.
     var existingKeys: [String: [String]]?
+    /// Whether `existingKeys` holds every directory (the host's roots were read whole) or only those it names.
+    private var existingKeysCoverEveryDirectory = false
     /// Writes that wait for the lease another write is being granted: one lease for all of them.
     private var leaseWaiters: [CheckedContinuation<Void, Never>]?
 
@@ -175,9 +177,22 @@ public actor EtcdV3Store: RegistrationStore {
         return id
     }
 
-    public func readExistingKeys() async throws {
-        // Only the host's own roots: a root shared by every host would be read whole for a few containers.
-        guard !layout.hostScopedRoots.isEmpty, layout.hostScopedRoots == layout.roots else { return }
+    public func readExistingKeys(of containers: [String]) async throws {
+        // The writes that follow need a lease: it is asked for alongside the read, not after it. A failure
+        // here is the writes' to report, when they ask again.
+        async let lease: String? = try? currentLease()
+        try await readKeys(inDirectoriesOf: containers)
+        _ = await lease
+    }
+
+    private func readKeys(inDirectoriesOf containers: [String]) async throws {
+        // The host's own roots are read whole; a root shared by every host would be read whole for a few
+        // containers, so there only their directories are read.
+        guard !layout.hostScopedRoots.isEmpty, layout.hostScopedRoots == layout.roots else {
+            existingKeys = try await keysByDirectory(containers.flatMap(layout.directories(of:)))
+            existingKeysCoverEveryDirectory = false
+            return
+        }
         var byDirectory: [String: [String]] = [:]
         for root in layout.roots {
             for kv in try await range(under: root + "/", keysOnly: true, what: "read of \(root)") {
@@ -188,17 +203,25 @@ public actor EtcdV3Store: RegistrationStore {
             }
         }
         existingKeys = byDirectory
+        existingKeysCoverEveryDirectory = true
     }
 
     public func forgetExistingKeys() {
         existingKeys = nil
     }
 
-    private func keysInDirectories(of container: String) async throws -> [String] {
+    /// What `readExistingKeys(of:)` read of the directories of `container`, or `nil` when it read none of them.
+    func knownKeys(inDirectoriesOf container: String) -> [String]? {
+        guard let existingKeys else { return nil }
         let directories = layout.directories(of: container)
-        if let existingKeys { return directories.flatMap { existingKeys[$0] ?? [] } }
+        guard existingKeysCoverEveryDirectory || directories.allSatisfy({ existingKeys[$0] != nil }) else { return nil }
+        return directories.flatMap { existingKeys[$0] ?? [] }
+    }
+
+    private func keysInDirectories(of container: String) async throws -> [String] {
+        if let known = knownKeys(inDirectoriesOf: container) { return known }
         var keys: [String] = []
-        for directory in directories {
+        for directory in layout.directories(of: container) {
             keys += try await range(under: directory + "/", keysOnly: true, what: "read of \(container)")
                 .compactMap { EtcdV3.decodeBase64($0.key) }
         }

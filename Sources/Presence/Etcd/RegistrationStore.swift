@@ -54,11 +54,12 @@ public protocol RegistrationStore: Sendable {
     /// counts as gone); otherwise it throws, so the caller never reports keys removed that are still there.
     func removeAll(containers: [String]) async throws
 
-    /// Reads at once what etcd holds in the layout's host-scoped roots, so that the first writes that follow
-    /// find an earlier run's leftovers there rather than with a read each; `forgetExistingKeys()` ends that.
-    func readExistingKeys() async throws
+    /// Reads at once what etcd holds in the directories of `containers` (in the layout's host-scoped roots,
+    /// every directory there), so that the first writes that follow find an earlier run's leftovers there
+    /// rather than with a read each; `forgetExistingKeys()` ends that.
+    func readExistingKeys(of containers: [String]) async throws
 
-    /// Drops what `readExistingKeys()` read: later first writes read etcd again.
+    /// Drops what `readExistingKeys(of:)` read: later first writes read etcd again.
     func forgetExistingKeys() async
 }
 
@@ -81,6 +82,6 @@ extension RegistrationStore {
     }
 
     /// A store whose first writes read nothing.
-    public func readExistingKeys() async throws {}
+    public func readExistingKeys(of containers: [String]) async throws {}
     public func forgetExistingKeys() async {}
 }

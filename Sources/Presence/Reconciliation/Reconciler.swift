@@ -291,8 +291,12 @@ public actor Reconciler {
             let steps = state.nextSteps(at: now())
             if steps.isEmpty { return }
             // Leftovers of an earlier run are looked for before each first write: one read for them all.
-            if !readExistingKeys && steps.count(where: \.isFirstWrite) > 1 {
-                try await store.readExistingKeys()
+            let firstWrites = steps.compactMap { step -> String? in
+                guard case .write(_, let registration, _, true) = step else { return nil }
+                return registration.name
+            }
+            if !readExistingKeys && firstWrites.count > 1 {
+                try await store.readExistingKeys(of: firstWrites)
                 readExistingKeys = true
             }
             var keepAliveIsDue = false
