@@ -35,17 +35,19 @@ struct SimulatedContainer: Sendable {
         address = subnetBase + String(1 + number)
     }
 
-    /// The entry of `GET /containers/json`.
-    func listEntry() -> [String: Any] {
+    /// The entry of `GET /containers/json` for a running container, with the fields Docker lists: its endpoint
+    /// settings too, which are enough for the agent to register it without an inspect.
+    func listEntry(gateway: String) -> [String: Any] {
         [
             "Id": id, "Names": ["/" + name], "Image": "fleet:sim", "ImageID": "sha256:" + id,
-            "Command": "sleep infinity", "Created": 1_700_000_000, "State": "running", "Status": "Up",
+            "Command": "sleep infinity", "Created": 1_700_000_000, "State": "running", "Status": "Up 5 minutes",
             "Labels": [String: String](),
             "Ports": ports.map {
                 ["IP": $0.hostIP, "PrivatePort": $0.containerPort, "PublicPort": $0.hostPort, "Type": "tcp"]
                     as [String: Any]
             },
             "HostConfig": ["NetworkMode": "default"],
+            "NetworkSettings": ["Networks": ["bridge": ["IPAddress": address, "Gateway": gateway]]],
         ]
     }
 

@@ -48,7 +48,7 @@ final class SimulatedEngineHandler: ChannelInboundHandler {
                     "Arch": "amd64", "KernelVersion": "simulated", "GoVersion": "go1.22",
                 ] as [String: String], head, context)
         case "/containers/json":
-            send(.ok, json: host.running.map { $0.listEntry() }, head, context)
+            send(.ok, json: host.running.map { $0.listEntry(gateway: host.gateway) }, head, context)
         case "/networks/bridge":
             send(
                 .ok,

@@ -53,6 +53,9 @@ public final class Readiness: Sendable {
         state.withLock { $0.synced = true }
     }
 
+    /// Whether a resync or keep-alive pass has gone through since the start.
+    public var hasSynced: Bool { state.withLock { $0.synced } }
+
     /// Whether the agent is ready at `now`, given the TTL of its keys.
     public func status(now: ContinuousClock.Instant = .now, ttl: Duration) -> Status {
         state.withLock { state in

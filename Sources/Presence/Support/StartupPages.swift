@@ -8,11 +8,13 @@
 ///
 /// Linux maps a file's pages around each page fault, whole large folios of the page cache at a time, so a start
 /// that runs a little code in many places leaves most of the executable resident: about 15 MB of pages that
-/// the steady state never reads. Once the start is over, the executable's read-only mappings are marked for
-/// random access (so that a fault maps only its own page) and dropped from the process (`MADV_DONTNEED`; the
-/// page cache keeps them, so nothing is read again from disk and no other process is affected); what the
-/// steady state runs comes back one page at a time. Mappings that hold pages of their own (the relocated
-/// read-only data) are left alone: dropping them would lose what the loader wrote.
+/// the steady state never reads. Once the start is over, the executable's read-only mappings are dropped from
+/// the process (`MADV_DONTNEED`; the page cache keeps them, so nothing is read again from disk and no other
+/// process is affected) and marked for random access (should the page cache have let a page go, a fault reads
+/// it alone, not ahead). What the steady state runs comes back a fault-around block (64 KB) at a time, which is
+/// why the release build places the idle agent's functions side by side (scripts/symbol-order.sh). Mappings
+/// that hold pages of their own (the relocated read-only data) are left alone: dropping them would lose what
+/// the loader wrote.
 enum StartupPages {
     static func release() {
         #if os(Linux)
