@@ -26,6 +26,12 @@ struct OptionEnvironment: Sendable {
         variablePrefix + name.uppercased().replacing("-", with: "_")
     }
 
+    /// Whether any of the environment's variables (`names`) is one of an option: without one, the command line
+    /// stays as it is.
+    static func anyVariableSet(in names: [String]) -> Bool {
+        names.contains { $0.hasPrefix(variablePrefix) && $0.count > variablePrefix.count }
+    }
+
     /// Arguments that only print something (help, version, completions) take nothing from the environment.
     static let informational: Set<String> = [
         "-h", "--help", "-help", "--version", "--experimental-dump-help", "--generate-completion-script",

@@ -12,11 +12,16 @@ extension PresenceCommand {
     /// Options missing from the command line come from their PRESENCE_* variables (`OptionEnvironment`).
     static func main() async {
         var optionEnvironment: OptionEnvironment?
+        let arguments = Array(CommandLine.arguments.dropFirst())
         do {
-            optionEnvironment = try OptionEnvironment(
-                arguments: Array(CommandLine.arguments.dropFirst()),
-                description: try CommandLineDescription(json: _dumpHelp()), environment: environment)
-            var command = try parseAsRoot(optionEnvironment?.arguments)
+            // The options' description costs a third of the agent's start (argument-parser reflects and encodes
+            // every option): it is only read when a variable may add one.
+            if OptionEnvironment.anyVariableSet(in: environmentNames()) {
+                optionEnvironment = try OptionEnvironment(
+                    arguments: arguments, description: try CommandLineDescription(json: _dumpHelp()),
+                    environment: environment)
+            }
+            var command = try parseAsRoot(optionEnvironment?.arguments ?? arguments)
             if var command = command as? any AsyncParsableCommand {
                 try await command.run()
             } else {
@@ -30,6 +35,18 @@ extension PresenceCommand {
             let variables = optionEnvironment?.variables(blamedIn: message) ?? []
             exitWithUsageError((variables.isEmpty ? "" : variables.joined(separator: ", ") + ": ") + message)
         }
+    }
+
+    /// The names of the process's environment variables.
+    static func environmentNames() -> [String] {
+        var names: [String] = []
+        var entry = environ
+        while let pointer = entry.pointee {
+            let variable = String(cString: pointer)
+            names.append(String(variable.prefix { $0 != "=" }))
+            entry += 1
+        }
+        return names
     }
 
     static func exitWithUsageError(_ message: String) -> Never {

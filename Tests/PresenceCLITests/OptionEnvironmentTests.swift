@@ -38,6 +38,13 @@ struct OptionEnvironmentTests {
         try OptionEnvironment(arguments: arguments, description: Self.description) { environment[$0] }
     }
 
+    /// Without a `PRESENCE_*` variable the command line is taken as it is, and the options' description is
+    /// not built.
+    @Test func onlyAPresenceVariableAsksForTheDescription() {
+        #expect(!OptionEnvironment.anyVariableSet(in: ["PATH", "HOME", "DOCKER_HOST", "PRESENCE_", "XPRESENCE_TTL"]))
+        #expect(OptionEnvironment.anyVariableSet(in: ["PATH", "PRESENCE_TTL"]))
+    }
+
     @Test func variableNames() {
         #expect(OptionEnvironment.variable(forOption: "etcd-endpoints") == "PRESENCE_ETCD_ENDPOINTS")
         #expect(OptionEnvironment.variable(forOption: "ttl") == "PRESENCE_TTL")

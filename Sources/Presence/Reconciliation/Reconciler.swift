@@ -77,8 +77,10 @@ public actor Reconciler {
     public func resync(keepAliveDue: @Sendable () -> Bool = { false }) async throws {
         // Looked at anew on every resync: the bridge or the named interface may have changed meanwhile, and then
         // every registration is rewritten in this pass.
+        // The listing is asked for alongside the bridge, not after it: on a start, every round trip counts.
+        async let listing = docker.listContainers()
         try await refreshHostAddresses()
-        let summaries = try await docker.listContainers()
+        let summaries = try await listing
         heartbeat.beat()
         // In id order: of two new containers that claim one name, which wins does not depend on Docker's listing.
         let selected = summaries.filter { selection.selects(name: $0.name, labels: $0.labels) }.sorted { $0.id < $1.id }
