@@ -12,14 +12,16 @@ extension Report {
         let explained = delivery + f.inspect + startRequests.values.reduce(0, +) * f.put
         let rest = startMedian - explained
         let growth = Double(sBig.residentMax - s0.residentMax) / 1e6
-        let restartFloor = Double(rs.containers) * f.inspect + rs.requests.values.reduce(0, +) * f.put
+        let restartFloor = rs.requests.values.reduce(0, +) * f.put
         let files = s0.residentByFile.map { "`\($0.name)` \(Format.megabytes($0.bytes)) MB" }.joined(separator: ", ")
         let agentStart: String =
-            "- **Agent start with \(rs.containers) running** (\(median(rs.runs))): process start, a container list, "
-            + "then per container one inspect, one read and one transaction, up to 8 containers at a time (the "
-            + "read is one per host only when the prefix names the host, which this run's does not); etcd saw "
-            + "\(Format.methods(rs.requests)) for one start. One after another at the floor's speed the inspects "
-            + "and requests would take about \(ms(restartFloor))."
+            "- **Agent start with \(rs.containers) running** (\(median(rs.runs))): the process's own start, a "
+            + "ping, the event stream's head, the container list beside the bridge (no inspect: the listing "
+            + "tells all about these containers), then one transaction of range reads for what the containers' "
+            + "directories hold with the lease granted alongside, and the writes in 8 transactions side by side, "
+            + "each of many containers; etcd saw \(Format.methods(rs.requests)) for one start. One after another "
+            + "at the floor's speed those requests would take about \(ms(restartFloor)); the rest is the "
+            + "process's start, Docker's list and the agent's work on it."
         let sign = growth >= 0 ? "+" : ""
         let rss: String =
             "- **RSS**: \(Format.megabytes(s0.residentMax)) MB before the agent holds any registration, and "

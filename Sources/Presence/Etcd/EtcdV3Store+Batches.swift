@@ -104,37 +104,57 @@ extension EtcdV3Store {
     }
 
     /// The keys in each of `directories` (an entry for each, empty when it holds none), in transactions of
-    /// one range read per directory.
+    /// one range read per directory, up to `Reconciler.concurrency` of them side by side.
     func keysByDirectory(_ directories: [String]) async throws -> [String: [String]] {
-        var keys: [String: [String]] = [:]
-        var start = 0
-        while start < directories.count {
-            let chunk = directories[start..<min(start + operationLimit, directories.count)]
-            let operations = chunk.map { directory in
-                EtcdV3.TxnRequest.Operation(
-                    requestRange: .init(
-                        key: EtcdV3.base64(directory + "/"), range_end: EtcdV3.rangeEnd(ofPrefix: directory + "/"),
-                        keys_only: true))
+        while true {
+            let limit = operationLimit
+            let chunks = stride(from: 0, to: directories.count, by: limit).map {
+                Array(directories[$0..<min($0 + limit, directories.count)])
             }
-            let what = "read of \(chunk.count) container directories"
-            let response = try await send("/v3/kv/txn", EtcdV3.TxnRequest(success: operations))
-            if refusesAsTooManyOperations(response) {
-                try lowerOperationLimit(refused: operations.count, what: what)
-                continue
-            }
-            try await accept(response, what: what)
-            let answers = try? response.decode(EtcdV3.TxnResponse.self).responses ?? []
-            guard let answers, answers.count == chunk.count else {
-                throw PresenceError(
-                    .etcdRejected, "etcd answered the \(what) with \(answers?.count ?? 0) of \(chunk.count) ranges")
-            }
-            for (directory, answer) in zip(chunk, answers) {
-                keys[directory, default: []] += (answer.response_range?.kvs ?? []).compactMap {
-                    EtcdV3.decodeBase64($0.key)
-                }
-            }
-            start += chunk.count
+            var keys: [String: [String]] = [:]
+            var failure: (any Error)?
+            var refusedAsTooMany: Int?
+            _ = await forEachConcurrently(
+                chunks, limit: Reconciler.concurrency,
+                operation: { [self] chunk -> Result<[[String]]?, any Error> in
+                    do { return .success(try await keysInRanges(chunk)) } catch { return .failure(error) }
+                },
+                handle: { chunk, answer in
+                    switch answer {
+                    case .success(let lists?):
+                        for (directory, list) in zip(chunk, lists) { keys[directory, default: []] += list }
+                        return true
+                    case .success(nil):
+                        refusedAsTooMany = chunk.count
+                        return false
+                    case .failure(let error):
+                        failure = failure ?? error
+                        return false
+                    }
+                })
+            if let failure { throw failure }
+            guard let refused = refusedAsTooMany else { return keys }
+            try lowerOperationLimit(refused: refused, what: "read of \(refused) container directories")
         }
-        return keys
+    }
+
+    /// The keys in each of `directories`, in one transaction; `nil` when etcd refused it as too many operations.
+    private func keysInRanges(_ directories: [String]) async throws -> [[String]]? {
+        let operations = directories.map { directory in
+            EtcdV3.TxnRequest.Operation(
+                requestRange: .init(
+                    key: EtcdV3.base64(directory + "/"), range_end: EtcdV3.rangeEnd(ofPrefix: directory + "/"),
+                    keys_only: true))
+        }
+        let what = "read of \(directories.count) container directories"
+        let response = try await send("/v3/kv/txn", EtcdV3.TxnRequest(success: operations))
+        if refusesAsTooManyOperations(response) { return nil }
+        try await accept(response, what: what)
+        let answers = try? response.decode(EtcdV3.TxnResponse.self).responses ?? []
+        guard let answers, answers.count == directories.count else {
+            throw PresenceError(
+                .etcdRejected, "etcd answered the \(what) with \(answers?.count ?? 0) of \(directories.count) ranges")
+        }
+        return answers.map { ($0.response_range?.kvs ?? []).compactMap { EtcdV3.decodeBase64($0.key) } }
     }
 }
