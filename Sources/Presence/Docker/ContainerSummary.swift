@@ -40,13 +40,6 @@ public struct ContainerSummary: Sendable, Equatable, Decodable {
         }
     }
 
-    struct HostConfig: Decodable {
-        var networkMode: String?
-        enum CodingKeys: String, CodingKey {
-            case networkMode = "NetworkMode"
-        }
-    }
-
     struct NetworkSettings: Decodable {
         var networks: [String: Network?]?
         enum CodingKeys: String, CodingKey {
@@ -86,7 +79,8 @@ public struct ContainerSummary: Sendable, Equatable, Decodable {
             state: container.decodeIfPresent(String.self, forKey: .state),
             status: container.decodeIfPresent(String.self, forKey: .status),
             ports: container.decodeIfPresent([Port].self, forKey: .ports),
-            networkMode: container.decodeIfPresent(HostConfig.self, forKey: .hostConfig)?.networkMode,
+            networkMode: container.decodeIfPresent(DockerInspectResponse.HostConfig.self, forKey: .hostConfig)?
+                .networkMode,
             networks: container.decodeIfPresent(NetworkSettings.self, forKey: .networkSettings)?.networks)
     }
 
