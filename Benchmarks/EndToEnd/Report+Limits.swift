@@ -25,11 +25,14 @@ extension Report {
         let sign = growth >= 0 ? "+" : ""
         let rss: String =
             "- **RSS**: \(Format.megabytes(s0.residentMax)) MB before the agent holds any registration, and "
-            + "\(sign)\(Format.fixed(growth, 1)) MB with \(sBig.containers) containers: the "
-            + "figure is the process's baseline, not its registrations. Of the baseline, "
+            + "\(sign)\(Format.fixed(growth, 1)) MB with \(sBig.containers) containers. Of the baseline, "
             + "\(Format.megabytes(s0.fileBacked)) MB are file-backed pages (the mapped binary and shared "
             + "libraries) and \(Format.megabytes(s0.anonymous)) MB anonymous memory (heap, thread stacks, the "
-            + "runtime's and SwiftNIO's allocations). The largest file mappings: \(files)."
+            + "runtime's and SwiftNIO's allocations); with \(sBig.containers) containers, "
+            + "\(Format.megabytes(sBig.fileBacked)) and \(Format.megabytes(sBig.anonymous)) MB: the anonymous "
+            + "part is the registrations and the buffers of their writes, the file-backed part the code of "
+            + "events and writes, mapped again after the start's pages were dropped. The largest file mappings "
+            + "of the baseline: \(files)."
         let part0: String =
             "- **start -> keys** (median \(ms(startMedian))): Docker hands the `start` event to its subscribers "
             + "\(ms(delivery, 2)) after the event's own timestamp (median, on this benchmark's stream). Then the "
