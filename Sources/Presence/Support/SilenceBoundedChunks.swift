@@ -24,8 +24,12 @@ struct SilenceBoundedChunks: AsyncSequence, Sendable {
         let (chunks, output) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
         let state = ReaderState()
         let origin = clock.now
-        // The consumer went away (its task was cancelled, or it stopped iterating): the reader stops too.
-        output.onTermination = { _ in state.withLock { $0.consumerLeft = true } }
+        // The consumer went away (its task was cancelled, or it stopped iterating): the reader stops too, at once
+        // when it waits for the consumer's next demand.
+        output.onTermination = { _ in
+            state.withLock { $0.consumerLeft = true }
+            demand.finish()
+        }
         return (
             SilenceBoundedChunks(demand: demand, chunks: chunks),
             Reader(
@@ -95,9 +99,11 @@ struct SilenceBoundedChunks: AsyncSequence, Sendable {
                     output.finish(throwing: StreamSilence(bound: bound))
                     return
                 }
-                // A short tick rather than a sleep until the deadline: the bound may shrink meanwhile, and a
-                // consumer that leaves is noticed soon.
-                try? await sleep(Swift.min(.seconds(1), bound / 4))
+                // Until the deadline, but for at most a quarter of the bound and 5 s: the bound may shrink
+                // meanwhile (a watch learns how often etcd speaks), and a consumer that leaves while the peer is
+                // awaited is noticed at the next look. An idle agent wakes 12 times a minute for this, not 60.
+                let untilDeadline = waitingSince.map { bound - (elapsed() - $0) } ?? bound
+                try? await sleep(Swift.max(Swift.min(bound / 4, .seconds(5), untilDeadline), .milliseconds(10)))
             }
         }
     }
