@@ -1,11 +1,12 @@
 import Foundation
 
-/// A TCP proxy to the test dockerd (socat), that a test can cut to make Docker unreachable for one agent only.
+/// A TCP proxy to the test dockerd (socat; with `recording`, scripts/recording-proxy.py), that a test can cut to
+/// make Docker unreachable for one agent only.
 public final class DockerProxy: @unchecked Sendable {
     public private(set) var port: Int
     private let socket: String
     private var process: Process?
-    /// With `recording`, socat writes everything the agent sends here (`-v`).
+    /// With `recording`, the proxy writes here the request line of every request the agent sends.
     public let recordPath: String?
 
     public var dockerHost: String { "tcp://127.0.0.1:\(port)" }
@@ -31,21 +32,19 @@ public final class DockerProxy: @unchecked Sendable {
     }
 
     private func launch() {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments =
-            ["socat"] + (recordPath == nil ? [] : ["-v"]) + [
-                "TCP-LISTEN:\(port),bind=127.0.0.1,fork,reuseaddr", "UNIX-CONNECT:\(socket)",
-            ]
-        process.standardOutput = FileHandle.nullDevice
+        let process: Process
         if let recordPath {
+            // One process, which writes each request line whole: socat's `-v` dump interleaves its forked
+            // children's output, and two requests at once could cut a line in two.
             if !FileManager.default.fileExists(atPath: recordPath) {
                 FileManager.default.createFile(atPath: recordPath, contents: nil)
             }
-            let handle = FileHandle(forWritingAtPath: recordPath)
-            handle?.seekToEndOfFile()
-            process.standardError = handle
+            process = launchScriptProxy("recording-proxy.py", [String(port), socket, recordPath])
         } else {
+            process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["socat", "TCP-LISTEN:\(port),bind=127.0.0.1,fork,reuseaddr", "UNIX-CONNECT:\(socket)"]
+            process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
         }
         do {
@@ -59,10 +58,7 @@ public final class DockerProxy: @unchecked Sendable {
     /// The request lines (`METHOD /path HTTP/1.1`) the agent sent through the proxy.
     public var requestLines: [String] {
         guard let recordPath, let text = try? String(contentsOfFile: recordPath, encoding: .utf8) else { return [] }
-        // socat -v shows each carriage return as a literal "\r".
-        return text.split(whereSeparator: \.isNewline).map { $0.replacingOccurrences(of: "\\r", with: "") }.filter {
-            $0.range(of: #"^[A-Z]+ /\S* HTTP/1\.[01]$"#, options: .regularExpression) != nil
-        }
+        return text.split(whereSeparator: \.isNewline).map(String.init)
     }
 
     /// Cuts every connection through the proxy and stops listening.
