@@ -68,6 +68,11 @@ extension RegistrationStore {
     public var writesTogether: Bool { false }
 
     public func write(_ writes: [RegistrationWrite]) async -> [(any Error)?] {
+        await writeOneByOne(writes)
+    }
+
+    /// Writes each of `writes` with a request of its own, in order; what became of each, as `write(_:)`.
+    public func writeOneByOne(_ writes: [RegistrationWrite]) async -> [(any Error)?] {
         var failures: [(any Error)?] = []
         for write in writes {
             do {

@@ -53,6 +53,7 @@ actor FakeStore: RegistrationStore {
     func write(container: String, keys desired: [String: String], plan: RegistrationPlan, isFirstWrite: Bool)
         async throws
     {
+        if refused.contains(container) { throw PresenceError(.etcdRejected, "etcd refused the write of \(container)") }
         if failNextWriteWithLeaseLost {
             failNextWriteWithLeaseLost = false
             keys = [:]
@@ -64,21 +65,7 @@ actor FakeStore: RegistrationStore {
 
     func write(_ writes: [RegistrationWrite]) async -> [(any Error)?] {
         record(.writeTogether(writes.count))
-        var failures: [(any Error)?] = []
-        for write in writes {
-            if refused.contains(write.container) {
-                failures.append(PresenceError(.etcdRejected, "etcd refused the write of \(write.container)"))
-                continue
-            }
-            do {
-                try await self.write(
-                    container: write.container, keys: write.keys, plan: write.plan, isFirstWrite: write.isFirstWrite)
-                failures.append(nil)
-            } catch {
-                failures.append(error)
-            }
-        }
-        return failures
+        return await writeOneByOne(writes)
     }
 
     func remove(container: String) async throws {
