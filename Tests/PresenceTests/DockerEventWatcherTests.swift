@@ -110,4 +110,67 @@ struct DockerEventWatcherTests {
             #expect(!work.resync, "the replay covers the silence")
         }
     }
+
+    /// A stream that fell silent before any event is reopened from its opening, a second before Docker's clock
+    /// then (the fake's Docker says 1700000101): what the replay brings from that second came before the first
+    /// stream opened, and the resync of that opening covered it.
+    @Test func aReplayFromTheOpeningIgnoresWhatCameBeforeIt() async throws {
+        try await following(silenceBound: .milliseconds(300)) {
+            await awaitRequest(.opened(since: nil))
+            _ = await queuedWork { $0.resync }
+            await awaitRequest(.opened(since: "1700000100"))
+            await source.send(Self.event("start", id: "early", timeNano: 1_700_000_100_500_000_000))
+            await source.send(Self.event("start", id: "new", timeNano: 1_700_000_200_000_000_000))
+            let work = await queuedWork { $0.containers.contains("new") }
+            #expect(!work.containers.contains("early"), "the start's resync saw it")
+            #expect(!work.resync, "an event from before the opening proves nothing lost")
+        }
+    }
+
+    /// A container paused and unpaused in the second before the stream opened: the replay brings both events,
+    /// and the container, which never stopped serving while the agent ran, is not deregistered for the pause.
+    @Test func aPauseReplayedFromBeforeTheOpeningIsNotActedOn() async throws {
+        try await following(silenceBound: .milliseconds(300)) {
+            await awaitRequest(.opened(since: nil))
+            _ = await queuedWork { $0.resync }
+            await awaitRequest(.opened(since: "1700000100"))
+            await source.send(Self.event("pause", id: "web", timeNano: 1_700_000_100_200_000_000))
+            await source.send(Self.event("unpause", id: "web", timeNano: 1_700_000_100_300_000_000))
+            await source.send(Self.event("start", id: "new", timeNano: 1_700_000_200_000_000_000))
+            let work = await queuedWork { $0.containers.contains("new") }
+            #expect(work.notServing.isEmpty, "\(work)")
+            #expect(!work.containers.contains("web") && !work.ifRegistered.contains("web"), "the start saw it")
+        }
+    }
+
+    /// A pause that the silent stream missed is replayed: by now the container may be unpaused, so it is
+    /// inspected rather than deregistered on the event's word.
+    @Test func aReplayedPauseIsInspected() async throws {
+        try await following(silenceBound: .milliseconds(300)) {
+            await awaitRequest(.opened(since: nil))
+            await source.send(Self.event("start"))
+            _ = await queuedWork { $0.resync && !$0.containers.isEmpty }
+            await awaitRequest(.opened(since: "1700000000.123456789"))
+            await source.send(Self.event("pause", timeNano: 1_700_000_050_000_000_000))
+            let work = await queuedWork { $0.ifRegistered.contains("abc") }
+            #expect(work.notServing.isEmpty)
+            #expect(work.resync, "the silent stream missed it")
+            await source.send(Self.event("pause", timeNano: 1_700_000_200_000_000_000))
+            let live = await queuedWork { !$0.notServing.isEmpty }
+            #expect(live.notServing == ["abc"], "past the replay, a pause is acted on at once")
+        }
+    }
+
+    /// The same replay with an event after the first stream opened, which that stream never delivered: it was
+    /// dead, and Docker may have dropped more than it replays.
+    @Test func aReplayFromTheOpeningWithAnEventTheStreamMissedResyncs() async throws {
+        try await following(silenceBound: .milliseconds(300)) {
+            await awaitRequest(.opened(since: nil))
+            _ = await queuedWork { $0.resync }
+            await awaitRequest(.opened(since: "1700000100"))
+            await source.send(Self.event("start", id: "missed", timeNano: 1_700_000_101_500_000_000))
+            let work = await queuedWork { $0.resync && $0.containers.contains("missed") }
+            #expect(work.resync)
+        }
+    }
 }

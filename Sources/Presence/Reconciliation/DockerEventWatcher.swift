@@ -59,10 +59,10 @@ public struct DockerEventWatcher: Service {
         var since: String?
         var failures = FailureStreak(backoff: Backoff(maximum: .seconds(5)))
         var resync = true
-        // After a silent stream is reopened: the event it resumed from, and Docker's time at the reopening.
-        // Docker replays only its last 256 events, so on a busy engine a long silence may have lost some: any
-        // other event older than the reopening proves something happened meanwhile, and a resync covers it.
-        var replay: (resumedFrom: String, before: Int64)?
+        // After a silent stream is reopened, until the replay is over.
+        var replay: SilenceReplay?
+        // Docker's time before which events came before the first opening, when the replay goes back to it.
+        var covered: Int64 = 0
         while !Task.isCancelled {
             // Where a stream that falls silent before its first event resumes: when it was opened, by Docker's
             // clock (not from the stream's own head, which Podman sends only with the first event).
@@ -85,23 +85,23 @@ public struct DockerEventWatcher: Service {
                     switch message {
                     case .event(let event):
                         metrics.dockerEvent(action: event.action)
-                        if let check = replay {
-                            if event.timeNano >= check.before {
-                                replay = nil
-                            } else if event.resumeToken != check.resumedFrom {
-                                replay = nil
-                                queue.requestResync()
-                            }
-                        }
+                        let verdict = replay?.judge(event) ?? .live
                         since = event.resumeToken
-                        if let id = event.affectedContainer {
-                            if event.provesNotServing {
-                                queue.add(notServing: id)
-                            } else {
-                                let mightSelect =
-                                    event.mightSelect(selection) || (inspectsOnNetworkEvents && event.type == "network")
-                                queue.add(container: id, onlyIfRegistered: !mightSelect)
-                            }
+                        switch verdict {
+                        case .live: replay = nil
+                        case .seen: continue
+                        case .replayed(let provesALoss): if provesALoss { queue.requestResync() }
+                        }
+                        guard let id = event.affectedContainer else { continue }
+                        if event.provesNotServing && verdict == .live {
+                            queue.add(notServing: id)
+                        } else if event.provesNotServing {
+                            // Replayed, it may be stale (a pause undone since): the inspect tells.
+                            queue.add(container: id, onlyIfRegistered: true)
+                        } else {
+                            let mightSelect =
+                                event.mightSelect(selection) || (inspectsOnNetworkEvents && event.type == "network")
+                            queue.add(container: id, onlyIfRegistered: !mightSelect)
                         }
                     case .malformed(let reason):
                         logger.warning("skipped part of Docker's event stream: \(reason); resyncing")
@@ -114,12 +114,17 @@ public struct DockerEventWatcher: Service {
                 await docker.forgetVersion()
             } catch let silence as StreamSilence {
                 if Task.isCancelled { return }
-                since = since ?? opened
+                if since == nil, let opened {
+                    // No event came at all: the replay goes from the opening, a second before Docker's clock then.
+                    since = opened
+                    covered = Int64(opened).map { ($0 + 1) * 1_000_000_000 } ?? 0
+                }
                 // Without a point to replay from, only a resync can tell what was missed.
                 resync = since == nil
                 if let since, let now = try? await docker.resumeTokenForNow(), let seconds = Int64(now) {
                     // `now` is a second before Docker's clock: two seconds on is surely after the reopening.
-                    replay = (since, (seconds + 2) * 1_000_000_000)
+                    replay = SilenceReplay(
+                        resumedFrom: since, covered: covered, before: (seconds + 2) * 1_000_000_000)
                 }
                 let replay = since.map { "replaying events since \($0)" } ?? "with a resync"
                 logger.debug(
