@@ -3,8 +3,9 @@ import Presence
 import PresenceTestSupport
 import Testing
 
-/// Tests that restart the shared dockerd: `scripts/test.sh` runs them alone, after every other test.
-@Suite("Docker restarted under a running agent", .serialized, .timeLimit(.minutes(3)))
+/// Tests that restart the shared dockerd, or need it quiet for a minute: `scripts/test.sh` runs them alone, after
+/// every other test.
+@Suite("Alone on the shared dockerd: restarts, and a quiet minute", .serialized, .timeLimit(.minutes(3)))
 struct ExclusiveTests {
     /// Also through the read-only socket proxy, which must pass the agent's reconnection on.
     @Test(arguments: [(EtcdAPIVersion.v3, false), (.v2, false), (.v3, true)])

@@ -154,7 +154,7 @@ struct DockerEventWatcherTests {
             await source.send(Self.event("pause", timeNano: 1_700_000_050_000_000_000))
             let work = await queuedWork { $0.ifRegistered.contains("abc") }
             #expect(work.notServing.isEmpty)
-            #expect(work.resync, "the silent stream missed it")
+            #expect(work.resync, "the replay does not begin with the event it resumed from")
             await source.send(Self.event("pause", timeNano: 1_700_000_200_000_000_000))
             let live = await queuedWork { !$0.notServing.isEmpty }
             #expect(live.notServing == ["abc"], "past the replay, a pause is acted on at once")

@@ -1,8 +1,9 @@
 /// What the events Docker replays after a silent stream was reopened tell.
 ///
-/// Docker replays only its last 256 events, so on a busy engine a long silence may have lost some: a replayed
-/// event that the silent stream should have delivered proves something happened meanwhile, and a resync
-/// covers what may be lost. A replay from the stream's first opening (no event had come yet) goes back a
+/// Docker keeps only its last 256 events, and replays those from the resume point on: when the first event
+/// replayed is the one the agent resumed from, or older than the stream's first opening, the replay reaches
+/// back to where the agent stood and brings whatever the silent stream missed; otherwise its head may be
+/// lost, and a resync covers it. A replay from the stream's first opening (no event had come yet) goes back a
 /// second before it: what it brings from before the opening, the start's resync has already seen.
 struct SilenceReplay: Sendable {
     enum Verdict: Equatable, Sendable {
@@ -11,8 +12,8 @@ struct SilenceReplay: Sendable {
         /// From before the stream first opened: the start's resync saw its effect, and it may be stale since
         /// (a pause undone).
         case seen
-        /// Replayed: it may be stale by now, so its container is inspected. `resync` for the first that the
-        /// silent stream should have delivered.
+        /// Replayed: it may be stale by now, so its container is inspected. `resync` for the first event
+        /// replayed when the replay may have lost what came before it.
         case replayed(resync: Bool)
     }
 
@@ -23,7 +24,7 @@ struct SilenceReplay: Sendable {
     let covered: Int64
     /// Docker's time, in nanoseconds, surely after the reopening.
     let before: Int64
-    private var resyncAsked = false
+    private var isFirst = true
 
     init(resumedFrom: String, covered: Int64, before: Int64) {
         self.resumedFrom = resumedFrom
@@ -33,9 +34,8 @@ struct SilenceReplay: Sendable {
 
     mutating func judge(_ event: DockerEvent) -> Verdict {
         guard event.timeNano < before else { return .live }
+        defer { isFirst = false }
         if event.timeNano < covered { return .seen }
-        let proves = !resyncAsked && event.resumeToken != resumedFrom
-        if proves { resyncAsked = true }
-        return .replayed(resync: proves)
+        return .replayed(resync: isFirst && event.resumeToken != resumedFrom)
     }
 }

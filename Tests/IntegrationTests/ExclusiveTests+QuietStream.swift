@@ -4,20 +4,14 @@ import PresenceTestSupport
 import Testing
 
 /// The event stream of a quiet Docker, reopened after 60 s without a byte: Docker replays from the agent's
-/// resume point, which before any event is a second before the stream opened.
-@Suite("A quiet Docker's replay", .timeLimit(.minutes(4)))
-struct QuietStreamReplayTests {
-    let docker: DockerCLI
-    let etcd: EtcdReader
-
-    init() throws {
-        docker = try DockerCLI()
-        etcd = try EtcdReader()
-    }
-
+/// resume point, which before any event is a second before the stream opened. Among the exclusive tests
+/// because the shared dockerd must stay quiet for a minute: the other tests' containers make events.
+extension ExclusiveTests {
     /// A container paused and unpaused just before the agent starts: the replay brings back the pause, which
     /// the agent's start already saw undone, and the running container's keys stay untouched throughout.
     @Test func aPauseFromJustBeforeTheStartIsNotTakenForNews() async throws {
+        let docker = try DockerCLI()
+        let etcd = try EtcdReader()
         let prefix = uniquePrefix()
         let name = uniqueName("replayed")
         try await docker.start(name, ports: ["80"])
