@@ -78,7 +78,7 @@ public struct Agent: Sendable {
                 docker: docker, selection: configuration.selection,
                 inspectsOnNetworkEvents: configuration.addressing.mode == .container, queue: queue,
                 heartbeat: heartbeat, logger: logger, metrics: metrics),
-            StartupPagesRelease(readiness: readiness),
+            StartupPagesRelease(readiness: readiness, interval: configuration.interval),
         ]
         guard let address = configuration.metricsAddress else { return services }
         // Last, so it stops first: it holds no state worth serving once the agent is shutting down.

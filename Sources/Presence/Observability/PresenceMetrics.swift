@@ -10,6 +10,9 @@ public struct PresenceMetrics: Sendable {
     public static let disabled = PresenceMetrics(factory: NOOPMetricsHandler.instance)
 
     private let factory: any MetricsFactory
+    /// False for the no-op factory: the handles with dimensions, made at each call, are then not made at all,
+    /// which keeps the work of every request and event (and the code it maps) to what the agent itself needs.
+    private let records: Bool
     private let containersRegistered: Gauge
     private let keysHeld: Gauge
     private let registrations: Counter
@@ -23,6 +26,7 @@ public struct PresenceMetrics: Sendable {
     /// test's own.
     public init(factory: any MetricsFactory) {
         self.factory = factory
+        records = !(factory is NOOPMetricsHandler)
         containersRegistered = Gauge(label: "presence_containers_registered", factory: factory)
         keysHeld = Gauge(label: "presence_keys_held", factory: factory)
         registrations = Counter(label: "presence_registrations_total", factory: factory)
@@ -55,6 +59,7 @@ public struct PresenceMetrics: Sendable {
     /// Counts one failure about a single container (an inspect, a write or a removal), which is retried with
     /// backoff while the other containers go on.
     func containerFailure(_ operation: RegistrationOperation) {
+        guard records else { return }
         Counter(
             label: "presence_container_failures_total", dimensions: [("operation", operation.rawValue)],
             factory: factory
@@ -69,12 +74,14 @@ public struct PresenceMetrics: Sendable {
     /// Counts one event of Docker's stream under its verb (`exec_start: sh -c …` counts as `exec_start`), so the
     /// label stays a small set whatever the containers run.
     func dockerEvent(action: String) {
+        guard records else { return }
         let verb = action.split(separator: ":", maxSplits: 1).first.map(String.init) ?? action
         Counter(label: "presence_docker_events_total", dimensions: [("action", verb)], factory: factory).increment()
     }
 
     /// Counts one request to etcd, and how long it took, failover to other endpoints included.
     func etcdRequest(_ kind: EtcdRequestKind, _ outcome: EtcdRequestOutcome, duration: Duration) {
+        guard records else { return }
         Counter(
             label: "presence_etcd_requests_total",
             dimensions: [("kind", kind.rawValue), ("outcome", outcome.rawValue)], factory: factory

@@ -28,7 +28,7 @@ public final class Readiness: Sendable {
 
     private struct State {
         var contacts: [Dependency: Contact] = [:]
-        var synced = false
+        var passes = 0
     }
 
     private let started: ContinuousClock.Instant
@@ -50,11 +50,14 @@ public final class Readiness: Sendable {
 
     /// Records that a resync or keep-alive pass went through.
     public func synced() {
-        state.withLock { $0.synced = true }
+        state.withLock { $0.passes += 1 }
     }
 
+    /// How many resync or keep-alive passes have gone through since the start.
+    public var passes: Int { state.withLock { $0.passes } }
+
     /// Whether a resync or keep-alive pass has gone through since the start.
-    public var hasSynced: Bool { state.withLock { $0.synced } }
+    public var hasSynced: Bool { passes > 0 }
 
     /// Whether the agent is ready at `now`, given the TTL of its keys.
     public func status(now: ContinuousClock.Instant = .now, ttl: Duration) -> Status {
@@ -73,7 +76,7 @@ public final class Readiness: Sendable {
                             + "(last error: \(failure.message))")
                 }
             }
-            guard state.synced else {
+            guard state.passes > 0 else {
                 let waiting = Dependency.allCases.filter { state.contacts[$0]?.lastAnswer == nil }
                 return .notReady(
                     "not yet synced"
