@@ -9,10 +9,9 @@
 # BINARY is the release build stripped of its debug info (strip --strip-debug, as in the image): valgrind
 # cannot read the full build's.
 # Needs valgrind and the test servers (PRESENCE_TEST_ENV=DIR/env, from scripts/test-servers.sh start DIR):
-# runs BINARY under callgrind through a start with three containers running (written together), 70 s of
-# keep-alives, a container started and stopped, and SIGTERM, then again with metrics on for a scrape (about
-# 3 minutes in all), and lists every function of BINARY that ran. Names that later builds no longer have are
-# skipped by the linker, so the file needs renewing only when the hot path changes much.
+# runs BINARY under callgrind through a start with three containers running (written together), a container
+# started and stopped, keep-alives, a metrics scrape and SIGTERM, and lists every function of BINARY that ran. Names that later builds no longer have
+# are skipped by the linker, so the file needs renewing only when the hot path changes much.
 set -euo pipefail
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
@@ -26,47 +25,32 @@ trap 'docker -H "$PRESENCE_TEST_DOCKER_HOST" rm -f "${names[@]}" >/dev/null 2>&1
 for name in "${names[@]:1}"; do
     docker -H "$PRESENCE_TEST_DOCKER_HOST" run -d --name "$name" -p 80 "$PRESENCE_TEST_IMAGE" httpd -f -p 80 >/dev/null
 done
-# Two runs under callgrind, since the idle agent runs other code with metrics off (the default, and what the
-# benchmark measures) than with them on. Without metrics: the start with the three containers; the idle agent
-# for 70 s, past the reopening of the silent event stream at 60 s and the keep-alives of an idle connection;
-# a container started and stopped by its events; the shutdown. With metrics: the idle agent and a scrape.
-profile() { # DIR EXTRA_ARGS...: starts BINARY under callgrind, its dumps in DIR; sets $pid
-    local dir=$1
-    shift
-    mkdir -p "$dir"
-    valgrind --tool=callgrind --demangle=no --dump-instr=no --callgrind-out-file="$dir/out" "$BIN" --all \
-        --prefix "/symbol-order-$$/{hostname}" --etcd-endpoints "$PRESENCE_TEST_ETCD" \
-        --docker-host "$PRESENCE_TEST_DOCKER_HOST" --interval 5 "$@" >"$dir/log" 2>&1 &
-    pid=$!
-}
-profile "$work/plain"
+metrics=$((20000 + RANDOM % 9000))
+valgrind --tool=callgrind --demangle=no --dump-instr=no --callgrind-out-file="$work/out" "$BIN" --all \
+    --prefix "/symbol-order-$$/{hostname}" --etcd-endpoints "$PRESENCE_TEST_ETCD" \
+    --docker-host "$PRESENCE_TEST_DOCKER_HOST" --metrics-address "127.0.0.1:$metrics" --interval 5 \
+    >"$work/log" 2>&1 &
+pid=$!
+# Three dumps, then the last at exit: the start; the agent idle (keep-alives only); a container started and
+# stopped by its events and a metrics scrape; the shutdown.
 sleep 20
 callgrind_control --dump=start "$pid" >/dev/null
-sleep 70
+sleep 16
 callgrind_control --dump=idle "$pid" >/dev/null
 docker -H "$PRESENCE_TEST_DOCKER_HOST" run -d --name "symbol-order-$$" -p 80 "$PRESENCE_TEST_IMAGE" \
     httpd -f -p 80 >/dev/null
 sleep 10
+curl -s "http://127.0.0.1:$metrics/metrics" >/dev/null || true
 docker -H "$PRESENCE_TEST_DOCKER_HOST" stop -t 1 "symbol-order-$$" >/dev/null
 sleep 5
 callgrind_control --dump=events "$pid" >/dev/null
-kill -TERM "$pid"
-wait "$pid" || true
-metrics=$((20000 + RANDOM % 9000))
-profile "$work/metrics" --metrics-address "127.0.0.1:$metrics"
-sleep 20
-callgrind_control --dump=start "$pid" >/dev/null
-sleep 10
-curl -s "http://127.0.0.1:$metrics/metrics" >/dev/null || true
-sleep 6
-callgrind_control --dump=scrape "$pid" >/dev/null
 kill -TERM "$pid"
 wait "$pid" || true
 # The idle agent's functions first, then those of events and scrapes, each set side by side: once the start's
 # pages are dropped (StartupPages), they are all the code the agent maps again, and the kernel maps code in
 # whole folios, so the fewer folios the keep-alive's functions span, the fewer pages stay resident. The
 # start's and the shutdown's come last.
-python3 - "$(basename "$BIN")" "$work"/*/out* >"$ROOT/deploy/symbol-order.txt" <<'PY'
+python3 - "$(basename "$BIN")" "$work"/out.* "$work/out" >"$ROOT/deploy/symbol-order.txt" <<'PY'
 import re, sys
 
 def functions_in(path, binary):
@@ -84,8 +68,7 @@ def functions_in(path, binary):
                 names[m[2]] = m[3]
             if m[1] == "fn" and current.endswith("/" + binary):
                 functions.add(names.get(m[2], ""))
-    # callgrind marks a recursive call's level ('2); the linker knows the function by its own name.
-    return {re.sub(r"'\d+$", "", f) for f in functions if f and not f.startswith("0x")}
+    return {f for f in functions if f and not f.startswith("0x")}
 
 binary, dumps = sys.argv[1], sys.argv[2:]
 def dump(trigger):
@@ -94,7 +77,7 @@ def dump(trigger):
         return re.search(rf"^desc: Trigger: dump {trigger}$", open(path, errors="replace").read(4096), re.M)
     return set().union(*(functions_in(d, binary) for d in dumps if made_by(d)))
 idle = dump("idle")
-events = (dump("events") | dump("scrape")) - idle
+events = dump("events") - idle
 rest = set().union(*(functions_in(d, binary) for d in dumps)) - idle - events
 print("\n".join(sorted(idle) + sorted(events) + sorted(rest)))
 print(f"{len(idle)} functions idle, {len(events)} more for events and scrapes, {len(rest)} more", file=sys.stderr)
