@@ -75,7 +75,9 @@ struct Report {
                 + "the loader relocates nothing, and without a dynamic symbol table, which only the loader read; "
                 + "`-Osize` would shrink the code by a tenth but slows the path from an event to its keys. The Swift "
                 + "standard library's own objects hold most of their "
-                + "code in one section each, which no ordering can split.",
+                + "code in one section each, which no ordering can split: a keep-alive after the drop maps back "
+                + "about 3.4 MB, and orders from other profiles (metrics off, or the agent without containers "
+                + "first) moved the idle figures by a few hundred KB either way.",
         ].joined(separator: "\n")
     }
 
