@@ -21,3 +21,7 @@ extension StartupPagesRelease: CustomStringConvertible {
 extension RegistryWatcher: CustomStringConvertible {
     var description: String { "RegistryWatcher" }
 }
+
+extension StartAnnouncement: CustomStringConvertible {
+    var description: String { "StartAnnouncement" }
+}

@@ -70,6 +70,7 @@ public struct Agent: Sendable {
             metrics: metrics
         )
         let services: [any Service] = [
+            StartAnnouncement(announce: announce),
             RegistrationService(
                 reconciler: reconciler, queue: queue, interval: configuration.interval,
                 resyncPeriod: configuration.resync, shutdownTimeout: configuration.shutdownTimeout, ttl: ttl,
@@ -101,6 +102,11 @@ public struct Agent: Sendable {
                 cancellationSignals: [],
                 logger: logger
             ))
+        try await group.run()
+    }
+
+    /// The start's log lines: the configuration, and the problems that do not stop the agent.
+    private func announce() {
         let selection = configuration.selection
         logger.info(
             "presence started",
@@ -122,7 +128,6 @@ public struct Agent: Sendable {
             ])
         warnAboutEtcdSecurity()
         warnAboutDockerSecurity()
-        try await group.run()
     }
 
     /// Problems that do not stop the agent but that the operator should hear of at start.
