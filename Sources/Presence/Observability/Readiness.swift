@@ -56,9 +56,6 @@ public final class Readiness: Sendable {
     /// How many resync or keep-alive passes have gone through since the start.
     public var passes: Int { state.withLock { $0.passes } }
 
-    /// Whether a resync or keep-alive pass has gone through since the start.
-    public var hasSynced: Bool { passes > 0 }
-
     /// Whether the agent is ready at `now`, given the TTL of its keys.
     public func status(now: ContinuousClock.Instant = .now, ttl: Duration) -> Status {
         state.withLock { state in

@@ -61,8 +61,6 @@ public struct DockerEventWatcher: Service {
         var resync = true
         // After a silent stream is reopened, until the replay is over.
         var replay: SilenceReplay?
-        // Docker's time before which events came before the first opening, when the replay goes back to it.
-        var covered: Int64 = 0
         while !Task.isCancelled {
             // Where a stream that falls silent before its first event resumes: when it was opened, by Docker's
             // clock (not from the stream's own head, which Podman sends only with the first event).
@@ -114,17 +112,13 @@ public struct DockerEventWatcher: Service {
                 await docker.forgetVersion()
             } catch let silence as StreamSilence {
                 if Task.isCancelled { return }
-                if since == nil, let opened {
-                    // No event came at all: the replay goes from the opening, a second before Docker's clock then.
-                    since = opened
-                    covered = Int64(opened).map { ($0 + 1) * 1_000_000_000 } ?? 0
-                }
+                // No event came at all: the replay goes from the opening, a second before Docker's clock then.
+                since = since ?? opened
                 // Without a point to replay from, only a resync can tell what was missed.
                 resync = since == nil
                 if let since, let now = try? await docker.resumeTokenForNow(), let seconds = Int64(now) {
                     // `now` is a second before Docker's clock: two seconds on is surely after the reopening.
-                    replay = SilenceReplay(
-                        resumedFrom: since, covered: covered, before: (seconds + 2) * 1_000_000_000)
+                    replay = SilenceReplay(resumedFrom: since, before: (seconds + 2) * 1_000_000_000)
                 }
                 let replay = since.map { "replaying events since \($0)" } ?? "with a resync"
                 logger.debug(

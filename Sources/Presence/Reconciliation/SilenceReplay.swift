@@ -19,16 +19,17 @@ struct SilenceReplay: Sendable {
 
     /// The resume token the stream was reopened from: its event (if any) was delivered before.
     let resumedFrom: String
-    /// Docker's time, in nanoseconds, before which an event came before the stream first opened (0 when not
-    /// known): a replay from an event brings none that old.
+    /// Docker's time, in nanoseconds, before which an event came before the stream first opened: a token of
+    /// whole seconds is the opening's, a second before Docker's clock then; a replay from an event's token
+    /// (seconds.nanoseconds) brings none that old.
     let covered: Int64
     /// Docker's time, in nanoseconds, surely after the reopening.
     let before: Int64
     private var isFirst = true
 
-    init(resumedFrom: String, covered: Int64, before: Int64) {
+    init(resumedFrom: String, before: Int64) {
         self.resumedFrom = resumedFrom
-        self.covered = covered
+        covered = Int64(resumedFrom).map { ($0 + 1) * 1_000_000_000 } ?? 0
         self.before = before
     }
 
