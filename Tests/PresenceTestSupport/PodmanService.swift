@@ -5,14 +5,15 @@ import Foundation
 #endif
 
 /// A private Podman serving Docker's Engine API (`podman system service`) on its own socket, with its storage,
-/// locks, events and network configuration in a temporary directory: it shares only the bridge, the firewall
-/// chains and the address allocations of netavark with another rootful Podman.
+/// locks, events and network configuration in a temporary directory. It still shares netavark's bridge and
+/// firewall chains with any other rootful Podman, so a test process runs one at a time (``PodmanTurn``).
 ///
 /// Its containers run from the offline test image, copied from the test dockerd. ``stop()`` (also run on deinit)
 /// removes the containers, kills the service and whatever it left, unmounts and deletes the directory.
 public final class PodmanService: @unchecked Sendable {
     public let directory: String
     private var process: Process?
+    private var holdsTurn = false
     /// The test image as Podman names it once loaded, such as `localhost/presence-test:latest`.
     public private(set) var image = ""
 
@@ -51,12 +52,15 @@ public final class PodmanService: @unchecked Sendable {
         try configuration.write(toFile: directory + "/containers.conf", atomically: true, encoding: .utf8)
     }
 
-    /// Starts the service, waits until it answers `/_ping`, and loads the test image from the test dockerd.
+    /// Waits for the process's turn at rootful Podman, starts the service, waits until it answers `/_ping`, and
+    /// loads the test image from the test dockerd.
     public func start() async throws {
         guard (try? await shell(["podman", "--version"])) != nil else {
             throw ShellError(
                 command: "podman", status: -1, output: "podman is not installed: run scripts/install-deps.sh")
         }
+        await PodmanTurn.shared.take()
+        holdsTurn = true
         let log = directory + "/service.log"
         process = try launchLogged(
             ["podman"] + globalOptions + ["system", "service", "--time=0", dockerHost], environment: environment,
@@ -116,7 +120,8 @@ public final class PodmanService: @unchecked Sendable {
     }
 
     /// Removes the containers, kills the service and everything left under the directory, unmounts what is
-    /// still mounted there and deletes it. Safe to call more than once; synchronous, so usable in a `defer`.
+    /// still mounted there, deletes it and gives the turn to the next service. Safe to call more than once;
+    /// synchronous, so usable in a `defer`.
     public func stop() {
         _ = try? shell(["podman"] + globalOptions + ["rm", "-a", "-f", "-t", "0"], environment: environment)
         if let process, process.isRunning {
@@ -127,6 +132,10 @@ public final class PodmanService: @unchecked Sendable {
         killLeftovers()
         unmountEverything()
         try? FileManager.default.removeItem(atPath: directory)
+        if holdsTurn {
+            holdsTurn = false
+            PodmanTurn.shared.give()
+        }
     }
 
     /// conmon (one per container) names the directory on its command line; a failed `rm` would leave it.
