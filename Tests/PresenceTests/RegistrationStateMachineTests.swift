@@ -227,4 +227,15 @@ struct RegistrationStateMachineTests {
         machine.observe("1", containerName: "web", decision: .skip(reason: "container is paused"))
         #expect(machine.takeNotes().count == 1)
     }
+
+    @Test func aRegistrationsRememberedStateTellsApartValuesThatLookLikeMoreKeys() {
+        let one = RegistrationStateMachine.registeredState(["/a": "1:/b=x"])
+        let two = RegistrationStateMachine.registeredState(["/a": "1", "/b": "x"])
+        #expect(one != two)
+        var reordered: [String: String] = [:]
+        for key in ["/z", "/a", "/m"] { reordered[key] = key + "-value" }
+        #expect(
+            RegistrationStateMachine.registeredState(reordered)
+                == RegistrationStateMachine.registeredState(["/a": "/a-value", "/m": "/m-value", "/z": "/z-value"]))
+    }
 }

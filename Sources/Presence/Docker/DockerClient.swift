@@ -86,10 +86,12 @@ public actor DockerClient: DockerAPI, DockerEventSource {
 
     /// A `since` for the present on Docker's clock, which may differ from this host's: a second before the time
     /// in the `Date` header of a `/_ping` answer, to be safe against a clock that ticked meanwhile. Nil when the
-    /// answer has no such header.
+    /// answer has no such header. The same answer negotiates the API version if it is not known yet: the event
+    /// stream opened next needs it, and at start that spares a round trip.
     public func resumeTokenForNow() async throws -> String? {
         let ping = try await send(path: "/_ping")
         guard ping.status == .ok else { throw unexpected(ping, what: "ping") }
+        if version == nil { version = DockerAPIVersion.negotiated(server: ping.headers.first(name: "API-Version")) }
         return Self.resumeToken(aSecondBefore: ping.headers.first(name: "Date"))
     }
 

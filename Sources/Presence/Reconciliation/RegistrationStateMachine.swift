@@ -213,7 +213,7 @@ public struct RegistrationStateMachine: Sendable {
             rewrite.remove(id)
             let container = displayNames[id] ?? registration.name
             note(
-                id, "registered:\(registration.keys.sorted(by: { $0.key < $1.key }))",
+                id, Self.registeredState(registration.keys),
                 isFirstWrite ? "container registered" : "registration changed", ports: registration.ports,
                 name: registration.name == container ? nil : registration.name)
         case .remove(let id, let registration):
@@ -333,6 +333,17 @@ public struct RegistrationStateMachine: Sendable {
     }
 
     // MARK: - Notes
+
+    /// What a registration's note remembers, to tell a repeat from news: its keys and values, unambiguous
+    /// whatever they hold (each key's and value's length comes first). Built by hand: printing the pairs as an
+    /// array goes through reflection, and cost milliseconds at a start with a full host.
+    static func registeredState(_ keys: [String: String]) -> String {
+        var state = "registered"
+        for (key, value) in keys.sorted(by: { $0.key < $1.key }) {
+            state += ":" + String(key.utf8.count) + ":" + key + String(value.utf8.count) + ":" + value
+        }
+        return state
+    }
 
     private func noteKey(_ id: String) -> String {
         guard let name = displayNames[id], namedSelection.contains(name) else { return id }
