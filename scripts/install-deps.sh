@@ -43,12 +43,15 @@ die() { printf '[install-deps] ERROR: %s\n' "$*" >&2; exit 1; }
 #   iproute2                 `ip`: the tests read the bridges' addresses from the
 #                            kernel, and a leftover docker0 is deleted with it
 #   systemd                  systemd-analyze verifies deploy/presence.service
+#   python3                  the test helpers (slow, stalling and recording
+#                            proxies) and scripts/compress-symbol-names.py
+#   binutils                 strip, nm and objcopy trim the image's binaries
 PACKAGES=(
     etcd-server etcd-client docker.io iptables busybox-static
     curl socat openssl ca-certificates tar util-linux libc-bin
     podman conmon runc netavark aardvark-dns containernetworking-plugins
     slirp4netns uidmap fuse-overlayfs catatonit
-    docker-compose systemd iproute2 haproxy
+    docker-compose systemd iproute2 haproxy python3 binutils
 )
 
 is_installed() {

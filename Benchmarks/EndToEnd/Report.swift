@@ -78,6 +78,14 @@ struct Report {
                 + "code in one section each, which no ordering can split: a keep-alive after the drop maps back "
                 + "about 3.4 MB, and orders from other profiles (metrics off, or the agent without containers "
                 + "first) moved the idle figures by a few hundred KB either way.",
+            "",
+            "The executable in the image (scripts/build-image.sh) is that release binary without its DWARF debug "
+                + "information and the symbols of its data (type metadata, descriptors, globals), which name no "
+                + "frame; the names of its functions, which Swift's crash backtracer prints, are stored "
+                + "zlib-compressed (scripts/compress-symbol-names.py), as the backtracer can read them. What "
+                + "remains is mostly code (`.text`), the unwind tables and the symbol table itself. The image adds "
+                + "the backtracer, without its own symbols, the C and C++ libraries the binary links, and the CA "
+                + "bundle.",
         ].joined(separator: "\n")
     }
 

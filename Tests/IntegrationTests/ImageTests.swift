@@ -57,4 +57,45 @@ struct ImageTests {
         #expect(told != nil, "agent logs: \(logs)")
         #expect(try await docker.run("inspect", "--format", "{{.State.Running}}", agentName) == "true")
     }
+
+    /// The image keeps Swift's crash backtracer, and the symbol names it needs (stored compressed, see
+    /// scripts/compress-symbol-names.py): a crash names the agent's own functions, not `<unknown>`.
+    @Test func aCrashInTheImageNamesTheAgentsFunctions() async throws {
+        let docker = try DockerCLI()
+        let image = try TestEnvironment.agentImage()
+        let agentName = uniqueName("crashing")
+        let socket = String(try TestEnvironment.dockerHost().dropFirst("unix://".count))
+        defer { docker.remove(agentName) }
+        let group = try await shell(["stat", "-c", "%g", socket]).trimmingCharacters(in: .whitespacesAndNewlines)
+        try await docker.docker([
+            "run", "-d", "--name", agentName, "--network", "host", "-v", "\(socket):/var/run/docker.sock",
+            "--group-add", group, image,
+            "--container", uniqueName("absent"), "--prefix", uniquePrefix(), "--etcd-endpoints",
+            try TestEnvironment.etcd(),
+        ])
+        func logs() async throws -> String {
+            try await shell(["sh", "-c", "docker -H \"$0\" logs \"$1\" 2>&1", docker.host, agentName])
+        }
+        var startup = ""
+        let started = try await eventually(timeout: .seconds(20)) {
+            startup = try await logs()
+            return startup.contains("presence started")
+        }
+        #expect(started != nil, "agent logs: \(startup)")
+        // SIGABRT is one of the signals the runtime's crash handler takes, as from a failed precondition.
+        try await docker.run("kill", "--signal", "ABRT", agentName)
+        var report = ""
+        let reported = try await eventually(timeout: .seconds(60)) {
+            report = try await logs()
+            return report.contains("Backtrace took")
+        }
+        #expect(reported != nil, "no backtrace; agent logs: \(report)")
+        #expect(report.contains("Program crashed"), "\(report)")
+        // A frame of the agent's binary with a name: "1 [ra] 0x0000000000b629a9 _dispatch_sig_thread + 8 in
+        // presence"; without symbols it reads "<unknown> in presence".
+        let named = report.split(separator: "\n").filter {
+            $0.hasSuffix(" in presence") && !$0.contains("<unknown>") && $0.contains(" + ")
+        }
+        #expect(!named.isEmpty, "no frame of presence is named: \(report)")
+    }
 }
