@@ -12,7 +12,6 @@ struct ImageTests {
         let name = uniqueName("imaged")
         let agentName = uniqueName("agent")
         let prefix = uniquePrefix()
-        let socket = String(try TestEnvironment.dockerHost().dropFirst("unix://".count))
         try await docker.start(name, ports: ["80", "53/udp"])
         defer {
             docker.remove(name)
@@ -20,13 +19,12 @@ struct ImageTests {
         }
         // The image's user is unprivileged: the socket's group is what lets it in.
         #expect(try await docker.run("image", "inspect", "--format", "{{.Config.User}}", image) == "65532:65532")
-        let group = try await shell(["stat", "-c", "%g", socket]).trimmingCharacters(in: .whitespacesAndNewlines)
-        try await docker.docker([
-            "run", "-d", "--name", agentName, "--network", "host", "-v", "\(socket):/var/run/docker.sock",
-            "--group-add", group, image,
-            "--container", name, "--prefix", prefix, "--etcd-endpoints", try TestEnvironment.etcd(),
-            "--ttl", "10", "--interval", "2",
-        ])
+        try await Self.runAgent(
+            agentName, inSocketGroup: true,
+            [
+                "--container", name, "--prefix", prefix, "--etcd-endpoints", try TestEnvironment.etcd(),
+                "--ttl", "10", "--interval", "2",
+            ], docker: docker)
         let registered = try await eventually { try await etcd.keys(under: prefix + "/").count == 4 }
         let logs = try await docker.docker(["logs", agentName])
         #expect(registered != nil, "agent logs: \(logs)")
@@ -40,18 +38,14 @@ struct ImageTests {
     /// Without the socket's group the unprivileged agent is refused: it says so in one line and keeps trying.
     @Test func withoutTheSocketsGroupTheImageSaysWhatToChange() async throws {
         let docker = try DockerCLI()
-        let image = try TestEnvironment.agentImage()
         let agentName = uniqueName("ungrouped")
-        let socket = String(try TestEnvironment.dockerHost().dropFirst("unix://".count))
         defer { docker.remove(agentName) }
-        try await docker.docker([
-            "run", "-d", "--name", agentName, "--network", "host", "-v", "\(socket):/var/run/docker.sock", image,
-            "--all", "--prefix", uniquePrefix(), "--etcd-endpoints", try TestEnvironment.etcd(),
-        ])
+        try await Self.runAgent(
+            agentName, inSocketGroup: false,
+            ["--all", "--prefix", uniquePrefix(), "--etcd-endpoints", try TestEnvironment.etcd()], docker: docker)
         var logs = ""
         let told = try await eventually(timeout: .seconds(20)) {
-            // The agent logs to standard error, which `docker logs` passes on as its own.
-            logs = try await shell(["sh", "-c", "docker -H \"$0\" logs \"$1\" 2>&1", docker.host, agentName])
+            logs = try await Self.logs(of: agentName, docker: docker)
             return logs.contains("permission denied; give the agent the socket's group")
         }
         #expect(told != nil, "agent logs: \(logs)")
@@ -62,20 +56,15 @@ struct ImageTests {
     /// scripts/compress-symbol-names.py): a crash names the agent's own functions, not `<unknown>`.
     @Test func aCrashInTheImageNamesTheAgentsFunctions() async throws {
         let docker = try DockerCLI()
-        let image = try TestEnvironment.agentImage()
         let agentName = uniqueName("crashing")
-        let socket = String(try TestEnvironment.dockerHost().dropFirst("unix://".count))
         defer { docker.remove(agentName) }
-        let group = try await shell(["stat", "-c", "%g", socket]).trimmingCharacters(in: .whitespacesAndNewlines)
-        try await docker.docker([
-            "run", "-d", "--name", agentName, "--network", "host", "-v", "\(socket):/var/run/docker.sock",
-            "--group-add", group, image,
-            "--container", uniqueName("absent"), "--prefix", uniquePrefix(), "--etcd-endpoints",
-            try TestEnvironment.etcd(),
-        ])
-        func logs() async throws -> String {
-            try await shell(["sh", "-c", "docker -H \"$0\" logs \"$1\" 2>&1", docker.host, agentName])
-        }
+        try await Self.runAgent(
+            agentName, inSocketGroup: true,
+            [
+                "--container", uniqueName("absent"), "--prefix", uniquePrefix(), "--etcd-endpoints",
+                try TestEnvironment.etcd(),
+            ], docker: docker)
+        func logs() async throws -> String { try await Self.logs(of: agentName, docker: docker) }
         var startup = ""
         let started = try await eventually(timeout: .seconds(20)) {
             startup = try await logs()
@@ -97,5 +86,23 @@ struct ImageTests {
             $0.hasSuffix(" in presence") && !$0.contains("<unknown>") && $0.contains(" + ")
         }
         #expect(!named.isEmpty, "no frame of presence is named: \(report)")
+    }
+
+    /// Runs the agent's image detached as `name`, on the host's network with the Docker socket mounted, in the
+    /// socket's group when `inSocketGroup` (the image's user is unprivileged: that group is what lets it in).
+    static func runAgent(_ name: String, inSocketGroup: Bool, _ arguments: [String], docker: DockerCLI) async throws {
+        let socket = String(try TestEnvironment.dockerHost().dropFirst("unix://".count))
+        var options = ["run", "-d", "--name", name, "--network", "host", "-v", "\(socket):/var/run/docker.sock"]
+        if inSocketGroup {
+            let group = try await shell(["stat", "-c", "%g", socket]).trimmingCharacters(in: .whitespacesAndNewlines)
+            options += ["--group-add", group]
+        }
+        try await docker.docker(options + [try TestEnvironment.agentImage()] + arguments)
+    }
+
+    /// What the agent in container `name` wrote: it logs to standard error, which `docker logs` passes on as
+    /// its own.
+    static func logs(of name: String, docker: DockerCLI) async throws -> String {
+        try await shell(["sh", "-c", "docker -H \"$0\" logs \"$1\" 2>&1", docker.host, name])
     }
 }

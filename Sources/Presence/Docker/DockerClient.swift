@@ -35,11 +35,7 @@ public actor DockerClient: DockerAPI, DockerEventSource {
     }
 
     public func ping() async throws {
-        let response = try await send(path: "/_ping")
-        guard response.status == .ok else { throw unexpected(response, what: "ping") }
-        if version == nil {
-            version = DockerAPIVersion.negotiated(server: response.headers.first(name: "API-Version"))
-        }
+        _ = try await pingNegotiating()
     }
 
     public func listContainers() async throws -> [ContainerSummary] {
@@ -89,10 +85,7 @@ public actor DockerClient: DockerAPI, DockerEventSource {
     /// answer has no such header. The same answer negotiates the API version if it is not known yet: the event
     /// stream opened next needs it, and at start that spares a round trip.
     public func resumeTokenForNow() async throws -> String? {
-        let ping = try await send(path: "/_ping")
-        guard ping.status == .ok else { throw unexpected(ping, what: "ping") }
-        if version == nil { version = DockerAPIVersion.negotiated(server: ping.headers.first(name: "API-Version")) }
-        return Self.resumeToken(aSecondBefore: ping.headers.first(name: "Date"))
+        Self.resumeToken(aSecondBefore: try await pingNegotiating().answer.headers.first(name: "Date"))
     }
 
     static func resumeToken(aSecondBefore date: String?) -> String? {
@@ -128,11 +121,17 @@ public actor DockerClient: DockerAPI, DockerEventSource {
     /// The negotiated API version, asking the engine if not known yet.
     func apiVersion() async throws -> DockerAPIVersion {
         if let version { return version }
+        return try await pingNegotiating().version
+    }
+
+    /// `GET /_ping`, whose answer negotiates the API version when none is known yet; returns the answer and the
+    /// version in use.
+    private func pingNegotiating() async throws -> (answer: HTTPExchange, version: DockerAPIVersion) {
         let ping = try await send(path: "/_ping")
         guard ping.status == .ok else { throw unexpected(ping, what: "ping") }
-        let negotiated = DockerAPIVersion.negotiated(server: ping.headers.first(name: "API-Version"))
+        let negotiated = version ?? DockerAPIVersion.negotiated(server: ping.headers.first(name: "API-Version"))
         version = negotiated
-        return negotiated
+        return (ping, negotiated)
     }
 
     private func get(_ path: String) async throws -> HTTPExchange {
