@@ -16,17 +16,36 @@
 #                                functions would make most of .text resident
 #   -no-pie                      no relocations for the loader to apply at start, nor pages they dirty
 #   --no-export-dynamic          no dynamic symbol table of every Swift symbol (the backtracer reads .symtab)
+#   libstdc++ and libgcc static  the Swift runtime's C++ library linked in: only the few functions it calls,
+#                                placed by the ordering like the rest, where the shared library kept 1.1 MB
+#                                resident (the loader's symbol lookups and relocations touch all of it). The
+#                                static Swift stdlib names -lstdc++ itself, so the linker is shown a directory
+#                                that holds only the archive
 RELEASE_SCRATCH=${RELEASE_SCRATCH:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.build-release}
 RELEASE_ORDER=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/deploy/symbol-order.txt
+RELEASE_STATIC_LIBS=$RELEASE_SCRATCH/static-libs
 RELEASE_FLAGS=(
     -c release --static-swift-stdlib --product presence --scratch-path "$RELEASE_SCRATCH"
     -Xswiftc -Xfrontend -Xswiftc -function-sections -Xswiftc -use-ld=lld
     -Xswiftc -Xclang-linker -Xswiftc -no-pie -Xlinker --no-export-dynamic
     -Xlinker "--symbol-ordering-file=$RELEASE_ORDER" -Xlinker --no-warn-symbol-ordering
+    -Xlinker "-L$RELEASE_STATIC_LIBS" -Xswiftc -Xclang-linker -Xswiftc -static-libgcc
 )
 
+# The directory of RELEASE_STATIC_LIBS: libstdc++.a alone, where the linker looks first for -lstdc++.
+release_static_libs() {
+    local archive
+    archive=$(clang -print-file-name=libstdc++.a 2>/dev/null || true)
+    [[ $archive == /* && -f $archive ]] || {
+        echo "release-build: libstdc++.a not found (clang -print-file-name); install libstdc++-12-dev" >&2
+        return 1
+    }
+    mkdir -p "$RELEASE_STATIC_LIBS"
+    ln -sfn "$archive" "$RELEASE_STATIC_LIBS/libstdc++.a"
+}
+
 release_build() {
-    swift build "${RELEASE_FLAGS[@]}"
+    release_static_libs && swift build "${RELEASE_FLAGS[@]}"
 }
 
 release_binary() {
