@@ -1,4 +1,5 @@
 import ArgumentParser
+import NIOCore
 import Presence
 
 #if canImport(Glibc)
@@ -11,6 +12,8 @@ extension PresenceCommand {
     /// Parses, runs, and reports bad input as one line (`presence: …`) with exit 64, for scripts and logs.
     /// Options missing from the command line come from their PRESENCE_* variables (`OptionEnvironment`).
     static func main() async {
+        GlibcMalloc.useOneArena()
+        useOneEventLoop()
         var optionEnvironment: OptionEnvironment?
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
@@ -35,6 +38,15 @@ extension PresenceCommand {
             let variables = optionEnvironment?.variables(blamedIn: message) ?? []
             exitWithUsageError((variables.isEmpty ? "" : variables.joined(separator: ", ") + ": ") + message)
         }
+    }
+
+    /// SwiftNIO's shared event loops, which both HTTP clients and the metrics server run on, are one per core by
+    /// default. The agent holds a handful of connections, and each loop keeps a thread, its stack, a malloc
+    /// arena and a task buffer of about 200 KB: on a 64-core host, 64 of each for nothing. One loop, unless
+    /// the operator set `NIO_SINGLETON_GROUP_LOOP_COUNT`.
+    static func useOneEventLoop() {
+        guard getenv("NIO_SINGLETON_GROUP_LOOP_COUNT") == nil else { return }
+        NIOSingletons.groupLoopCountSuggestion = 1
     }
 
     /// The names of the process's environment variables.

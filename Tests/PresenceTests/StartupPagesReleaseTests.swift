@@ -11,8 +11,9 @@ struct StartupPagesReleaseTests {
     let clock = TestClock()
     let readiness = Readiness()
     let releases = Releases()
+    let trims = Releases()
 
-    /// How many releases the service made.
+    /// How many releases (or trims of the heap) the service made.
     final class Releases: Sendable {
         private let count = Mutex(0)
         func record() { count.withLock { $0 += 1 } }
@@ -21,8 +22,10 @@ struct StartupPagesReleaseTests {
 
     func service() -> StartupPagesRelease {
         let releases = releases
+        let trims = trims
         return StartupPagesRelease(
-            readiness: readiness, interval: .seconds(5), clock: clock, release: { releases.record() })
+            readiness: readiness, interval: .seconds(5), clock: clock, release: { releases.record() },
+            trimHeap: { trims.record() })
     }
 
     /// Runs the service while `body` drives its clock, then shuts it down.
@@ -70,5 +73,31 @@ struct StartupPagesReleaseTests {
             while releases.value < 1 { await Task.yield() }
         }
         #expect(releases.value == 1)
+    }
+
+    /// After the start's pages, the heap is trimmed once an interval, and not before.
+    @Test func theHeapIsTrimmedOnceAnIntervalAfterTheStart() async throws {
+        readiness.synced()
+        try await running { sleeps in
+            _ = await sleeps.next()
+            clock.advance(by: .seconds(2))
+            _ = await sleeps.next()
+            readiness.synced()
+            clock.advance(by: .seconds(1))
+            _ = await sleeps.next()
+            clock.advance(by: .milliseconds(500))
+            // The start's pages are gone; the service waits an interval.
+            _ = await sleeps.next()
+            #expect(releases.value == 2)
+            #expect(trims.value == 0, "the releases trim the heap themselves")
+            for interval in 1...3 {
+                clock.advance(by: .seconds(4))
+                await Task.yield()
+                #expect(trims.value == interval - 1, "not before the interval is over")
+                clock.advance(by: .seconds(1))
+                _ = await sleeps.next()
+                #expect(trims.value == interval)
+            }
+        }
     }
 }

@@ -5,7 +5,11 @@ import ServiceLifecycle
 /// say: their retries need no more of the start's code). Then once more after the next pass, the first
 /// keep-alive: what runs only once (the first lease renewal's type metadata and conformance lookups) comes
 /// after the first release and would otherwise stay resident; on the machine of docs/BENCHMARKS.md that is
-/// about 0.4 MB. Then waits for the shutdown like the other services.
+/// about 0.4 MB.
+///
+/// Then, once an interval, gives the heap freed since back to the kernel (`GlibcMalloc.returnFreedPages`): a
+/// burst of events (hundreds of containers started at once) leaves as much behind in malloc's arenas as a start
+/// does, and nothing else would return it.
 struct StartupPagesRelease: Service {
     let readiness: Readiness
     /// The keep-alive interval: the first keep-alive comes within one of the start.
@@ -18,20 +22,30 @@ struct StartupPagesRelease: Service {
     var clock: any Clock<Duration> = ContinuousClock()
     /// What a release does: a test counts them.
     var release: @Sendable () -> Void = StartupPages.release
+    /// What a trim of the heap does: a test counts them.
+    var trimHeap: @Sendable () -> Void = GlibcMalloc.returnFreedPages
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
-            let waited = try await waitForPass(after: 0, within: latest, poll: .milliseconds(200))
-            try await clock.sleep(for: min(settle, latest - waited))
-            release()
-            let released = readiness.passes
-            // A pass under way at the release counts as the next one; the keep-alive follows within an interval.
-            _ = try await waitForPass(after: released, within: interval + settle, poll: .seconds(1))
-            guard readiness.passes > released else { return }
-            try await clock.sleep(for: afterKeepAlive)
-            release()
+            try await releaseTheStartsPages()
+            while true {
+                try await clock.sleep(for: interval)
+                trimHeap()
+            }
         }
         try? await gracefulShutdown()
+    }
+
+    private func releaseTheStartsPages() async throws {
+        let waited = try await waitForPass(after: 0, within: latest, poll: .milliseconds(200))
+        try await clock.sleep(for: min(settle, latest - waited))
+        release()
+        let released = readiness.passes
+        // A pass under way at the release counts as the next one; the keep-alive follows within an interval.
+        _ = try await waitForPass(after: released, within: interval + settle, poll: .seconds(1))
+        guard readiness.passes > released else { return }
+        try await clock.sleep(for: afterKeepAlive)
+        release()
     }
 
     /// Waits, `poll` at a time, until more than `passes` passes have gone through or `limit` has passed;

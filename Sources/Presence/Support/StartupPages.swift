@@ -16,9 +16,8 @@
 /// that hold pages of their own (the relocated read-only data) are left alone: dropping them would lose what
 /// the loader wrote.
 ///
-/// The heap is given back too (`malloc_trim`): the start decodes Docker's whole listing and builds every write
-/// at once, on several threads, each with a malloc arena of its own; what they freed stays resident in the
-/// arenas until it is trimmed, about a megabyte with 100 containers.
+/// The heap is given back too (`GlibcMalloc.returnFreedPages`): the start decodes Docker's whole listing and
+/// builds every write at once, and what it freed stays resident in malloc's arena until it is trimmed.
 enum StartupPages {
     static func release() {
         #if os(Linux)
@@ -28,20 +27,9 @@ enum StartupPages {
                 _ = madvise(start, length, MADV_RANDOM)
                 _ = madvise(start, length, MADV_DONTNEED)
             }
-            returnFreedHeap()
+            GlibcMalloc.returnFreedPages()
         #endif
     }
-
-    #if os(Linux)
-        /// glibc's `malloc_trim(0)`: every arena's free pages back to the kernel. Looked up at run time, as the
-        /// Glibc module does not declare it (malloc.h); a C library without it is left as it is.
-        private static func returnFreedHeap() {
-            typealias MallocTrim = @convention(c) (Int) -> Int32
-            // RTLD_DEFAULT: the libraries the process loaded.
-            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
-            _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
-        }
-    #endif
 
     #if os(Linux)
         /// The executable's read-only mappings without anonymous pages, from /proc/self/smaps.
