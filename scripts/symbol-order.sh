@@ -10,9 +10,10 @@
 # cannot read the full build's.
 # Needs valgrind and the test servers (PRESENCE_TEST_ENV=DIR/env, from scripts/test-servers.sh start DIR):
 # runs BINARY under callgrind through a start with three containers running (written together), a container
-# started and stopped, keep-alives, the event stream reopened after a silence, idle connections closed, a
-# metrics scrape and SIGTERM, and lists every function of BINARY that ran. Names that later builds no longer have
-# are skipped by the linker, so the file needs renewing only when the hot path changes much.
+# started and stopped, five started at once, keep-alives, the event stream reopened after a silence, idle
+# connections closed, a metrics scrape and SIGTERM, and lists every function of BINARY that ran. Names that
+# later builds no longer have are skipped by the linker, so the file needs renewing only when the hot path
+# changes much.
 set -euo pipefail
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
@@ -22,8 +23,12 @@ source "${PRESENCE_TEST_ENV:?set PRESENCE_TEST_ENV to the env file of scripts/te
 command -v valgrind >/dev/null || { echo "valgrind not found: apt-get install valgrind" >&2; exit 1; }
 work=$(mktemp -d)
 names=("symbol-order-$$" "symbol-order-$$-1" "symbol-order-$$-2" "symbol-order-$$-3")
+# Started together in the events phase: a burst of starts (inspects side by side, writes batched) runs code
+# that one container's start does not.
+burst=("symbol-order-$$-b1" "symbol-order-$$-b2" "symbol-order-$$-b3" "symbol-order-$$-b4" "symbol-order-$$-b5")
+names+=("${burst[@]}")
 trap 'docker -H "$PRESENCE_TEST_DOCKER_HOST" rm -f "${names[@]}" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-for name in "${names[@]:1}"; do
+for name in "${names[@]:1:3}"; do
     docker -H "$PRESENCE_TEST_DOCKER_HOST" run -d --name "$name" -p 80 "$PRESENCE_TEST_IMAGE" httpd -f -p 80 >/dev/null
 done
 metrics=$((20000 + RANDOM % 9000))
@@ -44,9 +49,17 @@ sleep 55
 callgrind_control --dump=idle "$pid" >/dev/null
 docker -H "$PRESENCE_TEST_DOCKER_HOST" run -d --name "symbol-order-$$" -p 80 "$PRESENCE_TEST_IMAGE" \
     httpd -f -p 80 >/dev/null
-sleep 10
+sleep 5
+starting=()
+for name in "${burst[@]}"; do
+    docker -H "$PRESENCE_TEST_DOCKER_HOST" run -d --name "$name" -p 80 "$PRESENCE_TEST_IMAGE" httpd -f -p 80 \
+        >/dev/null &
+    starting+=($!)
+done
+wait "${starting[@]}"
+sleep 5
 curl -s "http://127.0.0.1:$metrics/metrics" >/dev/null || true
-docker -H "$PRESENCE_TEST_DOCKER_HOST" stop -t 1 "symbol-order-$$" >/dev/null
+docker -H "$PRESENCE_TEST_DOCKER_HOST" stop -t 1 "symbol-order-$$" "${burst[@]}" >/dev/null
 sleep 5
 callgrind_control --dump=events "$pid" >/dev/null
 kill -TERM "$pid"
