@@ -22,13 +22,14 @@ BIN=${1:?usage: $0 BINARY}
 source "${PRESENCE_TEST_ENV:?set PRESENCE_TEST_ENV to the env file of scripts/test-servers.sh start}"
 command -v valgrind >/dev/null || { echo "valgrind not found: apt-get install valgrind" >&2; exit 1; }
 work=$(mktemp -d)
-names=("symbol-order-$$" "symbol-order-$$-1" "symbol-order-$$-2" "symbol-order-$$-3")
+# Running before the agent starts.
+running=("symbol-order-$$-1" "symbol-order-$$-2" "symbol-order-$$-3")
 # Started together in the events phase: a burst of starts (inspects side by side, writes batched) runs code
 # that one container's start does not.
 burst=("symbol-order-$$-b1" "symbol-order-$$-b2" "symbol-order-$$-b3" "symbol-order-$$-b4" "symbol-order-$$-b5")
-names+=("${burst[@]}")
+names=("symbol-order-$$" "${running[@]}" "${burst[@]}")
 trap 'docker -H "$PRESENCE_TEST_DOCKER_HOST" rm -f "${names[@]}" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-for name in "${names[@]:1:3}"; do
+for name in "${running[@]}"; do
     docker -H "$PRESENCE_TEST_DOCKER_HOST" run -d --name "$name" -p 80 "$PRESENCE_TEST_IMAGE" httpd -f -p 80 >/dev/null
 done
 metrics=$((20000 + RANDOM % 9000))

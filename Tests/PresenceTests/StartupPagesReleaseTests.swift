@@ -10,11 +10,11 @@ import Testing
 struct StartupPagesReleaseTests {
     let clock = TestClock()
     let readiness = Readiness()
-    let releases = Releases()
-    let trims = Releases()
+    let releases = Count()
+    let trims = Count()
 
-    /// How many releases (or trims of the heap) the service made.
-    final class Releases: Sendable {
+    /// How many releases, or trims of the heap, the service made.
+    final class Count: Sendable {
         private let count = Mutex(0)
         func record() { count.withLock { $0 += 1 } }
         var value: Int { count.withLock { $0 } }

@@ -23,13 +23,17 @@ public enum GlibcMalloc {
     /// `malloc_trim(0)`: the free pages of every arena back to the kernel.
     static func returnFreedPages() {
         #if os(Linux)
-            guard let symbol = lookUp("malloc_trim") else { return }
-            typealias MallocTrim = @convention(c) (Int) -> Int32
-            _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
+            _ = mallocTrim?(0)
         #endif
     }
 
     #if os(Linux)
+        private typealias MallocTrim = @convention(c) (Int) -> Int32
+        /// Looked up once: it runs once an interval for as long as the agent runs.
+        private static let mallocTrim: MallocTrim? = lookUp("malloc_trim").map {
+            unsafeBitCast($0, to: MallocTrim.self)
+        }
+
         /// A function of the libraries the process loaded (RTLD_DEFAULT).
         private static func lookUp(_ name: String) -> UnsafeMutableRawPointer? {
             dlsym(UnsafeMutableRawPointer(bitPattern: 0), name)
