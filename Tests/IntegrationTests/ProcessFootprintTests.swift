@@ -4,7 +4,8 @@ import PresenceTestSupport
 import Testing
 
 /// What the agent's process holds after a start, read from the kernel rather than from the agent's settings:
-/// its event loop threads (`/proc/PID/task/*/comm`) and its malloc arenas (`/proc/PID/maps`).
+/// its event loop threads (`/proc/PID/task/*/comm`), its malloc arenas (`/proc/PID/maps`) and the pages of its
+/// executable (`/proc/PID/smaps`).
 @Suite("The agent's threads and heap", .timeLimit(.minutes(2)))
 struct ProcessFootprintTests {
     let docker: DockerCLI
@@ -41,13 +42,36 @@ struct ProcessFootprintTests {
         }.count
     }
 
+    /// The resident pages of `executable`'s mappings in the process that are still the file's (not written by
+    /// the process), in KB: of its writable mappings and of the others.
+    static func filePages(of pid: Int32, executable: String) throws -> (writable: Int, readOnly: Int) {
+        var pages = (writable: 0, readOnly: 0)
+        var writable: Bool?
+        var resident = 0
+        for line in try String(contentsOfFile: "/proc/\(pid)/smaps", encoding: .utf8).split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            if fields.count >= 5, fields[0].contains("-") {
+                writable = fields.count >= 6 && fields[5] == executable ? fields[1].contains("w") : nil
+            } else if fields.first == "Rss:", fields.count >= 2 {
+                resident = Int(fields[1]) ?? 0
+            } else if fields.first == "Anonymous:", fields.count >= 2, let isWritable = writable {
+                let own = resident - (Int(fields[1]) ?? 0)
+                if isWritable { pages.writable += own } else { pages.readOnly += own }
+                writable = nil
+            }
+        }
+        return pages
+    }
+
     /// Registers a container, so that the start's requests to Docker and etcd ran side by side.
-    func startRegistered(environment: [String: String] = [:]) async throws -> (AgentProcess, String) {
+    func startRegistered(environment: [String: String] = [:], binary: String? = nil) async throws -> (
+        AgentProcess, String
+    ) {
         let name = uniqueName("footprint")
         let prefix = uniquePrefix()
         try await docker.start(name, ports: ["80", "81"])
         let agent = try AgentProcess.start(
-            container: [name], prefix: prefix, ttl: 60, interval: 30, environment: environment)
+            container: [name], prefix: prefix, ttl: 60, interval: 30, environment: environment, binary: binary)
         let registered = try await eventually { try await etcd.keys(.v3, under: prefix).count == 4 }
         #expect(registered != nil, "\(agent.log)")
         return (agent, name)
@@ -68,6 +92,37 @@ struct ProcessFootprintTests {
         let (agent, name) = try await startRegistered(environment: ["NIO_SINGLETON_GROUP_LOOP_COUNT": "3"])
         defer { docker.remove(name) }
         #expect(try Self.eventLoopThreads(of: agent.process.processIdentifier).count == 3)
+        _ = try await agent.terminate()
+    }
+
+    /// Once the start is over, the pages of the executable that the start made resident leave the process: the
+    /// read-only mappings' and the writable ones' (Swift's constant tables are in writable sections). A private
+    /// copy of the executable, beside it on the same file system, so that no other test's agent shares its pages
+    /// (the kernel leaves shared pages where they are).
+    @Test func theStartsPagesOfTheExecutableLeaveTheProcess() async throws {
+        let original = try TestEnvironment.binary()
+        let copy = original + "-footprint-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.copyItem(atPath: original, toPath: copy)
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        let (agent, name) = try await startRegistered(binary: copy)
+        defer { docker.remove(name) }
+        let pid = agent.process.processIdentifier
+        let executable = try #require(try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe"))
+        // The release comes 2 s after the first pass; the start's pages are all still there just after it.
+        let atStart = try Self.filePages(of: pid, executable: executable)
+        var least = atStart
+        let deadline = ContinuousClock.now + .seconds(8)
+        while ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            let now = try Self.filePages(of: pid, executable: executable)
+            least = (min(least.writable, now.writable), min(least.readOnly, now.readOnly))
+        }
+        #expect(atStart.writable > 0 && atStart.readOnly > 0, "\(atStart)")
+        #expect(
+            least.writable * 2 < atStart.writable, "writable mappings: \(atStart.writable) KB -> \(least.writable) KB")
+        #expect(
+            least.readOnly * 2 < atStart.readOnly, "read-only mappings: \(atStart.readOnly) KB -> \(least.readOnly) KB")
+        #expect(agent.isRunning)
         _ = try await agent.terminate()
     }
 }

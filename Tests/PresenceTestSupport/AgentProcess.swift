@@ -13,12 +13,13 @@ public final class AgentProcess: @unchecked Sendable {
     ///
     /// With `user`, it runs as that user id (and `group`, by default the same number) with only the
     /// supplementary `groups`, through `setpriv`, which then becomes the agent: what a non-root image or
-    /// systemd's `DynamicUser=` gives it.
+    /// systemd's `DynamicUser=` gives it. `binary` runs another copy of the executable.
     public init(
         _ arguments: [String], environment: [String: String] = [:], user: Int? = nil, group: Int? = nil,
-        groups: [Int] = []
+        groups: [Int] = [], binary: String? = nil
     ) throws {
         self.arguments = arguments
+        let binary = try binary ?? TestEnvironment.binary()
         logPath = NSTemporaryDirectory() + "presence-agent-\(UUID().uuidString).log"
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
@@ -28,10 +29,10 @@ public final class AgentProcess: @unchecked Sendable {
                 groups.isEmpty ? ["--clear-groups"] : ["--groups", groups.map(String.init).joined(separator: ",")]
             process.arguments =
                 ["--reuid", String(user), "--regid", String(group ?? user)] + groupArguments + [
-                    "--", try TestEnvironment.binary(),
+                    "--", binary,
                 ] + arguments
         } else {
-            process.executableURL = URL(fileURLWithPath: try TestEnvironment.binary())
+            process.executableURL = URL(fileURLWithPath: binary)
             process.arguments = arguments
         }
         var env = ProcessInfo.processInfo.environment
@@ -61,7 +62,7 @@ public final class AgentProcess: @unchecked Sendable {
     public static func start(
         container: [String], prefix: String, api: EtcdAPIVersion = .v3, etcd: String? = nil,
         ttl: Int = 4, interval: Double = 1, dockerHost: String? = nil, extra: [String] = [],
-        environment: [String: String] = [:]
+        environment: [String: String] = [:], binary: String? = nil
     ) throws -> AgentProcess {
         try AgentProcess(
             container.flatMap { ["--container", $0] } + [
@@ -69,7 +70,7 @@ public final class AgentProcess: @unchecked Sendable {
                 "--docker-host", try dockerHost ?? TestEnvironment.dockerHost(), "--ttl", String(ttl), "--interval",
                 String(interval),
                 "--log-level", "debug",
-            ] + extra, environment: environment)
+            ] + extra, environment: environment, binary: binary)
     }
 
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
