@@ -1,4 +1,5 @@
 import Foundation
+import PresenceTestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -19,22 +20,13 @@ struct ProcessMeter {
     /// The kernel's clock ticks per second, the unit of ``cpuTicks()``.
     static let ticksPerSecond = Int(sysconf(Int32(_SC_CLK_TCK)))
 
-    /// The whole of /proc/PID/`file`, read to its end: the kernel reports its size as 0, so a read of the stated
-    /// size would stop at the first page.
+    /// The whole of /proc/PID/`file` (`ProcFile`).
     private func read(_ file: String) throws -> String {
-        let path = "/proc/\(pid)/\(file)"
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { throw BenchmarkError("cannot read \(path): \(String(cString: strerror(errno)))") }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { break }
-            bytes.append(contentsOf: chunk[..<count])
+        do {
+            return try ProcFile.read("/proc/\(pid)/\(file)")
+        } catch {
+            throw BenchmarkError("\(error)")
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// `VmRSS`, `RssAnon` and `RssFile` of /proc/PID/status.

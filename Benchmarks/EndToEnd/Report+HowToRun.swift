@@ -36,7 +36,9 @@ extension Report {
                 + "turns every HTTP request into one gRPC call on etcd's own server, so this counts the agent's "
                 + "requests (a gateway keep-alive is one `LeaseKeepAlive` stream); the benchmark's watch is a single "
                 + "stream opened before. Windows cover whole intervals, placed half an interval away from the "
-                + "keep-alive ticks, with nothing of this run changing in Docker.",
+                + "keep-alive ticks, with nothing of this run changing in Docker; those of a fresh agent begin "
+                + "after its first keep-alive, whose pass ends the agent's start (the last release of the start's "
+                + "pages).",
             "- RSS: `VmRSS` of `/proc/PID/status`; CPU: `utime + stime` of `/proc/PID/stat` over the window, as a "
                 + "share of one core.",
             "- Floor: median of plain `POST /v3/kv/put` requests to the private etcd and of "

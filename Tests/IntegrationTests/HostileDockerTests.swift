@@ -44,7 +44,7 @@ struct HostileDockerTests {
 
 /// A process's resident memory from /proc, in KiB.
 func residentKilobytes(of pid: Int32) -> Int {
-    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
+    guard let status = try? ProcFile.read("/proc/\(pid)/status") else { return 0 }
     let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
     return line.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") } ?? 0
 }

@@ -11,6 +11,8 @@ struct StartupPagesReleaseTests {
     let clock = TestClock()
     let readiness = Readiness()
     let releases = Count()
+    /// The releases that also dropped the executable from the page cache.
+    let evictions = Count()
     let trims = Count()
 
     /// How many releases, or trims of the heap, the service made.
@@ -22,9 +24,14 @@ struct StartupPagesReleaseTests {
 
     func service() -> StartupPagesRelease {
         let releases = releases
+        let evictions = evictions
         let trims = trims
         return StartupPagesRelease(
-            readiness: readiness, interval: .seconds(5), clock: clock, release: { releases.record() },
+            readiness: readiness, interval: .seconds(5), clock: clock,
+            release: { fromPageCache in
+                releases.record()
+                if fromPageCache { evictions.record() }
+            },
             trimHeap: { trims.record() })
     }
 
@@ -51,6 +58,7 @@ struct StartupPagesReleaseTests {
             // Polling for the next pass: the first release is done.
             _ = await sleeps.next()
             #expect(releases.value == 1)
+            #expect(evictions.value == 1, "the first release drops the executable from the page cache")
             readiness.synced()
             clock.advance(by: .seconds(1))
             _ = await sleeps.next()
@@ -59,6 +67,7 @@ struct StartupPagesReleaseTests {
             while releases.value < 2 { await Task.yield() }
         }
         #expect(releases.value == 2)
+        #expect(evictions.value == 1, "the cache holds only what ran since the first")
     }
 
     /// Docker or etcd down: the start's pages go at `latest` all the same, and once, with no pass to wait for.
@@ -73,6 +82,7 @@ struct StartupPagesReleaseTests {
             while releases.value < 1 { await Task.yield() }
         }
         #expect(releases.value == 1)
+        #expect(evictions.value == 1)
     }
 
     /// After the start's pages, the heap is trimmed once an interval, and not before.
