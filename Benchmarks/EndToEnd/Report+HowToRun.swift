@@ -36,9 +36,12 @@ extension Report {
                 + "turns every HTTP request into one gRPC call on etcd's own server, so this counts the agent's "
                 + "requests (a gateway keep-alive is one `LeaseKeepAlive` stream); the benchmark's watch is a single "
                 + "stream opened before. Windows cover whole intervals, placed half an interval away from the "
-                + "keep-alive ticks, with nothing of this run changing in Docker; those of a fresh agent begin "
-                + "after its first keep-alive, whose pass ends the agent's start (the last release of the start's "
-                + "pages).",
+                + "keep-alive ticks, with nothing of this run changing in Docker. That of an agent with 0 "
+                + "containers begins after its first keep-alive, whose pass ends the start (the last release of "
+                + "the start's pages); that of CPU, with 100, after the event stream's first reopening (a minute "
+                + "of silence), the last of a fresh agent's one-time work: it runs code that the start did not, "
+                + "which the first release had let go from the page cache, and reads it back once (by hand, "
+                + "about 10 ms of CPU).",
             "- RSS: `VmRSS` of `/proc/PID/status`; CPU: `utime + stime` of `/proc/PID/stat` over the window, as a "
                 + "share of one core.",
             "- Floor: median of plain `POST /v3/kv/put` requests to the private etcd and of "
