@@ -129,7 +129,10 @@ struct ProcessFootprintTests {
     @Test func theStartsPagesLeaveTheProcess() async throws {
         let original = try TestEnvironment.binary()
         let copy = original + "-footprint-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.copyItem(atPath: original, toPath: copy)
+        // `cp` writes the copy in a process of its own: had this process opened it for writing, an agent that
+        // another test spawns meanwhile would inherit the descriptor until its exec, and exec'ing the copy
+        // would then fail with ETXTBSY ("Text file busy").
+        try await shell(["cp", original, copy])
         defer { try? FileManager.default.removeItem(atPath: copy) }
         let (agent, name) = try await startRegistered(binary: copy)
         defer { docker.remove(name) }

@@ -21,18 +21,16 @@
 /// their pages for the other processes that map them.
 ///
 /// With `fromPageCache`, the executable's pages then leave the page cache (`POSIX_FADV_DONTNEED`) where no
-/// process maps them. Fault-around maps every page of its block that the cache holds, and after an install or an
-/// image pull the cache holds the whole file, as written (on Linux 6.18, 27 faults of a keep-alive mapped 4.4 MB
-/// of it). After the eviction a fault outside the code reads its one page (random access). The code is read back at
-/// once (`POSIX_FADV_WILLNEED`, in the background, in single pages): Linux reads around a fault in the code
-/// whatever the advice, on some disks megabytes at a time, and the next start of the agent would otherwise
-/// read it from disk. What the steady state runs then comes back a page or a fault-around block at a time,
-/// which is why the release build places the idle agent's functions side by side (scripts/symbol-order.sh).
-/// Pages that another process maps (a second agent, a `presence list`) stay, in its mappings and in the cache.
-/// A later release need not evict again: what the cache holds by then is what ran since.
+/// process maps them. Fault-around maps every page of its block that the cache holds, and after an install or
+/// an image pull the cache holds the whole file, as written; after the eviction a fault outside the code reads
+/// its one page (random access), and one in the code what Linux reads around it whatever the advice. What the
+/// steady state runs then comes back a few pages or a fault-around block at a time, which is why the release
+/// build places the idle agent's functions side by side (scripts/symbol-order.sh). Pages that another process
+/// maps (a second agent, a `presence list`) stay, in its mappings and in the cache. A later release need not
+/// evict again: what the cache holds by then is what ran since.
 ///
 /// By hand, 100 containers, a minute on: VmRSS 15.1 -> 10.0 MB; the page faults that read the pages back cost
-/// about 10 ms of CPU, once.
+/// about 13 ms of CPU, once.
 ///
 /// The heap is given back too (`GlibcMalloc.returnFreedPages`): the start decodes Docker's whole listing and
 /// builds every write at once, and what it freed stays resident in malloc's arena until it is trimmed.
@@ -60,17 +58,15 @@ enum StartupPages {
     }
 
     #if os(Linux)
-        /// Asks the kernel to drop the executable's cached pages behind `mappings` that no process maps (dirty or
-        /// mapped ones stay), then to read the code back.
+        /// Asks the kernel to drop the executable's cached pages behind `mappings`, its code included, that no
+        /// process maps; dirty or mapped ones stay. A later fault in the code reads back what Linux reads around
+        /// it (the disk's read-ahead), the rest of the file only the page it needs.
         private static func dropFromPageCache(_ mappings: [Mapping]) {
             let descriptor = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)
             guard descriptor >= 0 else { return }
             defer { close(descriptor) }
             for mapping in mappings {
                 _ = posix_fadvise(descriptor, mapping.fileOffset, off_t(mapping.length), POSIX_FADV_DONTNEED)
-            }
-            for mapping in mappings where mapping.isCode {
-                _ = posix_fadvise(descriptor, mapping.fileOffset, off_t(mapping.length), POSIX_FADV_WILLNEED)
             }
         }
 
