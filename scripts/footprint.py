@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Where a running agent's resident pages come from.
 
-    scripts/footprint.py PID [BINARY]
+    scripts/footprint.py PID [BINARY [SYMBOLS]]
 
 Reads /proc/PID/smaps (resident and anonymous bytes by mapping) and, for the agent's own binary, which of
 its pages are present (/proc/PID/pagemap, root only), then attributes them to ELF sections (readelf -S) and,
 within .text and .rodata, to the Swift module or C library that owns the symbols there (nm). Prints Markdown.
+SYMBOLS names the functions where BINARY's own names cannot be read (the image's binary stores them
+compressed): the release binary it was made from, whose sections lie at the same addresses.
 """
 import bisect
 import collections
@@ -103,7 +105,7 @@ def main():
     for path, (rss, anon) in sorted(by_path.items(), key=lambda kv: -kv[1][0])[:10]:
         print(f"| {os.path.basename(path) or path} | {mb(rss)} | {mb(anon)} |")
     secs = sections(binary)
-    syms = symbols(binary)
+    syms = symbols(sys.argv[3] if len(sys.argv) > 3 else binary)
     addresses = [s[0] for s in syms]
     by_section = collections.Counter()
     by_owner = collections.Counter()

@@ -37,7 +37,12 @@ extension Benchmark {
     private func residentPages(of agent: MeasuredAgent) async -> String {
         let script = TestEnvironment.repositoryRoot.appendingPathComponent("scripts/footprint.py").path
         do {
-            return try await shell(["python3", script, "\(agent.pid)"])
+            // The image's binary stores its function names compressed; the release binary it was made from
+            // names them, at the same addresses.
+            let symbols =
+                ProcessInfo.processInfo.environment["PRESENCE_BENCH_SYMBOLS"]
+                .map { ["/proc/\(agent.pid)/exe", $0] } ?? []
+            return try await shell(["python3", script, "\(agent.pid)"] + symbols)
         } catch {
             return "scripts/footprint.py failed: \(error)"
         }
