@@ -121,7 +121,7 @@ def main():
                 a = next(a + (file_offset - o) for o, s, n, a in secs if n == name)
                 i = bisect.bisect_right(addresses, a) - 1
                 by_owner[(name, owner(syms[i][2]) if i >= 0 else "?")] += PAGE
-    print(f"\nPages of `{os.path.basename(binary)}` present, by section (MB):\n")
+    print(f"\nPages of `{os.path.basename(real)}` present, by section (MB):\n")
     print("| section | resident |\n|---|---|")
     for name, n in by_section.most_common(12):
         print(f"| {name} | {mb(n)} |")
