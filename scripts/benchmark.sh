@@ -194,7 +194,7 @@ else
         tail -n 40 "$RUN_DIR/build.log" >&2
         die "the image build failed"
     }
-    BIN=$ROOT/.build-release/image-context/rootfs/usr/local/bin/presence
+    BIN=$ROOT/.build-release/image-context/agent/presence
     # The release binary the image's was made from: scripts/footprint.py reads its function names there.
     # shellcheck source=scripts/release-build.sh
     source "$SCRIPT_DIR/release-build.sh"

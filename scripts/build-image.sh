@@ -161,6 +161,12 @@ passwd: files
 group:  files
 hosts:  files dns
 EOF
+# The agent's own user owns its binary (deploy/Dockerfile copies it apart): Linux lets a process reclaim a
+# file's pages from its mappings only if it owns the file, and the agent reclaims its start's pages so
+# (StartupPages; as another user, 2.3 MB more stay resident). Read-only and executable for everyone.
+mkdir -p "$CONTEXT/agent"
+mv "$ROOTFS/usr/local/bin/presence" "$CONTEXT/agent/presence"
+chmod 0555 "$CONTEXT/agent/presence"
 cp "$ROOT/deploy/Dockerfile" "$CONTEXT/Dockerfile"
 log "rootfs ready ($(du -sh "$ROOTFS" | cut -f1)) in $((SECONDS - t1))s"
 
