@@ -14,8 +14,9 @@
 #   tests            swift test --skip ExclusiveTests
 #   exclusive-tests  swift test --filter ExclusiveTests
 # The ExclusiveTests suite restarts the shared dockerd (test-servers.sh
-# stop-docker/start-docker) and needs it quiet for a minute (no other
-# test's events), so it must run alone, after everything else.
+# stop-docker/start-docker), needs it quiet for a minute (no other
+# test's events) and reads an agent's pages while no other agent runs, so it
+# must run alone, after everything else.
 # Both phases always run; the exit code is non-zero if either failed.
 # With arguments, a single `swift test "$@"` runs (per engine set) instead.
 #
@@ -236,7 +237,7 @@ run_set() {
         swift_test --filter ExclusiveTests
         rc_exclusive=$?
         set -e
-        log "$set: exclusive-tests (ExclusiveTests, which restart dockerd or need it quiet): exit $rc_exclusive in $((SECONDS - PHASE_START))s"
+        log "$set: exclusive-tests (ExclusiveTests, which restart dockerd or need it quiet and alone): exit $rc_exclusive in $((SECONDS - PHASE_START))s"
         ((rc_shared == 0)) || FAILED+=("$set:tests")
         ((rc_exclusive == 0)) || FAILED+=("$set:exclusive-tests")
     fi

@@ -3,8 +3,8 @@ import Presence
 import PresenceTestSupport
 import Testing
 
-/// Tests that restart the shared dockerd, or need it quiet for a minute: `scripts/test.sh` runs them alone, after
-/// every other test.
+/// Tests that restart the shared dockerd, need it quiet for a minute, or need no other agent to run:
+/// `scripts/test.sh` runs them alone, after every other test.
 @Suite("Alone on the shared dockerd: restarts, and a quiet minute", .serialized, .timeLimit(.minutes(3)))
 struct ExclusiveTests {
     /// Also through the read-only socket proxy, which must pass the agent's reconnection on.

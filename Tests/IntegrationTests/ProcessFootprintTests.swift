@@ -4,8 +4,8 @@ import PresenceTestSupport
 import Testing
 
 /// What the agent's process holds after a start, read from the kernel rather than from the agent's settings:
-/// its event loop threads (`/proc/PID/task/*/comm`), its malloc arenas (`/proc/PID/maps`) and the pages of its
-/// executable (`/proc/PID/smaps`).
+/// its event loop threads (`/proc/PID/task/*/comm`) and its malloc arenas (`/proc/PID/maps`). The pages of its
+/// files (`/proc/PID/smaps`) are read by tests that run alone (ExclusiveTests+StartsPages).
 @Suite("The agent's threads and heap", .timeLimit(.minutes(2)))
 struct ProcessFootprintTests {
     let docker: DockerCLI
@@ -118,39 +118,6 @@ struct ProcessFootprintTests {
         let (agent, name) = try await startRegistered(environment: ["NIO_SINGLETON_GROUP_LOOP_COUNT": "3"])
         defer { docker.remove(name) }
         #expect(try Self.eventLoopThreads(of: agent.process.processIdentifier).count == 3)
-        _ = try await agent.terminate()
-    }
-
-    /// Once the start is over, the pages that the start made resident leave the process: those of the
-    /// executable's read-only mappings and of its writable ones (Swift's constant tables are in writable
-    /// sections), and the shared libraries' read-only pages. The agent runs a private copy of the executable,
-    /// beside it on the same file system, so that no other test's agent shares its pages (the kernel leaves
-    /// shared pages where they are).
-    @Test func theStartsPagesLeaveTheProcess() async throws {
-        let original = try TestEnvironment.binary()
-        let copy = original + "-footprint-\(UUID().uuidString.prefix(8))"
-        // `cp` writes the copy in a process of its own: had this process opened it for writing, an agent that
-        // another test spawns meanwhile would inherit the descriptor until its exec, and exec'ing the copy
-        // would then fail with ETXTBSY ("Text file busy").
-        try await shell(["cp", original, copy])
-        defer { try? FileManager.default.removeItem(atPath: copy) }
-        let (agent, name) = try await startRegistered(binary: copy)
-        defer { docker.remove(name) }
-        let pid = agent.process.processIdentifier
-        let executable = try #require(try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe"))
-        // The release comes 2 s after the first pass; the start's pages are all still there just after it.
-        let atStart = try Self.filePages(of: pid, executable: executable)
-        var least = atStart
-        let deadline = ContinuousClock.now + .seconds(8)
-        while ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(100))
-            least = least.least(try Self.filePages(of: pid, executable: executable))
-        }
-        #expect(atStart.writable > 0 && atStart.readOnly > 0 && atStart.libraries > 0, "\(atStart)")
-        #expect(least.writable * 2 < atStart.writable, "from \(atStart) to \(least)")
-        #expect(least.readOnly * 2 < atStart.readOnly, "from \(atStart) to \(least)")
-        #expect(least.libraries * 2 < atStart.libraries, "from \(atStart) to \(least)")
-        #expect(agent.isRunning)
         _ = try await agent.terminate()
     }
 }
