@@ -21,19 +21,11 @@ extension ExclusiveTests {
         #expect(try ProcFile.read("/proc/\(pid)/status").contains("Uid:\t65532"), "the image's user")
         let executable = try #require(try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe"))
         // The release comes 2 s after the first pass: the most is from before it, the least after.
-        var most = try ProcessFootprintTests.filePages(of: pid, executable: executable)
-        var leastAfterMost = most
-        let deadline = ContinuousClock.now + .seconds(9)
-        while ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(100))
-            let pages = try ProcessFootprintTests.filePages(of: pid, executable: executable)
-            if pages.writable > most.writable {
-                most = pages
-                leastAfterMost = pages
-            } else {
-                leastAfterMost = leastAfterMost.least(pages)
-            }
-        }
+        let samples = try await ProcessFootprintTests.filePagesOverTime(
+            of: pid, executable: executable, for: .seconds(9))
+        let peak = samples.indices.max { samples[$0].writable < samples[$1].writable } ?? 0
+        let most = samples[peak]
+        let leastAfterMost = samples[peak...].reduce(most) { $0.least($1) }
         #expect(most.writable > 0, "\(most)")
         #expect(leastAfterMost.writable * 2 < most.writable, "from \(most) to \(leastAfterMost)")
         #expect(try await docker.run("inspect", "--format", "{{.State.Running}}", name) == "true")

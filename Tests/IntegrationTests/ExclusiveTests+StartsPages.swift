@@ -25,13 +25,10 @@ extension ExclusiveTests {
         let pid = agent.process.processIdentifier
         let executable = try #require(try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe"))
         // The release comes 2 s after the first pass; the start's pages are all still there just after it.
-        let atStart = try ProcessFootprintTests.filePages(of: pid, executable: executable)
-        var least = atStart
-        let deadline = ContinuousClock.now + .seconds(8)
-        while ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(100))
-            least = least.least(try ProcessFootprintTests.filePages(of: pid, executable: executable))
-        }
+        let samples = try await ProcessFootprintTests.filePagesOverTime(
+            of: pid, executable: executable, for: .seconds(8))
+        let atStart = samples[0]
+        let least = samples.dropFirst().reduce(atStart) { $0.least($1) }
         #expect(atStart.writable > 0 && atStart.readOnly > 0 && atStart.libraries > 0, "\(atStart)")
         #expect(least.writable * 2 < atStart.writable, "from \(atStart) to \(least)")
         #expect(least.readOnly * 2 < atStart.readOnly, "from \(atStart) to \(least)")

@@ -73,6 +73,19 @@ struct ProcessFootprintTests {
         return pages
     }
 
+    /// `filePages` every 100 ms for `duration`, the first at once: the start's pages, then their release.
+    static func filePagesOverTime(of pid: Int32, executable: String, for duration: Duration) async throws
+        -> [FilePages]
+    {
+        var samples = [try filePages(of: pid, executable: executable)]
+        let deadline = ContinuousClock.now + duration
+        while ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            samples.append(try filePages(of: pid, executable: executable))
+        }
+        return samples
+    }
+
     struct FilePages: CustomStringConvertible {
         var writable = 0
         var readOnly = 0

@@ -50,16 +50,12 @@ enum StartupPages {
                 if mapping.isExecutable {
                     _ = madvise(start, mapping.length, MADV_RANDOM)
                     // Reclaim never discards what the process wrote: a written page of a private mapping goes to
-                    // swap or stays, where MADV_DONTNEED would drop it.
-                    if mapping.holdsOwnPages {
-                        _ = madvise(start, mapping.length, MADV_PAGEOUT)
-                    } else {
-                        // At the first release, reclaim first: it unmaps and evicts each folio inside the kernel,
-                        // those of the code running here included (see the type's comment). Linux reclaims a
-                        // file's pages only for its owner or root; what it left, MADV_DONTNEED drops.
-                        if executable >= 0 { _ = madvise(start, mapping.length, MADV_PAGEOUT) }
-                        _ = madvise(start, mapping.length, MADV_DONTNEED)
-                    }
+                    // swap or stays, where MADV_DONTNEED would drop it. At the first release it takes the read-only
+                    // mappings too: it unmaps and evicts each folio inside the kernel, those of the code running
+                    // here included (see the type's comment). Linux reclaims a file's pages only for its owner or
+                    // root; what it left of a read-only mapping, MADV_DONTNEED drops.
+                    if mapping.holdsOwnPages || executable >= 0 { _ = madvise(start, mapping.length, MADV_PAGEOUT) }
+                    if !mapping.holdsOwnPages { _ = madvise(start, mapping.length, MADV_DONTNEED) }
                     // At once: a folio that this process maps again stays in the cache, and every page of it
                     // comes back with the next fault (see the type's comment).
                     if executable >= 0 {
@@ -83,7 +79,6 @@ enum StartupPages {
             var range: Range<UInt>
             var fileOffset: off_t
             var isExecutable: Bool
-            var isCode: Bool
             var holdsOwnPages: Bool
             var length: Int { Int(range.upperBound - range.lowerBound) }
         }
@@ -112,7 +107,7 @@ enum StartupPages {
                     if isFile, bounds.count == 2, bounds[0] < bounds[1], let offset {
                         current = Mapping(
                             range: bounds[0]..<bounds[1], fileOffset: offset, isExecutable: fields[5] == path,
-                            isCode: fields[1].contains("x"), holdsOwnPages: fields[1].contains("w"))
+                            holdsOwnPages: fields[1].contains("w"))
                     } else {
                         current = nil
                     }
