@@ -66,7 +66,7 @@ struct FaultTests {
         // Wait past a keep-alive and a resync-worthy interval, then compare again: nothing duplicated, nothing lost.
         try await Task.sleep(for: .seconds(3))
         let held = try await keys(api, reader, under: prefix)
-        #expect(held.count == 8, "\(held)")
+        #expect(held.count == 8, "\(held)\n\(agent.log.suffix(6000))")
         if api == .v3 {
             let leases = Set(try await reader.entries(under: prefix + "/").values.map(\.lease))
             #expect(leases.count == 1, "one lease, not one per restart: \(leases)")

@@ -119,6 +119,22 @@ struct ReconcilerTests {
         #expect(await docker.inspections == 1, "the rewrite needs no Docker call")
     }
 
+    /// A keep-alive that found one registration lost and left another's refresh unanswered: the lost one is
+    /// written again at once, and the keep-alive is still owed, so the caller retries it.
+    @Test func aRegistrationLostInAnIncompleteKeepAliveIsWrittenAgainAtOnce() async throws {
+        await docker.set(Self.web(), named: "web")
+        await docker.set(Self.web(name: "api", id: "2", port: 1), named: "api")
+        let reconciler = try reconciler(["web", "api"])
+        try await reconciler.resync()
+        await store.loseOnNextKeepAlive(["web"], unansweredAsWell: true)
+        await #expect(throws: PresenceError.self) { try await reconciler.keepAlive() }
+        #expect(await store.keys.count == 4)
+        #expect(await store.calls.last == .write("web", first: true, puts: 2, deletes: 0))
+        #expect(await reconciler.owesKeepAlive)
+        try await reconciler.keepAlive()
+        #expect(await !reconciler.owesKeepAlive)
+    }
+
     @Test func aLostLeaseDuringAWriteRewritesEverythingNextPass() async throws {
         await docker.set(Self.web(), named: "web")
         await docker.set(Self.web(name: "api", id: "2", port: 1), named: "api")

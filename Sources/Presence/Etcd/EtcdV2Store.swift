@@ -98,30 +98,61 @@ public actor EtcdV2Store: RegistrationStore {
         settling[directory] = .now
     }
 
-    /// Refreshes each container's directories and keys, without firing a watcher: one request for each.
+    /// Refreshes each container's directories and keys, without firing a watcher: one request for each, up to
+    /// `Reconciler.concurrency` side by side. Every refresh is sent whatever became of the others: one that etcd
+    /// takes but never answers must not hold back the refreshes of the containers after it until their keys
+    /// expire.
     public func keepAlive(containers: [String]) async throws -> [String] {
-        var lost: [String] = []
-        for container in containers {
-            var isComplete = true
-            for directory in layout.directories(of: container) where try await !refresh(directory: directory) {
-                isComplete = false
-            }
-            if isComplete {
-                for key in (written[container] ?? []).sorted() where try await !refresh(key: key) {
-                    isComplete = false
-                    break
+        let refreshes = containers.flatMap { container in
+            let directories = layout.directories(of: container)
+            let keys = (written[container] ?? []).sorted()
+            return directories.map { Refresh(container: container, path: $0, isDirectory: true) }
+                + keys.map { Refresh(container: container, path: $0, isDirectory: false) }
+        }
+        var lost: Set<String> = []
+        var unanswered: Set<String> = []
+        var failure: (any Error)?
+        _ = await forEachConcurrently(
+            refreshes, limit: Reconciler.concurrency,
+            operation: { [self] refresh -> Result<Bool, any Error> in
+                do {
+                    if refresh.isDirectory { return .success(try await self.refresh(directory: refresh.path)) }
+                    return .success(try await self.refresh(key: refresh.path))
+                } catch {
+                    return .failure(error)
                 }
-            }
-            guard !isComplete else { continue }
+            },
+            handle: { refresh, outcome in
+                switch outcome {
+                case .success(true): break
+                case .success(false): lost.insert(refresh.container)
+                case .failure(let error):
+                    unanswered.insert(refresh.container)
+                    failure = failure ?? error
+                }
+                return true
+            })
+        let lostInOrder = containers.filter { lost.contains($0) }
+        for container in lostInOrder {
             logger.warning(
                 "etcd lost the container's directory or one of its keys; writing its keys again",
                 metadata: ["container": "\(container)"])
-            lost.append(container)
         }
-        // A directory's TTL is what v2 has for a lease: one keep-alive per container.
-        for container in containers { metrics.leaseKeepAlive(renewed: !lost.contains(container)) }
+        // A directory's TTL is what v2 has for a lease: one keep-alive per container that etcd answered whole.
+        for container in containers where !unanswered.contains(container) || lost.contains(container) {
+            metrics.leaseKeepAlive(renewed: !lost.contains(container))
+        }
         await settle(keeping: containers)
-        return lost
+        guard let failure else { return lostInOrder }
+        if lostInOrder.isEmpty { throw failure }
+        throw KeepAliveIncomplete(lost: lostInOrder, failure: failure)
+    }
+
+    /// One refresh of a keep-alive: a directory's TTL or a key's.
+    private struct Refresh: Sendable {
+        let container: String
+        let path: String
+        let isDirectory: Bool
     }
 
     /// Gives the TTL to a deleted directory that a late write recreated, for one TTL after its deletion.

@@ -33,6 +33,10 @@ public protocol RegistrationStore: Sendable {
     ///
     /// Call it every interval, with no containers too: v2 also gives the TTL to a directory that a write etcd
     /// applied late recreated after its removal.
+    ///
+    /// A store that renews each registration with requests of its own (v2) sends every one of them even when
+    /// some fail, so that a request etcd does not answer costs no other container its keys; it then throws
+    /// `KeepAliveIncomplete` if it found registrations lost as well, else the failure.
     func keepAlive(containers: [String]) async throws -> [String]
 
     /// The keys etcd holds that this agent wrote: v3, every key on its lease; v2, the keys in the

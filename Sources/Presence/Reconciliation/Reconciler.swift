@@ -154,15 +154,25 @@ public actor Reconciler {
             owesKeepAlive = false
             throw PresenceError(.dockerUnreachable, "Docker has not answered for \(heartbeat.silence.seconds) s")
         }
-        let lost = try await store.keepAlive(containers: state.heldNames)
-        owesKeepAlive = false
-        guard !lost.isEmpty else { return }
-        state.lost(names: lost)
-        for name in lost {
-            logger.notice("writing the registration again after etcd lost it", metadata: ["container": "\(name)"])
+        let lost: [String]
+        var unanswered: (any Error)?
+        do {
+            lost = try await store.keepAlive(containers: state.heldNames)
+            owesKeepAlive = false
+        } catch let incomplete as KeepAliveIncomplete {
+            // The keep-alive is owed still, but what etcd said it lost is written again now, not after it.
+            lost = incomplete.lost
+            unanswered = incomplete.failure
         }
-        var strikes = Strikes()
-        try await execute(strikes: &strikes)
+        if !lost.isEmpty {
+            state.lost(names: lost)
+            for name in lost {
+                logger.notice("writing the registration again after etcd lost it", metadata: ["container": "\(name)"])
+            }
+            var strikes = Strikes()
+            try await execute(strikes: &strikes)
+        }
+        if let unanswered { throw unanswered }
     }
 
     /// Removes every key this agent wrote; throws unless the store confirmed it.

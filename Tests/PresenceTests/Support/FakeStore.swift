@@ -34,9 +34,14 @@ actor FakeStore: RegistrationStore {
         (events, report) = AsyncStream.makeStream()
     }
     var lose: [String] = []
+    /// Whether the next keep-alive, besides losing `lose`, leaves some refresh unanswered.
+    var leaveNextKeepAliveUnanswered = false
     var failNextWriteWithLeaseLost = false
 
-    func loseOnNextKeepAlive(_ containers: [String]) { lose = containers }
+    func loseOnNextKeepAlive(_ containers: [String], unansweredAsWell: Bool = false) {
+        lose = containers
+        leaveNextKeepAliveUnanswered = unansweredAsWell
+    }
     func failNextWrite() { failNextWriteWithLeaseLost = true }
     func clearCalls() { calls = [] }
     func stopAnsweringRemoveAll() { answersRemoveAll = false }
@@ -80,9 +85,13 @@ actor FakeStore: RegistrationStore {
 
     func keepAlive(containers: [String]) async throws -> [String] {
         record(.keepAlive(containers))
-        defer { lose = [] }
+        defer {
+            lose = []
+            leaveNextKeepAliveUnanswered = false
+        }
         for name in lose { keys = keys.filter { !isKey($0.key, of: name) } }
-        return lose
+        guard leaveNextKeepAliveUnanswered else { return lose }
+        throw KeepAliveIncomplete(lost: lose, failure: PresenceError(.etcdUnreachable, "a refresh went unanswered"))
     }
 
     func heldKeys(containers: [String]) async throws -> [String: String] {
