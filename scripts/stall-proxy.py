@@ -10,10 +10,13 @@ answer, so a test arms and disarms the proxy while its client runs; each line is
                       of its head and half of the body bytes that came with it, then nothing more
     mute SUBSTRING    an answer to such a request is forwarded until a piece of it arrives while the rule is
                       in the file; from then on nothing more: a stream that falls silent without closing
+    hold SUBSTRING    such a request never reaches the server, nor does anything after it on that connection:
+                      a request lost on the way, which the server never applies
 
 A stalled or muted connection is held open (what the server sends is read and dropped) until the client closes
 it. Every request line, every piece of an answer passed on ("answering REQUEST" for its first, "passed REQUEST"
-for the rest), and every stall and mute ("stalled REQUEST", "muted REQUEST") are appended to LOG_FILE.
+for the rest), and every stall, mute and hold ("stalled REQUEST", "muted REQUEST", "held REQUEST") are appended
+to LOG_FILE.
 """
 import asyncio
 import re
@@ -41,15 +44,24 @@ class Connection:
         self.stalling = b""  # the head of an answer to stall, until it is whole
         self.is_stalling = False
         self.silenced = False
+        self.held = False  # a request was held: nothing more goes to the server
 
 
-async def from_client(reader, writer, connection, log):
+async def from_client(reader, writer, connection, rule_file, log):
     try:
         while data := await reader.read(65536):
+            if connection.held:
+                continue
             for match in REQUEST_LINE.finditer(data):
-                connection.request = match.group(0).decode().strip()
+                request = match.group(0).decode().strip()
+                log(request)
+                if armed(rule_file, "hold", request):
+                    connection.held = True
+                    log("held " + request)
+                    data = data[: match.start()]
+                    break
+                connection.request = request
                 connection.answer_begins = True
-                log(connection.request)
             writer.write(data)
             await writer.drain()
     except (ConnectionError, asyncio.CancelledError):
@@ -108,7 +120,7 @@ async def main():
             return
         connection = Connection()
         await asyncio.gather(
-            from_client(client_reader, server_writer, connection, log),
+            from_client(client_reader, server_writer, connection, rule_file, log),
             from_server(server_reader, client_writer, connection, rule_file, log),
         )
 

@@ -123,18 +123,29 @@ struct ExclusiveTests {
                     state[name] = "running"
                 }
             }
-            try await withThrowingTaskGroup(of: Void.self) { group in
+            let exitedMeanwhile = try await withThrowingTaskGroup(of: String?.self) { group in
                 for command in commands {
                     group.addTask {
                         if command.arguments.isEmpty {
                             try await docker.start(command.name, ports: ["80"], extra: ["--label", label])
-                        } else {
+                            return nil
+                        }
+                        do {
                             try await docker.docker(command.arguments)
+                            return nil
+                        } catch {
+                            // Docker refused because the container is not running (it exited of itself since the
+                            // last command): Docker's state is the truth the agent follows, and the test's too.
+                            let status = try await docker.docker(
+                                ["inspect", "-f", "{{.State.Status}}", command.name], allowFailure: true)
+                            guard status == "exited" else { throw error }
+                            return command.name
                         }
                     }
                 }
-                try await group.waitForAll()
+                return try await group.reduce(into: [String]()) { if let name = $1 { $0.append(name) } }
             }
+            for name in exitedMeanwhile { state[name] = "stopped" }
             operations += commands.count
             if ContinuousClock.now >= nextMark {
                 let gap = try await consistency()

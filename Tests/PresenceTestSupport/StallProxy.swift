@@ -1,7 +1,8 @@
 import Foundation
 
 /// scripts/stall-proxy.py in front of the test dockerd or an etcd: a test arms it to stop answering in the middle
-/// of an answer (`stall`) or to let a stream fall silent without closing (`mute`), and reads the requests it saw.
+/// of an answer (`stall`), to let a stream fall silent without closing (`mute`) or to keep requests from the
+/// server (`hold`), and reads the requests it saw.
 public final class StallProxy: @unchecked Sendable {
     public private(set) var port: Int
     private let target: String
@@ -63,7 +64,11 @@ public final class StallProxy: @unchecked Sendable {
     /// Silences the streams answering requests that contain `request`, from the next piece they carry.
     public func mute(_ request: String) throws { try setRules(["mute \(request)"]) }
 
-    /// Answers everything again; connections already stalled or muted stay so.
+    /// Keeps every request whose request line contains `request` from the target: it is never applied, and
+    /// its connection carries nothing more.
+    public func hold(_ request: String) throws { try setRules(["hold \(request)"]) }
+
+    /// Answers everything again; connections already stalled, muted or held stay so.
     public func disarm() throws { try setRules([]) }
 
     private func setRules(_ rules: [String]) throws {
@@ -71,7 +76,7 @@ public final class StallProxy: @unchecked Sendable {
     }
 
     /// The request lines the proxy saw, and its notes in order: `answering REQUEST` for the first piece of an answer
-    /// it passed on, `passed REQUEST` for each later piece, `stalled REQUEST` and `muted REQUEST`.
+    /// it passed on, `passed REQUEST` for each later piece, `stalled REQUEST`, `muted REQUEST` and `held REQUEST`.
     public var log: [String] {
         ((try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }

@@ -136,6 +136,23 @@ struct RegistrationStateMachineTests {
         #expect(Self.holders(machine) == ["2": "svc"])
     }
 
+    /// A holder whose removal fails is no longer kept alive, whichever way it left; one whose write of a change
+    /// fails still is, with the keys it holds.
+    @Test func aLeavingHoldersKeysAreLeftToExpireWhileItsRemovalFails() throws {
+        var machine = try Self.machine()
+        for (id, name) in [("1", "stops"), ("2", "renamed"), ("3", "changes"), ("4", "steady")] {
+            machine.observe(id, containerName: name, decision: Self.serving(name))
+        }
+        Self.run(&machine, at: t0)
+        #expect(machine.keptNames == ["changes", "renamed", "steady", "stops"])
+        machine.stoppedServing("1")
+        machine.observe("2", containerName: "renamed", decision: Self.serving("other"))
+        machine.observe("3", containerName: "changes", decision: Self.serving("changes", port: 9))
+        Self.run(&machine, at: t0, failing: ["1", "2", "3"])
+        #expect(Self.holders(machine) == ["1": "stops", "2": "renamed", "3": "changes", "4": "steady"])
+        #expect(machine.keptNames == ["changes", "steady"])
+    }
+
     @Test func contendersGetANameInTheOrderTheyClaimedIt() throws {
         var machine = try Self.machine()
         machine.observe("1", containerName: "a", decision: Self.serving("svc", port: 1))

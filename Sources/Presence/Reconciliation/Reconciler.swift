@@ -157,7 +157,7 @@ public actor Reconciler {
         let lost: [String]
         var unanswered: (any Error)?
         do {
-            lost = try await store.keepAlive(containers: state.heldNames)
+            lost = try await store.keepAlive(containers: state.keptNames)
             owesKeepAlive = false
         } catch let incomplete as KeepAliveIncomplete {
             // The keep-alive is owed still, but what etcd said it lost is written again now, not after it.

@@ -60,8 +60,14 @@ public struct RegistrationStateMachine: Sendable {
     /// The names whose keys may be in etcd: what a shutdown removes.
     public var touchedNames: [String] { touched.sorted() }
 
-    /// The names of the registrations etcd holds: what a keep-alive refreshes.
-    public var heldNames: [String] { Set(registrations.values.map(\.name)).sorted() }
+    /// The names of the registrations etcd holds that their containers still claim: what a keep-alive refreshes.
+    /// One on its way out (its container stopped serving, or now claims another name) is left to expire, so
+    /// that a removal etcd keeps failing costs at most one TTL of stale keys (v2, where each registration is
+    /// refreshed on its own; v3 keys hang on the lease the others keep alive).
+    public var keptNames: [String] {
+        Set(registrations.filter { candidates[$0.key]?.registration.name == $0.value.name }.values.map(\.name))
+            .sorted()
+    }
 
     /// True when the agent has anything to do with this container: an event about it needs an inspect.
     public func isKnown(_ id: String) -> Bool {
