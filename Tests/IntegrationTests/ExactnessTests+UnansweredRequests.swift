@@ -7,6 +7,17 @@ import Testing
 /// without closing, a proxy that hangs) must cost no other container its keys, and a removal that never reaches
 /// etcd must not leave a stopped container's keys alive beyond one TTL.
 extension ExactnessTests {
+    /// An agent of `names` over v2 (TTL 6 s, interval 2 s, no periodic resync) whose etcd is behind a stall proxy.
+    func v2AgentBehindStallProxy(_ names: [String], prefix: String) async throws -> (StallProxy, AgentProcess) {
+        let etcdPort = try #require(URL(string: try TestEnvironment.etcd())?.port)
+        let proxy = try StallProxy.etcd(port: etcdPort)
+        try await proxy.start(probe: "/health")
+        let agent = try AgentProcess.start(
+            container: names, prefix: prefix, api: .v2, etcd: "http://\(proxy.address)", ttl: 6, interval: 2,
+            extra: ["--resync", "3600"])
+        return (proxy, agent)
+    }
+
     @Test func aStalledRefreshOfOneContainerLetsNoOtherExpire() async throws {
         let prefix = uniquePrefix()
         // The stalled container comes first in name order, the order a keep-alive goes through them.
@@ -16,13 +27,8 @@ extension ExactnessTests {
         let names = [stalled, steady]
         for name in names { try await docker.start(name, ports: ["80", "53/udp"]) }
         defer { for name in names { docker.remove(name) } }
-        let etcdPort = try #require(URL(string: try TestEnvironment.etcd())?.port)
-        let proxy = try StallProxy.etcd(port: etcdPort)
-        try await proxy.start(probe: "/health")
+        let (proxy, agent) = try await v2AgentBehindStallProxy(names, prefix: prefix)
         defer { proxy.stop() }
-        let agent = try AgentProcess.start(
-            container: names, prefix: prefix, api: .v2, etcd: "http://\(proxy.address)", ttl: 6, interval: 2,
-            extra: ["--resync", "3600"])
         defer { agent.signal(SIGKILL) }
         let expected = try await self.expected(prefix, names)
         let steadyKeys = expected.filter { $0.key.hasPrefix("\(prefix)/\(steady)/") }
@@ -64,13 +70,8 @@ extension ExactnessTests {
         let names = [leaving, steady]
         for name in names { try await docker.start(name, ports: ["80"]) }
         defer { for name in names { docker.remove(name) } }
-        let etcdPort = try #require(URL(string: try TestEnvironment.etcd())?.port)
-        let proxy = try StallProxy.etcd(port: etcdPort)
-        try await proxy.start(probe: "/health")
+        let (proxy, agent) = try await v2AgentBehindStallProxy(names, prefix: prefix)
         defer { proxy.stop() }
-        let agent = try AgentProcess.start(
-            container: names, prefix: prefix, api: .v2, etcd: "http://\(proxy.address)", ttl: 6, interval: 2,
-            extra: ["--resync", "3600"])
         defer { agent.signal(SIGKILL) }
         let expected = try await self.expected(prefix, names)
         let registered = try await eventually { try await etcd.keys(.v2, under: prefix) == expected }
