@@ -69,67 +69,89 @@ ROOTFS=$CONTEXT/rootfs
 mkdir -p "$ROOTFS/usr/local/bin" "$ROOTFS/etc/ssl/certs" "$ROOTFS/tmp"
 chmod 1777 "$ROOTFS/tmp"
 
-# Drop the DWARF debug info (about half the binary) but keep the symbol
-# table, which the backtracer below uses to name functions in crash reports.
-if command -v strip >/dev/null; then
-    strip --strip-debug -o "$ROOTFS/usr/local/bin/presence" "$BIN"
-elif command -v llvm-strip >/dev/null; then
-    llvm-strip --strip-debug -o "$ROOTFS/usr/local/bin/presence" "$BIN"
-else
-    log "WARNING: no strip/llvm-strip found; copying the binary with debug info"
-    cp "$BIN" "$ROOTFS/usr/local/bin/presence"
-fi
-# Of the symbol table, only the functions' names serve the backtracer: the data symbols (type metadata,
-# descriptors, globals) name no frame, and are a fifth of the file.
-if command -v nm >/dev/null && command -v objcopy >/dev/null; then
-    nm --defined-only "$ROOTFS/usr/local/bin/presence" | awk '$2 ~ /^[dDrRbBvV]$/ { print $3 }' >"$CONTEXT/data-symbols"
-    objcopy --strip-symbols="$CONTEXT/data-symbols" "$ROOTFS/usr/local/bin/presence"
-fi
-# The functions' names, three quarters of what is left of the table, stored zlib-compressed: the backtracer
-# reads them so (9.6 MB less).
-python3 "$SCRIPT_DIR/compress-symbol-names.py" "$ROOTFS/usr/local/bin/presence"
-executables=("$ROOTFS/usr/local/bin/presence")
+# The executable without debug information or symbol table: the function names that the crash backtracer
+# prints go into a symbol file that the image stores compressed, with the backtracer (below).
+command -v strip >/dev/null || die "strip not found; run scripts/install-deps.sh (binutils)"
+strip --strip-all -o "$ROOTFS/usr/local/bin/presence" "$BIN"
 
-# Swift's crash backtracer: without it a crash prints only "unable to locate
-# swift-backtrace". deploy/Dockerfile points SWIFT_BACKTRACE at this path
-# (the runtime does not search for it in a FROM scratch image).
-BACKTRACER_REL=usr/libexec/swift/linux/swift-backtrace-static
-SWIFT_ROOT=$(dirname "$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")")
-if [[ -x $SWIFT_ROOT/$BACKTRACER_REL ]]; then
-    mkdir -p "$ROOTFS/$(dirname "$BACKTRACER_REL")"
-    # Without its own symbol table (3 MB): it names the agent's frames from the agent's table, and its own
-    # would serve only a crash of the backtracer itself.
-    strip --strip-all -o "$ROOTFS/$BACKTRACER_REL" "$SWIFT_ROOT/$BACKTRACER_REL"
-    executables+=("$ROOTFS/$BACKTRACER_REL")
-else
-    log "WARNING: $SWIFT_ROOT/$BACKTRACER_REL not found; crashes will have no backtrace"
-fi
+# Swift's crash backtracer, without which a crash prints only "unable to locate swift-backtrace", and what it
+# needs to name the agent's frames. All of it serves only when the agent crashes, so the image keeps it
+# xz-compressed behind a small launcher that inflates it then (deploy/backtracer-launcher.c, where the
+# layout is): the backtracer, the libraries that only it links, and the agent's function symbols, which
+# the backtracer looks for by the executable's build id at a link into /dev/shm, where the launcher puts
+# them. deploy/Dockerfile points SWIFT_BACKTRACE at the launcher.
+BACKTRACER=$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")/libexec/swift/linux/swift-backtrace-static
+[[ -x $BACKTRACER ]] || die "$BACKTRACER not found: the image keeps Swift's crash backtracer"
+command -v cc >/dev/null || die "cc not found; run scripts/install-deps.sh (gcc)"
+command -v xz >/dev/null || die "xz not found; run scripts/install-deps.sh (xz-utils)"
+BACKTRACE_DIR=$ROOTFS/usr/libexec/presence
+mkdir -p "$BACKTRACE_DIR/lib"
+cc -O2 -Wall -Wextra -Werror -o "$BACKTRACE_DIR/swift-backtrace" "$ROOT/deploy/backtracer-launcher.c" \
+    -Wl,-Bstatic -llzma -Wl,-Bdynamic ||
+    die "cannot build deploy/backtracer-launcher.c (it needs liblzma's header and archive: scripts/install-deps.sh)"
+# Without its own symbol table (3 MB): it names the agent's frames from the agent's symbols, and its own
+# would serve only a crash of the backtracer itself.
+strip --strip-all -o "$SCRATCH/swift-backtrace-static" "$BACKTRACER"
+xz -9e -T1 -c "$SCRATCH/swift-backtrace-static" >"$BACKTRACE_DIR/swift-backtrace-static.xz"
+python3 "$SCRIPT_DIR/backtracer-symbols.py" "$BIN" "$SCRATCH/presence-symbols.debug"
+xz -9e -T1 -c "$SCRATCH/presence-symbols.debug" >"$BACKTRACE_DIR/symbols.xz"
+build_id=$(readelf -n "$ROOTFS/usr/local/bin/presence" | awk '/Build ID:/ { print $3 }')
+[[ $build_id =~ ^[0-9a-f]{4,}$ ]] || die "the executable has no build id (the linker's --build-id)"
+mkdir -p "$ROOTFS/usr/lib/debug/.build-id/${build_id:0:2}"
+ln -s /dev/shm/presence-symbols.debug "$ROOTFS/usr/lib/debug/.build-id/${build_id:0:2}/${build_id:2}.debug"
+executables=("$ROOTFS/usr/local/bin/presence" "$BACKTRACE_DIR/swift-backtrace")
 
-# Shared libraries, at the absolute paths ldd reports so the dynamic loader
-# (itself copied to its ELF interpreter path) finds them through its default
-# search directories. cp -L: copy the file behind versioned symlinks under
-# the name the binary asks for. Lines look like:
+# The shared libraries that ldd lists for each of the given binaries, as "soname path" lines. Lines of ldd
+# look like:
 #   libstdc++.so.6 => /lib/x86_64-linux-gnu/libstdc++.so.6 (0x...)
 #   /lib64/ld-linux-x86-64.so.2 (0x...)
 #   linux-vdso.so.1 (0x...)            <- provided by the kernel, skipped
-declare -A libs=()
-for exe in "${executables[@]}"; do
-    ldd_out=$(ldd "$exe" 2>&1 || true)
-    if grep -q 'not found' <<<"$ldd_out"; then
-        die "ldd reports missing libraries for $exe:"$'\n'"$ldd_out"
-    fi
-    while read -r line; do
-        if [[ $line =~ =\>\ (/[^ ]+) ]]; then
-            libs[${BASH_REMATCH[1]}]=1
-        elif [[ $line =~ ^(/[^ ]+)\ \( ]]; then
-            libs[${BASH_REMATCH[1]}]=1
+shared_libraries() {
+    local exe ldd_out line
+    for exe in "$@"; do
+        ldd_out=$(ldd "$exe" 2>&1 || true)
+        if grep -q 'not found' <<<"$ldd_out"; then
+            die "ldd reports missing libraries for $exe:"$'\n'"$ldd_out"
         fi
-    done <<<"$ldd_out"
-done
+        while read -r line; do
+            if [[ $line =~ ^([^ ]+)\ =\>\ (/[^ ]+) ]]; then
+                echo "${BASH_REMATCH[1]} ${BASH_REMATCH[2]}"
+            elif [[ $line =~ ^(/[^ ]+)\ \( ]]; then
+                echo "${BASH_REMATCH[1]} ${BASH_REMATCH[1]}"
+            fi
+        done <<<"$ldd_out"
+    done | sort -u
+}
+
+# The agent's and the launcher's libraries, at the absolute paths ldd reports so the dynamic loader
+# (itself copied to its ELF interpreter path) finds them through its default search directories. cp -L:
+# copy the file behind versioned symlinks under the name the binary asks for.
+declare -A libs=()
+listed=$(shared_libraries "${executables[@]}") || exit 1
+while read -r _ lib; do
+    libs[$lib]=1
+done <<<"$listed"
 for lib in "${!libs[@]}"; do
     mkdir -p "$ROOTFS$(dirname "$lib")"
     cp -L "$lib" "$ROOTFS$lib"
 done
+# Those only the backtracer links (libstdc++ above all), compressed beside it under their sonames; but
+# libgcc_s stays as it is, because glibc loads it into the agent too (dlopen) when a thread ends by
+# pthread_exit, and aborts the process if it cannot.
+bundled=()
+listed=$(shared_libraries "$SCRATCH/swift-backtrace-static") || exit 1
+while read -r soname lib; do
+    [[ -n ${libs[$lib]:-} ]] && continue
+    if [[ $soname == libgcc_s.so.* ]]; then
+        libs[$lib]=1
+        mkdir -p "$ROOTFS$(dirname "$lib")"
+        cp -L "$lib" "$ROOTFS$lib"
+        continue
+    fi
+    xz -9e -T1 -c "$lib" >"$BACKTRACE_DIR/lib/$soname.xz"
+    bundled+=("$soname")
+done <<<"$listed"
+log "the backtracer, ${bundled[*]:-no library} and the agent's symbols, compressed: $(du -sh "$BACKTRACE_DIR" | cut -f1)"
 if ((${#libs[@]} == 0)); then
     log "fully static; no shared libraries copied"
 else

@@ -44,14 +44,17 @@ die() { printf '[install-deps] ERROR: %s\n' "$*" >&2; exit 1; }
 #                            kernel, and a leftover docker0 is deleted with it
 #   systemd                  systemd-analyze verifies deploy/presence.service
 #   python3                  the test helpers (slow, stalling and recording
-#                            proxies) and scripts/compress-symbol-names.py
-#   binutils                 strip, nm and objcopy trim the image's binaries
+#                            proxies) and scripts/backtracer-symbols.py
+#   binutils                 strip and readelf trim the image's binaries
+#   gcc liblzma-dev xz-utils the image's backtracer launcher is C with liblzma
+#                            linked in, and what it inflates is xz-compressed
 PACKAGES=(
     etcd-server etcd-client docker.io iptables busybox-static
     curl socat openssl ca-certificates tar util-linux libc-bin
     podman conmon runc netavark aardvark-dns containernetworking-plugins
     slirp4netns uidmap fuse-overlayfs catatonit
     docker-compose systemd iproute2 haproxy python3 binutils
+    gcc liblzma-dev xz-utils
 )
 
 is_installed() {

@@ -6,14 +6,18 @@
 #
 # What each flag buys, measured: docs/BENCHMARKS.md, "Where the resident pages come from".
 #   --static-swift-stdlib        no Swift shared libraries to ship
-#   -O, not -Osize               -Osize saved 2.3 MB of .text and 1 MB of VmRSS, and added 0.6 ms (10 %) to
-#                                the median start -> keys (6.6 against 6.0 ms, one benchmark each): latency is
-#                                the agent's point, so the trade goes to speed
+#   -Osize (C: -Os)              a tenth less code (.text 20.8 -> 18.7 MB): the size of the executable and the
+#                                image is a target too, and an event's path to its keys is a few etcd and
+#                                Docker round trips, not code (-Osize had added 0.6 ms to a 6 ms median)
 #   -function-sections           each function in a section of its own, so that the linker can order them
 #   -use-ld=lld, --symbol-ordering-file=deploy/symbol-order.txt
 #                                the functions that run at start and in steady state side by side, first in
 #                                .text: the kernel maps code 64 KB around each page fault, so scattered hot
 #                                functions would make most of .text resident
+#   --icf=all                    identical functions folded into one (Swift emits many: thunks, witnesses,
+#                                specialisations alike in code): 1.1 MB of .text
+#   deploy/no-unwind-tables.ld, --no-eh-frame-hdr
+#                                no unwind tables (5 MB): nothing unwinds through them, the script says why
 #   -no-pie                      no relocations for the loader to apply at start, nor pages they dirty
 #   --no-export-dynamic          no dynamic symbol table of every Swift symbol (the backtracer reads .symtab)
 #   libstdc++ and libgcc static  the Swift runtime's C++ library linked in: only the few functions it calls,
@@ -22,13 +26,16 @@
 #                                static Swift stdlib names -lstdc++ itself, so the linker is shown a directory
 #                                that holds only the archive
 RELEASE_SCRATCH=${RELEASE_SCRATCH:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.build-release}
-RELEASE_ORDER=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/deploy/symbol-order.txt
+RELEASE_DEPLOY=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/deploy
+RELEASE_ORDER=$RELEASE_DEPLOY/symbol-order.txt
 RELEASE_STATIC_LIBS=$RELEASE_SCRATCH/static-libs
 RELEASE_FLAGS=(
     -c release --static-swift-stdlib --product presence --scratch-path "$RELEASE_SCRATCH"
+    -Xswiftc -Osize -Xcc -Os
     -Xswiftc -Xfrontend -Xswiftc -function-sections -Xswiftc -use-ld=lld
     -Xswiftc -Xclang-linker -Xswiftc -no-pie -Xlinker --no-export-dynamic
-    -Xlinker "--symbol-ordering-file=$RELEASE_ORDER" -Xlinker --no-warn-symbol-ordering
+    -Xlinker "--symbol-ordering-file=$RELEASE_ORDER" -Xlinker --no-warn-symbol-ordering -Xlinker --icf=all
+    -Xlinker "--script=$RELEASE_DEPLOY/no-unwind-tables.ld" -Xlinker --no-eh-frame-hdr
     -Xlinker "-L$RELEASE_STATIC_LIBS" -Xswiftc -Xclang-linker -Xswiftc -static-libgcc
 )
 

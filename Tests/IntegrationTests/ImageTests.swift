@@ -52,14 +52,16 @@ struct ImageTests {
         #expect(try await docker.run("inspect", "--format", "{{.State.Running}}", agentName) == "true")
     }
 
-    /// The image keeps Swift's crash backtracer, and the symbol names it needs (stored compressed, see
-    /// scripts/compress-symbol-names.py): a crash names the agent's own functions, not `<unknown>`.
+    /// The image keeps Swift's crash backtracer, and the function names it needs, compressed until a crash
+    /// (deploy/backtracer-launcher.c): a crash names the agent's own functions, not `<unknown>`. The root file
+    /// system is read-only, as the compose files run it: the launcher inflates the backtracer into memory files
+    /// and the names into /dev/shm.
     @Test func aCrashInTheImageNamesTheAgentsFunctions() async throws {
         let docker = try DockerCLI()
         let agentName = uniqueName("crashing")
         defer { docker.remove(agentName) }
         try await Self.runAgent(
-            agentName, inSocketGroup: true,
+            agentName, inSocketGroup: true, options: ["--read-only"],
             [
                 "--container", uniqueName("absent"), "--prefix", uniquePrefix(), "--etcd-endpoints",
                 try TestEnvironment.etcd(),
@@ -89,10 +91,13 @@ struct ImageTests {
     }
 
     /// Runs the agent's image detached as `name`, on the host's network with the Docker socket mounted, in the
-    /// socket's group when `inSocketGroup` (the image's user is unprivileged: that group is what lets it in).
-    static func runAgent(_ name: String, inSocketGroup: Bool, _ arguments: [String], docker: DockerCLI) async throws {
+    /// socket's group when `inSocketGroup` (the image's user is unprivileged: that group is what lets it in),
+    /// with `docker run`'s further `options`.
+    static func runAgent(
+        _ name: String, inSocketGroup: Bool, options more: [String] = [], _ arguments: [String], docker: DockerCLI
+    ) async throws {
         let socket = String(try TestEnvironment.dockerHost().dropFirst("unix://".count))
-        var options = ["run", "-d", "--name", name, "--network", "host", "-v", "\(socket):/var/run/docker.sock"]
+        var options = ["run", "-d", "--name", name, "--network", "host", "-v", "\(socket):/var/run/docker.sock"] + more
         if inSocketGroup {
             let group = try await shell(["stat", "-c", "%g", socket]).trimmingCharacters(in: .whitespacesAndNewlines)
             options += ["--group-add", group]
