@@ -57,11 +57,31 @@ struct ImageTests {
     /// system is read-only, as the compose files run it: the launcher inflates the backtracer into memory files
     /// and the names into /dev/shm.
     @Test func aCrashInTheImageNamesTheAgentsFunctions() async throws {
+        let report = try await Self.crashReport(options: ["--read-only"])
+        // A frame of the agent's binary with a name: "1 [ra] 0x0000000000b629a9 _dispatch_sig_thread + 8 in
+        // presence"; without symbols it reads "<unknown> in presence".
+        #expect(!Self.namedFramesOfTheAgent(in: report).isEmpty, "no frame of presence is named: \(report)")
+    }
+
+    /// Without /dev/shm (`--ipc none` mounts none) the launcher cannot put the names anywhere the backtracer
+    /// looks: the backtrace still comes, with addresses, and the launcher says why.
+    @Test func withoutDevShmACrashStillHasABacktraceAndSaysWhy() async throws {
+        let report = try await Self.crashReport(options: ["--read-only", "--ipc", "none"])
+        #expect(
+            report.contains("cannot write the agent's function names to /dev/shm/presence-symbols.debug"),
+            "\(report)")
+        #expect(report.contains("<unknown> in presence"), "\(report)")
+        #expect(Self.namedFramesOfTheAgent(in: report).isEmpty, "\(report)")
+    }
+
+    /// Runs the image with `docker run`'s `options`, crashes the agent once it has started, and returns its log
+    /// with the backtrace.
+    static func crashReport(options: [String]) async throws -> String {
         let docker = try DockerCLI()
         let agentName = uniqueName("crashing")
         defer { docker.remove(agentName) }
         try await Self.runAgent(
-            agentName, inSocketGroup: true, options: ["--read-only"],
+            agentName, inSocketGroup: true, options: options,
             [
                 "--container", uniqueName("absent"), "--prefix", uniquePrefix(), "--etcd-endpoints",
                 try TestEnvironment.etcd(),
@@ -82,12 +102,14 @@ struct ImageTests {
         }
         #expect(reported != nil, "no backtrace; agent logs: \(report)")
         #expect(report.contains("Program crashed"), "\(report)")
-        // A frame of the agent's binary with a name: "1 [ra] 0x0000000000b629a9 _dispatch_sig_thread + 8 in
-        // presence"; without symbols it reads "<unknown> in presence".
-        let named = report.split(separator: "\n").filter {
+        return report
+    }
+
+    /// The backtrace's frames in the agent's executable that have a name.
+    static func namedFramesOfTheAgent(in report: String) -> [Substring] {
+        report.split(separator: "\n").filter {
             $0.hasSuffix(" in presence") && !$0.contains("<unknown>") && $0.contains(" + ")
         }
-        #expect(!named.isEmpty, "no frame of presence is named: \(report)")
     }
 
     /// Runs the agent's image detached as `name`, on the host's network with the Docker socket mounted, in the
