@@ -17,7 +17,9 @@
 # stop-docker/start-docker), needs it quiet for a minute (no other
 # test's events) and reads an agent's pages while no other agent runs, so it
 # must run alone, after everything else.
-# Both phases always run; the exit code is non-zero if either failed.
+#   release-tests    swift test --skip ExclusiveTests, once, with the release
+#                    build that the image ships as PRESENCE_BINARY
+# All phases always run; the exit code is non-zero if any failed.
 # With arguments, a single `swift test "$@"` runs (per engine set) instead.
 #
 # Engine sets (which dockerd, containerd and etcd the servers run; see
@@ -240,6 +242,22 @@ run_set() {
         log "$set: exclusive-tests (ExclusiveTests, which restart dockerd or need it quiet and alone): exit $rc_exclusive in $((SECONDS - PHASE_START))s"
         ((rc_shared == 0)) || FAILED+=("$set:tests")
         ((rc_exclusive == 0)) || FAILED+=("$set:exclusive-tests")
+
+        # The agent as the image ships it: the release build is optimised for size, folds identical functions
+        # and has no unwind tables (scripts/release-build.sh), so the tests that run agents run it too, once.
+        if [[ $set == "${ENGINE_SETS[0]}" && ${PRESENCE_SKIP_IMAGE:-0} != 1 ]]; then
+            phase "$set:release-tests"
+            local debug_binary=$PRESENCE_BINARY rc_release
+            PRESENCE_BINARY=$(RELEASE_SCRATCH=$ROOT/.build-release && source "$SCRIPT_DIR/release-build.sh" && release_binary)
+            log "PRESENCE_BINARY=$PRESENCE_BINARY"
+            set +e
+            swift_test --skip ExclusiveTests
+            rc_release=$?
+            set -e
+            PRESENCE_BINARY=$debug_binary
+            log "$set: release-tests (all but ExclusiveTests, with the release build): exit $rc_release in $((SECONDS - PHASE_START))s"
+            ((rc_release == 0)) || FAILED+=("$set:release-tests")
+        fi
     fi
 
     if [[ -n $SERVERS_DIR ]]; then
