@@ -121,6 +121,16 @@ static void join(char *out, const char *directory, const char *name) {
     }
 }
 
+// Appends `item` to the space-separated list in `list` (`size` bytes), or the launcher fails.
+static void append(char *list, size_t size, const char *item) {
+    size_t used = strlen(list);
+    int added = snprintf(list + used, size - used, "%s%s", used ? " " : "", item);
+    if (added < 0 || (size_t)added >= size - used) {
+        errno = E2BIG;
+        fail("too long:", "LD_PRELOAD");
+    }
+}
+
 int main(int argc, char **argv) {
     (void)argc;
     char self[PATH_MAX];
@@ -156,24 +166,13 @@ int main(int argc, char **argv) {
         char soname[NAME_MAX];
         snprintf(soname, sizeof soname, "%.*s", (int)(name_length - 3), entry->d_name);
         join(path, directory, entry->d_name);
-        int fd = inflate_into_memory_file(path, soname, 0);
-        size_t used = strlen(preload);
-        int added = snprintf(preload + used, sizeof preload - used, "%s/proc/self/fd/%d", used ? " " : "", fd);
-        if (added < 0 || (size_t)added >= sizeof preload - used) {
-            errno = E2BIG;
-            fail("too many libraries in", directory);
-        }
+        char fd_path[32];
+        snprintf(fd_path, sizeof fd_path, "/proc/self/fd/%d", inflate_into_memory_file(path, soname, 0));
+        append(preload, sizeof preload, fd_path);
     }
     if (libraries != NULL) closedir(libraries);
     const char *earlier = getenv("LD_PRELOAD");
-    if (earlier != NULL && *earlier != '\0') {
-        size_t used = strlen(preload);
-        int added = snprintf(preload + used, sizeof preload - used, " %s", earlier);
-        if (added < 0 || (size_t)added >= sizeof preload - used) {
-            errno = E2BIG;
-            fail("too long:", "LD_PRELOAD");
-        }
-    }
+    if (earlier != NULL && *earlier != '\0') append(preload, sizeof preload, earlier);
     if (*preload != '\0' && setenv("LD_PRELOAD", preload, 1) != 0) fail("cannot set", "LD_PRELOAD");
 
     join(path, self, "swift-backtrace-static.xz");

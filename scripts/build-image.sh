@@ -126,31 +126,28 @@ shared_libraries() {
 # The agent's and the launcher's libraries, at the absolute paths ldd reports so the dynamic loader
 # (itself copied to its ELF interpreter path) finds them through its default search directories. cp -L:
 # copy the file behind versioned symlinks under the name the binary asks for.
+# libgcc_s counts among them although only the backtracer links it: glibc loads it into the agent (dlopen)
+# when a thread ends by pthread_exit, and aborts the process if it cannot.
 declare -A libs=()
-listed=$(shared_libraries "${executables[@]}") || exit 1
+agent_libraries=$(shared_libraries "${executables[@]}") || exit 1
+backtracer_libraries=$(shared_libraries "$SCRATCH/swift-backtrace-static") || exit 1
+while read -r soname lib; do
+    [[ $soname == libgcc_s.so.* ]] && libs[$lib]=1
+done <<<"$backtracer_libraries"
 while read -r _ lib; do
     libs[$lib]=1
-done <<<"$listed"
+done <<<"$agent_libraries"
 for lib in "${!libs[@]}"; do
     mkdir -p "$ROOTFS$(dirname "$lib")"
     cp -L "$lib" "$ROOTFS$lib"
 done
-# Those only the backtracer links (libstdc++ above all), compressed beside it under their sonames; but
-# libgcc_s stays as it is, because glibc loads it into the agent too (dlopen) when a thread ends by
-# pthread_exit, and aborts the process if it cannot.
+# Those only the backtracer links (libstdc++ above all), compressed beside it under their sonames.
 bundled=()
-listed=$(shared_libraries "$SCRATCH/swift-backtrace-static") || exit 1
 while read -r soname lib; do
     [[ -n ${libs[$lib]:-} ]] && continue
-    if [[ $soname == libgcc_s.so.* ]]; then
-        libs[$lib]=1
-        mkdir -p "$ROOTFS$(dirname "$lib")"
-        cp -L "$lib" "$ROOTFS$lib"
-        continue
-    fi
     xz -9e -T1 -c "$lib" >"$BACKTRACE_DIR/lib/$soname.xz"
     bundled+=("$soname")
-done <<<"$listed"
+done <<<"$backtracer_libraries"
 log "the backtracer, ${bundled[*]:-no library} and the agent's symbols, compressed: $(du -sh "$BACKTRACE_DIR" | cut -f1)"
 if ((${#libs[@]} == 0)); then
     log "fully static; no shared libraries copied"
