@@ -158,15 +158,41 @@ export PRESENCE_TEST_SERVERS_SCRIPT=$SCRIPT_DIR/test-servers.sh
 TEST_LOG_BASE=${PRESENCE_TEST_LOG:-$ROOT/.build/test-output.log}
 WIDTH=${PRESENCE_TEST_WIDTH:-12}
 [[ $WIDTH =~ ^[1-9][0-9]*$ ]] || die "PRESENCE_TEST_WIDTH must be a positive number, not '$WIDTH'"
-swift_test() { # swift test, its output also appended to the log; its exit code
+# swift_test PHASE [swift test args...]: swift test, its output also appended to the log; its exit code. If it
+# fails, the part of the log it wrote is remembered for the summary of failures at the end.
+FAILED=()
+FAILED_OUTPUT=()
+swift_test() {
+    local phase=$1 offset rc
+    shift
+    offset=$(stat -c %s "$PRESENCE_TEST_LOG")
     swift test --experimental-maximum-parallelization-width "$WIDTH" "$@" 2>&1 | tee -a "$PRESENCE_TEST_LOG"
-    return "${PIPESTATUS[0]}"
+    rc=${PIPESTATUS[0]}
+    if ((rc != 0)); then
+        FAILED+=("$phase")
+        FAILED_OUTPUT+=("$phase $offset $PRESENCE_TEST_LOG")
+    fi
+    return "$rc"
+}
+
+# The issues that failed tests recorded, phase by phase, with the lines that continue each message: CI shows only
+# the end of the output, and the failures are otherwise far above it.
+summarise_failures() {
+    local entry phase offset file
+    for entry in "${FAILED_OUTPUT[@]}"; do
+        read -r phase offset file <<<"$entry"
+        log "--- $phase: what failed (from $file)"
+        tail -c "+$((offset + 1))" "$file" | awk '
+            /^✘ / { shown = 0; keep = ($0 ~ /recorded an issue/); if (!keep) next }
+            /^(◇|✔|↳|reliability:|Test Suite|\[[0-9]+\/[0-9]+\]) / { keep = 0 }
+            keep && shown < 20 { print substr($0, 1, 1500); shown++ }
+        ' | head -n 150 >&2
+    done
 }
 
 # run_set SET [swift test args...]: servers, image and tests for one engine
 # set, then stops the servers. Dies if the servers cannot be started; test
 # failures are recorded in FAILED.
-FAILED=()
 run_set() {
     local set=$1 rc rc_shared rc_exclusive set_start=$SECONDS
     shift
@@ -222,26 +248,23 @@ run_set() {
 
     if (($# > 0)); then
         set +e
-        swift_test "$@"
+        swift_test "$set:tests" "$@"
         rc=$?
         set -e
         log "$set: swift test $*: exit $rc in $((SECONDS - PHASE_START))s"
-        ((rc == 0)) || FAILED+=("$set:tests")
     else
         set +e
-        swift_test --skip ExclusiveTests
+        swift_test "$set:tests" --skip ExclusiveTests
         rc_shared=$?
         set -e
         log "$set: tests (all but ExclusiveTests): exit $rc_shared in $((SECONDS - PHASE_START))s"
 
         phase "$set:exclusive-tests"
         set +e
-        swift_test --filter ExclusiveTests
+        swift_test "$set:exclusive-tests" --filter ExclusiveTests
         rc_exclusive=$?
         set -e
         log "$set: exclusive-tests (ExclusiveTests, which restart dockerd or need it quiet and alone): exit $rc_exclusive in $((SECONDS - PHASE_START))s"
-        ((rc_shared == 0)) || FAILED+=("$set:tests")
-        ((rc_exclusive == 0)) || FAILED+=("$set:exclusive-tests")
 
         # The agent as the image ships it: the release build is optimised for size, folds identical functions
         # and has no unwind tables (scripts/release-build.sh), so the tests that run agents run it too, once.
@@ -251,12 +274,11 @@ run_set() {
             PRESENCE_BINARY=$(RELEASE_SCRATCH=$ROOT/.build-release && source "$SCRIPT_DIR/release-build.sh" && release_binary)
             log "PRESENCE_BINARY=$PRESENCE_BINARY"
             set +e
-            swift_test --skip ExclusiveTests
+            swift_test "$set:release-tests" --skip ExclusiveTests
             rc_release=$?
             set -e
             PRESENCE_BINARY=$debug_binary
             log "$set: release-tests (all but ExclusiveTests, with the release build): exit $rc_release in $((SECONDS - PHASE_START))s"
-            ((rc_release == 0)) || FAILED+=("$set:release-tests")
         fi
     fi
 
@@ -274,6 +296,7 @@ for set in "${ENGINE_SETS[@]}"; do
 done
 
 if ((${#FAILED[@]} > 0)); then
+    summarise_failures
     log "failed phases: ${FAILED[*]}"
     exit 1
 fi

@@ -24,7 +24,8 @@ public final class EtcdServer: @unchecked Sendable {
     }
 
     public let clientPort: Int
-    public let peerPort: Int
+    /// The peer port can change at a start that finds it taken; see ``start()``.
+    public private(set) var peerPort: Int
     public let directory: String
     public let tls: TLS?
     /// More etcd flags, such as `--auth-token-ttl 1`.
@@ -43,23 +44,70 @@ public final class EtcdServer: @unchecked Sendable {
     }
 
     /// Starts etcd and waits until it answers.
+    ///
+    /// etcd that exits at once is not waited for. If it exited because one of its ports was taken meanwhile (CI
+    /// once saw the peer port of a restart in use), it is started again: on a new peer port when it has no data
+    /// yet (nothing has recorded the old one), else on the same ports after a second. What held the port goes to
+    /// the test output, and into the error if every attempt fails.
     public func start() async throws {
+        var taken: [String] = []
+        var output = ""
+        for _ in 1...5 {
+            let logStart = (try? FileManager.default.attributesOfItem(atPath: logPath)[.size] as? Int) ?? 0
+            let launched = try launch()
+            process = launched
+            let settled = try await eventually(timeout: .seconds(30)) {
+                guard launched.isRunning else { return true }
+                // A bounded wait: a stranger listening on the client port may take the connection and never answer.
+                return (try? await shell(["curl", "-sf", "--max-time", "2"] + curlTLSFlags + [endpoint + "/health"]))?
+                    .contains("true") ?? false
+            }
+            if settled != nil && launched.isRunning { return }
+            output = logText(from: logStart)
+            guard !launched.isRunning, let port = portInUse(output) else { break }
+            let holder = ((try? await shell(["ss", "-Htanp", "sport", "=", ":\(port)"])) ?? "")
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            taken.append("127.0.0.1:\(port) was in use: \(holder.isEmpty ? "(ss lists nothing now)" : holder)")
+            print("EtcdServer: \(taken.last!); starting etcd again")
+            if port == peerPort && !FileManager.default.fileExists(atPath: directory + "/data") {
+                peerPort = try freePort()
+            } else {
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
+        stop()
+        throw ShellError(
+            command: "etcd", status: -1,
+            output: "etcd did not become healthy: \((taken + [String(output.suffix(1500))]).joined(separator: "\n"))")
+    }
+
+    private var logPath: String { directory + "/etcd.log" }
+
+    private func launch() throws -> Process {
         let peer = "http://127.0.0.1:\(peerPort)"
-        process = try launchLogged(
+        return try launchLogged(
             [
                 TestEnvironment.etcdExecutable, "--name", "test", "--data-dir", directory + "/data",
                 "--listen-client-urls", endpoint, "--advertise-client-urls", endpoint,
                 "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
                 "--initial-cluster", "test=\(peer)", "--enable-v2",
-            ] + tlsFlags + flags, log: directory + "/etcd.log", appending: true)
-        let ready = try await eventually(timeout: .seconds(30)) {
-            (try? await shell(["curl", "-sf"] + curlTLSFlags + [endpoint + "/health"]))?.contains("true") ?? false
+            ] + tlsFlags + flags, log: logPath, appending: true)
+    }
+
+    /// The log from byte `offset` on: what the last launch wrote.
+    private func logText(from offset: Int) -> String {
+        guard let handle = FileHandle(forReadingAtPath: logPath) else { return "" }
+        defer { try? handle.close() }
+        try? handle.seek(toOffset: UInt64(offset))
+        return String(decoding: (try? handle.readToEnd()) ?? Data(), as: UTF8.self)
+    }
+
+    /// The port of "listen tcp 127.0.0.1:PORT: bind: address already in use" in etcd's log.
+    private func portInUse(_ log: String) -> Int? {
+        guard let match = log.firstMatch(of: /listen tcp 127\.0\.0\.1:(\d+): bind: address already in use/) else {
+            return nil
         }
-        guard ready != nil else {
-            let log = (try? String(contentsOfFile: directory + "/etcd.log", encoding: .utf8)) ?? ""
-            throw ShellError(
-                command: "etcd", status: -1, output: "etcd did not become healthy: \(log.suffix(1500))")
-        }
+        return Int(match.1)
     }
 
     private var tlsFlags: [String] {

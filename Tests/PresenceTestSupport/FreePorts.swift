@@ -14,6 +14,7 @@ import Synchronization
 ///   kernel hands those ports to outgoing connections, so a server started there later could not bind it.
 /// - A port is in use if `/proc/net/tcp` or `/proc/net/tcp6` lists a socket on it in any state (a listener on
 ///   another address, a connection, `TIME_WAIT`), or if 127.0.0.1 cannot bind it now.
+/// - The probe that binds a port is close-on-exec, so no process the tests start keeps it (see ``isBindable(_:)``).
 /// - A port is handed out once per process: tests run in parallel and draw many ports, and two of them drawing
 ///   the same free port would race for it. The ports handed out are remembered until the process exits.
 public enum FreePorts {
@@ -45,8 +46,13 @@ public enum FreePorts {
     }
 
     /// Whether a TCP socket can bind `port` on 127.0.0.1 now.
+    ///
+    /// The probe is close-on-exec: tests on other threads start processes all the time, and Foundation's `Process`
+    /// passes them every descriptor that is not. A long-lived child (an etcd, an agent, a proxy) that inherited the
+    /// probe would hold the very port this hands out, and the server given it would fail with "bind: address
+    /// already in use" (CI saw it with a private etcd's peer port).
     private static func isBindable(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
