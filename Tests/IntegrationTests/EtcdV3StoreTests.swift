@@ -36,6 +36,30 @@ struct EtcdV3StoreTests {
         return keys
     }
 
+    /// The start's question whether etcd holds anything where the agent writes: every root counts, other
+    /// prefixes do not, and an etcd that cannot be asked holds something, as far as the agent can tell.
+    @Test func holdsNothingLooksUnderEveryRootAndOnlyThere() async throws {
+        let prefix = uniquePrefix()
+        let zone = try SkyDNSDomain(template: uniqueName("zone") + ".example.org", hostname: "h1")
+        let logger = Logger(label: "store-test") { _ in SwiftLogNoOpLogHandler() }
+        func store(endpoint: String) throws -> EtcdV3Store {
+            let transport = EtcdTransport(
+                endpoints: [try EtcdEndpoint(endpoint)], httpClient: .shared, timeout: .seconds(2), logger: logger)
+            return EtcdV3Store(
+                session: EtcdV3Session(transport: transport, credentials: nil, logger: logger),
+                layout: try KeyLayout(template: prefix, hostname: "h1", formats: [.keys, .skydns(zone)]),
+                ttl: 60, logger: logger)
+        }
+        let reachable = try store(endpoint: etcd.endpoint)
+        // A neighbour whose name starts like the prefix is not under it.
+        try await etcd.put(prefix + "-neighbour/web/80/port", "80")
+        #expect(await reachable.holdsNothing())
+        try await etcd.put(zone.directory + "/web/x1", "{}")
+        #expect(await !reachable.holdsNothing(), "a key under the zone's root")
+        let other = try store(endpoint: "http://127.0.0.1:\(try freePort())")
+        #expect(await !other.holdsNothing(), "an etcd that does not answer")
+    }
+
     /// 200 published ports are 400 keys, beyond the 128 operations etcd takes in one transaction by default.
     @Test func aContainerWithTwoHundredPortsRegistersCompletely() async throws {
         let prefix = uniquePrefix()

@@ -30,7 +30,8 @@ struct PrivateEtcdTests {
         let error = await #expect(throws: ShellError.self) { try await server.start() }
         // Five launches a second apart, not five waits of 30 s for a health that cannot come.
         #expect(ContinuousClock.now - start < .seconds(25))
-        #expect(error?.output.contains("127.0.0.1:\(server.clientPort) was in use") == true, "\(String(describing: error))")
+        #expect(
+            error?.output.contains("127.0.0.1:\(server.clientPort) was in use") == true, "\(String(describing: error))")
         #expect(error?.output.contains("address already in use") == true, "\(String(describing: error))")
     }
 }

@@ -82,6 +82,30 @@ struct ConcurrentPassTests {
         #expect(await store.existingKeyReads == 1, "one read for the leftovers of every first write")
     }
 
+    @Test(arguments: [true, false])
+    func onlyTheStartAsksWhetherEtcdHoldsNothingAndANoSkipsTheLeftoverRead(holdsNothing: Bool) async throws {
+        let names = await addContainers(Reconciler.concurrency)
+        let store = FakeStore(writesTogether: true)
+        await store.answerHoldsNothing(holdsNothing)
+        let reconciler = try Reconciler.underTest(docker: docker, store: store, all: true)
+        try await reconciler.resync()
+        #expect(Set(await store.keys.keys.map { $0.split(separator: "/")[1] }) == Set(names.map { Substring($0) }))
+        #expect(await store.askedWhetherHoldsNothing == 1)
+        #expect(await store.existingKeyReads == (holdsNothing ? 0 : 1), "etcd holds nothing: no leftovers to read")
+        #expect(await store.assumedNothingHeld == (holdsNothing ? 1 : 0))
+        // Later passes write beside the start's keys: what etcd held before the start says nothing of them.
+        let later = ["later1", "later2"]
+        for (index, name) in later.enumerated() {
+            await docker.set(ReconcilerTests.web(name: name, id: "90\(index)", port: 9000 + index), named: name)
+        }
+        try await reconciler.resync()
+        #expect(await store.askedWhetherHoldsNothing == 1, "only the start asks")
+        let reads = await store.existingKeyReads
+        let calls = await store.calls
+        #expect(reads == (holdsNothing ? 1 : 2), "later first writes look for leftovers: \(reads), \(calls)")
+        #expect(await store.assumedNothingHeld == (holdsNothing ? 1 : 0))
+    }
+
     @Test func whatLandsAfterTheLeaseWasLostIsWrittenAgain() async throws {
         let names = await addContainers(Reconciler.concurrency)
         // One write finds the lease gone; the others of its round were applied on it and answer after.

@@ -40,23 +40,11 @@ public struct ContainerSummary: Sendable, Equatable, Decodable {
         }
     }
 
+    /// The endpoint settings Docker lists, which are those an inspect shows (the gateway included).
     struct NetworkSettings: Decodable {
-        var networks: [String: Network?]?
+        var networks: [String: DockerInspectResponse.Network?]?
         enum CodingKeys: String, CodingKey {
             case networks = "Networks"
-        }
-    }
-
-    /// The endpoint settings Docker lists, which are those an inspect shows.
-    struct Network: Decodable {
-        var inspected: DockerInspectResponse.Network
-        var gateway: String?
-        enum CodingKeys: String, CodingKey {
-            case gateway = "Gateway"
-        }
-        init(from decoder: any Decoder) throws {
-            inspected = try DockerInspectResponse.Network(from: decoder)
-            gateway = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(String.self, forKey: .gateway)
         }
     }
 
@@ -86,7 +74,7 @@ public struct ContainerSummary: Sendable, Equatable, Decodable {
 
     private static func snapshot(
         id: String, name: String, labels: [String: String], state: String?, status: String?, ports: [Port]?,
-        networkMode: String?, networks: [String: Network?]?
+        networkMode: String?, networks: [String: DockerInspectResponse.Network?]?
     ) -> ContainerSnapshot? {
         guard state == "running", let status, status.hasPrefix("Up"), !status.contains("("),
             let networkMode, !networkMode.isEmpty, networkMode != "host", !networkMode.hasPrefix("container:"),
@@ -110,7 +98,7 @@ public struct ContainerSummary: Sendable, Equatable, Decodable {
         bindings.sort { ($0.containerPort, $0.transport, $0.hostIP) < ($1.containerPort, $1.transport, $1.hostIP) }
         return ContainerSnapshot(
             name: name, id: id, isRunning: true, bindings: bindings, labels: labels, exposedPorts: exposed.sorted(),
-            networks: networks.compactMapValues { $0?.inspected.attachment },
+            networks: networks.compactMapValues { $0?.attachment },
             // The inspect's `NetworkSettings.Gateway` is the default bridge network's endpoint gateway.
             bridgeGateway: (networks["bridge"] ?? nil)?.gateway.nonEmpty)
     }

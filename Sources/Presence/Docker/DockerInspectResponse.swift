@@ -27,14 +27,19 @@ struct DockerInspectResponse: Decodable {
         }
     }
 
+    /// An entry of `NetworkSettings.Networks`, in an inspect as in the listing.
     struct Network: Decodable {
         var ipAddress: String?
         var globalIPv6Address: String?
         var ipv6Gateway: String?
+        /// The endpoint's IPv4 gateway: read from the listing, where the inspect's `NetworkSettings.Gateway` is
+        /// missing.
+        var gateway: String?
         enum CodingKeys: String, CodingKey {
             case ipAddress = "IPAddress"
             case globalIPv6Address = "GlobalIPv6Address"
             case ipv6Gateway = "IPv6Gateway"
+            case gateway = "Gateway"
         }
 
         var attachment: NetworkAttachment {

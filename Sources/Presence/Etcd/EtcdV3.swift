@@ -25,6 +25,8 @@ enum EtcdV3 {
         var key: String
         var range_end: String
         var keys_only = true
+        /// At most this many keys; nil for all of them.
+        var limit: Int?
     }
 
     struct RangeResponse: Decodable {

@@ -177,6 +177,12 @@ public actor EtcdV3Store: RegistrationStore {
         return id
     }
 
+    public nonisolated func prepareForWrites() {
+        // Unstructured, so that the pass never waits for it: when etcd is slow or down, a pass with nothing to
+        // write must not. Writes that come while the grant is on its way wait for it (`leaseWaiters`).
+        Task { _ = try? await currentLease() }
+    }
+
     public func readExistingKeys(of containers: [String]) async throws {
         // The writes that follow need a lease: it is asked for alongside the read, not after it. A failure
         // here is the writes' to report, when they ask again.
@@ -206,6 +212,23 @@ public actor EtcdV3Store: RegistrationStore {
         existingKeysCoverEveryDirectory = true
     }
 
+    public func holdsNothing() async -> Bool {
+        do {
+            for root in layout.roots {
+                let found = try await range(under: root + "/", keysOnly: true, limit: 1, what: "read of \(root)")
+                if !found.isEmpty { return false }
+            }
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    public func assumeNothingHeld() {
+        existingKeys = [:]
+        existingKeysCoverEveryDirectory = true
+    }
+
     public func forgetExistingKeys() {
         existingKeys = nil
     }
@@ -228,11 +251,12 @@ public actor EtcdV3Store: RegistrationStore {
         return keys
     }
 
-    private func range(under prefix: String, keysOnly: Bool, what: String) async throws
+    private func range(under prefix: String, keysOnly: Bool, limit: Int? = nil, what: String) async throws
         -> [EtcdV3.RangeResponse.KeyValue]
     {
         let request = EtcdV3.RangeRequest(
-            key: EtcdV3.base64(prefix), range_end: EtcdV3.rangeEnd(ofPrefix: prefix), keys_only: keysOnly)
+            key: EtcdV3.base64(prefix), range_end: EtcdV3.rangeEnd(ofPrefix: prefix), keys_only: keysOnly,
+            limit: limit)
         let response = try await post("/v3/kv/range", request, what: what)
         return (try? response.decode(EtcdV3.RangeResponse.self))?.kvs ?? []
     }

@@ -65,6 +65,19 @@ public protocol RegistrationStore: Sendable {
 
     /// Drops what `readExistingKeys(of:)` read: later first writes read etcd again.
     func forgetExistingKeys() async
+
+    /// Whether etcd holds no key at all under the layout's roots, as after a clean stop: then no container has
+    /// an earlier run's leftovers to look for. False when it cannot tell.
+    func holdsNothing() async -> Bool
+
+    /// Takes it, as `holdsNothing()` found, that no directory holds any key: in place of
+    /// `readExistingKeys(of:)`, which `forgetExistingKeys()` ends likewise.
+    func assumeNothingHeld() async
+
+    /// Starts readying what writes need, and returns at once: v3 asks for its lease if it holds none. A pass
+    /// calls it before Docker's listing, so that on a start the grant is not one more round trip after it. A
+    /// failure is the writes' to report, when they ask again.
+    func prepareForWrites()
 }
 
 extension RegistrationStore {
@@ -89,6 +102,13 @@ extension RegistrationStore {
         }
         return failures
     }
+
+    /// A store whose writes need nothing readied.
+    public func prepareForWrites() {}
+
+    /// A store that cannot tell: its first writes look for leftovers as they would.
+    public func holdsNothing() async -> Bool { false }
+    public func assumeNothingHeld() async {}
 
     /// A store whose first writes read nothing.
     public func readExistingKeys(of containers: [String]) async throws {}

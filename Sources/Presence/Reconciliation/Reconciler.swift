@@ -24,6 +24,8 @@ public actor Reconciler {
     /// The time the retry backoffs are measured on.
     private let now: @Sendable () -> ContinuousClock.Instant
     private var hasCleanedUpForeignKeys = false
+    /// Whether a resync asked etcd if it holds anything under the roots: only the first one does, the start's.
+    private var hasAskedWhetherEtcdHoldsNothing = false
     private var abandoned = false
     private var driftCheckUnavailable = false
     /// How many requests a pass has under way at once, to Docker and to etcd: what AsyncHTTPClient's pool keeps
@@ -77,7 +79,15 @@ public actor Reconciler {
     public func resync(keepAliveDue: @Sendable () -> Bool = { false }) async throws {
         // Looked at anew on every resync: the bridge or the named interface may have changed meanwhile, and then
         // every registration is rewritten in this pass.
-        // The listing is asked for alongside the bridge, not after it: on a start, every round trip counts.
+        // The listing is asked for alongside the bridge, not after it, and the lease while Docker lists: on a
+        // start, every round trip counts.
+        store.prepareForWrites()
+        // On a start, etcd is asked at once whether it holds anything at all under the roots. After a clean stop
+        // it holds nothing, and then the first writes need not read the containers' directories for an earlier
+        // run's leftovers: that read came after the listing, and with a full host it took milliseconds.
+        let nothingHeld = hasAskedWhetherEtcdHoldsNothing ? nil : Task { [store] in await store.holdsNothing() }
+        hasAskedWhetherEtcdHoldsNothing = true
+        defer { nothingHeld?.cancel() }
         async let listing = docker.listContainers()
         try await refreshHostAddresses()
         let summaries = try await listing
@@ -93,12 +103,13 @@ public actor Reconciler {
             selected.map { ($0.id, $0.name) }, listed: selected.compactMap(\.snapshot), keepAliveDue: keepAliveDue,
             strikes: &strikes)
         if layout.isHostScoped && !hasCleanedUpForeignKeys {
-            for directory in state.removeLeftovers(existing: try await store.registeredDirectories()) {
+            let existing = await nothingHeld?.value == true ? [] : try await store.registeredDirectories()
+            for directory in state.removeLeftovers(existing: existing) {
                 logger.notice("removing keys left by an earlier run", metadata: ["directory": "\(directory)"])
             }
             hasCleanedUpForeignKeys = true
         }
-        try await execute(keepAliveDue: keepAliveDue, strikes: &strikes)
+        try await execute(keepAliveDue: keepAliveDue, strikes: &strikes, nothingHeld: nothingHeld)
         try await correctDrift(strikes: &strikes)
         abandoned = false
     }
@@ -281,14 +292,20 @@ public actor Reconciler {
     /// Carries out the state machine's steps until it has none left that are due, `concurrency` at a time:
     /// the steps of a batch are independent. Removals free names, and the contenders for them come in the next
     /// batch of the same pass.
-    private func execute(keepAliveDue: @Sendable () -> Bool = { false }, strikes: inout Strikes) async throws {
+    ///
+    /// `nothingHeld` is the start's question whether etcd holds anything under the roots (see `resync`).
+    private func execute(
+        keepAliveDue: @Sendable () -> Bool = { false }, strikes: inout Strikes, nothingHeld: Task<Bool, Never>? = nil
+    ) async throws {
         defer {
             flushNotes()
             metrics.holding(state.registrations.values)
         }
         var readExistingKeys = false
         do {
-            try await executeBatches(keepAliveDue: keepAliveDue, strikes: &strikes, readExistingKeys: &readExistingKeys)
+            try await executeBatches(
+                keepAliveDue: keepAliveDue, strikes: &strikes, readExistingKeys: &readExistingKeys,
+                nothingHeld: nothingHeld)
         } catch {
             if readExistingKeys { await store.forgetExistingKeys() }
             throw error
@@ -297,7 +314,8 @@ public actor Reconciler {
     }
 
     private func executeBatches(
-        keepAliveDue: @Sendable () -> Bool, strikes: inout Strikes, readExistingKeys: inout Bool
+        keepAliveDue: @Sendable () -> Bool, strikes: inout Strikes, readExistingKeys: inout Bool,
+        nothingHeld: Task<Bool, Never>?
     ) async throws {
         while true {
             let steps = state.nextSteps(at: now())
@@ -308,7 +326,11 @@ public actor Reconciler {
                 return registration.name
             }
             if !readExistingKeys && firstWrites.count > 1 {
-                try await store.readExistingKeys(of: firstWrites)
+                if await nothingHeld?.value == true {
+                    await store.assumeNothingHeld()
+                } else {
+                    try await store.readExistingKeys(of: firstWrites)
+                }
                 readExistingKeys = true
             }
             var keepAliveIsDue = false

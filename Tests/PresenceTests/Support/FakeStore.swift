@@ -22,6 +22,12 @@ actor FakeStore: RegistrationStore {
     let layout: KeyLayout
     var keys: [String: String] = [:]
     private(set) var calls: [Call] = []
+    /// What `holdsNothing()` answers; how often it was asked, its answer taken, and leftovers read.
+    var answersHoldsNothing = false
+    private(set) var askedWhetherHoldsNothing = 0
+    private(set) var assumedNothingHeld = 0
+    private(set) var existingKeyReads = 0
+    func answerHoldsNothing(_ answer: Bool) { answersHoldsNothing = answer }
     /// Every call, as it is made.
     nonisolated let events: AsyncStream<Call>
     private let report: AsyncStream<Call>.Continuation
@@ -43,6 +49,13 @@ actor FakeStore: RegistrationStore {
         leaveNextKeepAliveUnanswered = unansweredAsWell
     }
     func failNextWrite() { failNextWriteWithLeaseLost = true }
+
+    func holdsNothing() async -> Bool {
+        askedWhetherHoldsNothing += 1
+        return answersHoldsNothing
+    }
+    func assumeNothingHeld() async { assumedNothingHeld += 1 }
+    func readExistingKeys(of containers: [String]) async throws { existingKeyReads += 1 }
     func clearCalls() { calls = [] }
     func stopAnsweringRemoveAll() { answersRemoveAll = false }
 
