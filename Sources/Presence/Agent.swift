@@ -91,7 +91,6 @@ public struct Agent: Sendable {
 
     /// Runs until SIGTERM or SIGINT, then removes every key and returns; throws if that removal failed.
     public func run() async throws {
-        CodingWarmUp.start()
         let group = ServiceGroup(
             configuration: .init(
                 services: makeServices().map {
