@@ -17,9 +17,9 @@ extension Report {
         let agentStart: String =
             "- **Agent start with \(rs.containers) running** (\(median(rs.runs))): the process's own start, a "
             + "ping, the event stream's head, the container list beside the bridge (no inspect: the listing "
-            + "tells all about these containers) while etcd says whether it holds anything under the prefix "
-            + "(nothing, after the previous agent's SIGTERM, so the containers' directories are not read for "
-            + "leftovers), the lease granted while the agent decides what to write, and the writes in 8 "
+            + "tells all about these containers) while etcd grants the lease and says whether it holds anything "
+            + "under the prefix (nothing, after the previous agent's SIGTERM, so the containers' directories are "
+            + "not read for leftovers), the listing decoded in parts side by side, and the writes in 8 "
             + "transactions side by side, each of many containers; "
             + "etcd saw \(Format.methods(rs.requests)) for one start. One after another "
             + "at the floor's speed those requests would take about \(ms(restartFloor)); the rest is the "

@@ -60,6 +60,33 @@ struct EtcdV3StoreTests {
         #expect(await !other.holdsNothing(), "an etcd that does not answer")
     }
 
+    /// A start asks for the lease while Docker lists. When it then has nothing to write, the keep-alive lets
+    /// that lease go rather than keep it alive for nothing, and the first write is granted a new one.
+    @Test func aLeaseGrantedAheadOfWritesThatNeverCameIsNotKeptAlive() async throws {
+        let prefix = uniquePrefix()
+        let store = try Self.store(endpoint: etcd.endpoint, prefix: prefix, ttl: 60)
+        let before = try await etcd.leases()
+        store.prepareForWrites()
+        var ahead: Set<String> = []
+        #expect(
+            try await eventually {
+                ahead = try await etcd.leases().subtracting(before)
+                return !ahead.isEmpty
+            } != nil)
+        #expect(try await store.keepAlive(containers: []) == [])
+        let keys = Self.keys(prefix: prefix, container: "web", ports: 80..<81)
+        try await store.write(container: "web", keys: keys, plan: RegistrationPlan(puts: keys), isFirstWrite: true)
+        let leases = Set(try await etcd.entries(under: prefix + "/").values.map(\.lease))
+        #expect(leases.count == 1 && leases.isDisjoint(with: ahead), "written on \(leases); granted ahead \(ahead)")
+        // That lease carries the write: it is kept alive.
+        #expect(try await store.keepAlive(containers: ["web"]) == [])
+        try await store.write(
+            container: "db", keys: [prefix + "/db/1/port": "1"],
+            plan: RegistrationPlan(puts: [prefix + "/db/1/port": "1"]), isFirstWrite: true)
+        #expect(Set(try await etcd.entries(under: prefix + "/").values.map(\.lease)) == leases)
+        try await store.removeAll(containers: ["web", "db"])
+    }
+
     /// 200 published ports are 400 keys, beyond the 128 operations etcd takes in one transaction by default.
     @Test func aContainerWithTwoHundredPortsRegistersCompletely() async throws {
         let prefix = uniquePrefix()

@@ -55,6 +55,15 @@ struct ListingSnapshotTests {
             try await cli.docker(["inspect", "-f", "{{.State.Health.Status}}", names[4]]) == "healthy"
         }
         #expect(healthy != nil, "the healthcheck never passed")
+        // A full host's listing is decoded in parts side by side: the engine's listing, cut into parts however
+        // many, reads as it does whole.
+        let socket = String(try TestEnvironment.dockerHost().dropFirst("unix://".count))
+        let raw = Array(try await shell(["curl", "-sf", "--unix-socket", socket, "http://docker/containers/json"]).utf8)
+        let whole = try JSONDecoder().decode([ContainerSummary].self, from: Data(raw))
+        #expect(whole.count >= names.count)
+        for cores in 2...4 {
+            #expect(try await ContainerListing.decode(raw, cores: cores, splitThreshold: 0) == whole, "\(cores) parts")
+        }
         try await compare(
             [
                 Case(name: names[0], listingTellsAll: true), Case(name: names[1], listingTellsAll: true),

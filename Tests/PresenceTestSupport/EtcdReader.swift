@@ -69,6 +69,12 @@ public struct EtcdReader: Sendable {
         return revisions
     }
 
+    /// The ids of every lease etcd holds.
+    public func leases() async throws -> Set<String> {
+        let result = try await post("/v3/lease/leases", [:])
+        return Set((result["leases"] as? [[String: Any]] ?? []).compactMap { $0["ID"] as? String })
+    }
+
     /// The TTL etcd granted a lease, and the seconds it has left.
     public func lease(_ id: String) async throws -> (granted: Int, remaining: Int) {
         let result = try await post("/v3/lease/timetolive", ["ID": id])

@@ -42,7 +42,7 @@ public actor DockerClient: DockerAPI, DockerEventSource {
         let response = try await get("/containers/json")
         guard response.status == .ok else { throw unexpected(response, what: "list of containers") }
         do {
-            return try response.decode([ContainerSummary].self)
+            return try await ContainerListing.decode(Array(response.body.readableBytesView))
         } catch {
             throw PresenceError(.dockerResponse, "Docker's list of containers could not be read: \(error)")
         }

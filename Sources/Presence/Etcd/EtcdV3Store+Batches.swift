@@ -17,7 +17,7 @@ extension EtcdV3Store {
         var outcome = [(any Error)?](repeating: nil, count: writes.count)
         var pending: [(index: Int, groups: [[EtcdV3.TxnRequest.Operation]])]
         do {
-            let lease = try await currentLease()
+            let lease = try await leaseForWrites()
             let leftovers = try await leftoverKeys(of: writes.filter(\.isFirstWrite).map(\.container))
             pending = writes.enumerated().compactMap { index, write in
                 let groups = operations(

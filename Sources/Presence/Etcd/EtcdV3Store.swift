@@ -22,6 +22,8 @@ public actor EtcdV3Store: RegistrationStore {
     var existingKeys: [String: [String]]?
     /// Whether `existingKeys` holds every directory (the host's roots were read whole) or only those it names.
     private var existingKeysCoverEveryDirectory = false
+    /// Whether a write was put on `lease`: one granted ahead of writes (`prepareForWrites()`) may carry none.
+    private var leaseCarriesWrites = false
     /// Writes that wait for the lease another write is being granted: one lease for all of them.
     private var leaseWaiters: [CheckedContinuation<Void, Never>]?
 
@@ -38,7 +40,7 @@ public actor EtcdV3Store: RegistrationStore {
     public func write(
         container: String, keys: [String: String], plan: RegistrationPlan, isFirstWrite: Bool
     ) async throws {
-        let lease = try await currentLease()
+        let lease = try await leaseForWrites()
         let write = RegistrationWrite(container: container, keys: keys, plan: plan, isFirstWrite: isFirstWrite)
         let leftovers = isFirstWrite ? try await keysInDirectories(of: container) : []
         let groups = operations(of: write, lease: lease, leftovers: leftovers)
@@ -87,6 +89,12 @@ public actor EtcdV3Store: RegistrationStore {
 
     public func keepAlive(containers: [String]) async throws -> [String] {
         guard let lease else { return [] }
+        guard leaseCarriesWrites else {
+            // Granted ahead of writes that never came (a start with nothing to register): it holds nothing, so
+            // it is let expire rather than kept alive, and the first write is granted a new one.
+            self.lease = nil
+            return []
+        }
         let response = try await post(
             "/v3/lease/keepalive", EtcdV3.LeaseRequest(ID: lease), what: "keep-alive of lease \(lease)")
         if let failure = try? response.decode(EtcdV3.ErrorResponse.self), !failure.text.isEmpty,
@@ -174,12 +182,21 @@ public actor EtcdV3Store: RegistrationStore {
         }
         logger.debug("granted lease", metadata: ["lease": "\(id)", "ttl": "\(ttl)"])
         lease = id
+        leaseCarriesWrites = false
         return id
+    }
+
+    /// The lease, for a write about to be put on it.
+    func leaseForWrites() async throws -> String {
+        let lease = try await currentLease()
+        leaseCarriesWrites = true
+        return lease
     }
 
     public nonisolated func prepareForWrites() {
         // Unstructured, so that the pass never waits for it: when etcd is slow or down, a pass with nothing to
-        // write must not. Writes that come while the grant is on its way wait for it (`leaseWaiters`).
+        // write must not. Writes that come while the grant is on its way wait for it (`leaseWaiters`). A pass
+        // with nothing to write leaves the lease unused, and the keep-alive lets it go (`leaseCarriesWrites`).
         Task { _ = try? await currentLease() }
     }
 

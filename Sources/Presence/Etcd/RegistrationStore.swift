@@ -75,8 +75,8 @@ public protocol RegistrationStore: Sendable {
     func assumeNothingHeld() async
 
     /// Starts readying what writes need, and returns at once: v3 asks for its lease if it holds none. A pass
-    /// calls it as soon as it knows it has containers to register, so that on a start the grant goes alongside
-    /// the pass's own work rather than after it. A failure is the writes' to report, when they ask again.
+    /// calls it before Docker's listing, so that on a start the grant is not one more round trip after it. A
+    /// failure is the writes' to report, when they ask again.
     func prepareForWrites()
 }
 

@@ -79,7 +79,9 @@ public actor Reconciler {
     public func resync(keepAliveDue: @Sendable () -> Bool = { false }) async throws {
         // Looked at anew on every resync: the bridge or the named interface may have changed meanwhile, and then
         // every registration is rewritten in this pass.
-        // The listing is asked for alongside the bridge, not after it: on a start, every round trip counts.
+        // The listing is asked for alongside the bridge, not after it, and the writes' lease while Docker lists:
+        // on a start, every round trip counts.
+        store.prepareForWrites()
         // On a start, etcd is asked at once whether it holds anything at all under the roots. After a clean stop
         // it holds nothing, and then the first writes need not read the containers' directories for an earlier
         // run's leftovers: that read came after the listing, and with a full host it took milliseconds.
@@ -92,9 +94,6 @@ public actor Reconciler {
         heartbeat.beat()
         // In id order: of two new containers that claim one name, which wins does not depend on Docker's listing.
         let selected = summaries.filter { selection.selects(name: $0.name, labels: $0.labels) }.sorted { $0.id < $1.id }
-        // The writes' lease is asked for while the pass decides what to write, not after. Only with containers to
-        // register: an agent with none holds no lease, and keeps nothing alive.
-        if !selected.isEmpty { store.prepareForWrites() }
         state.listed(Set(selected.map(\.id)))
         state.missing(names: selection.names.subtracting(summaries.map(\.name)).sorted())
         var strikes = Strikes()
