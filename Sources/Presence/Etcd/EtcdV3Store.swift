@@ -89,7 +89,7 @@ public actor EtcdV3Store: RegistrationStore {
 
     public func keepAlive(containers: [String]) async throws -> [String] {
         guard let lease else { return [] }
-        guard leaseCarriesWrites else {
+        guard leaseCarriesWrites || !containers.isEmpty else {
             // Granted ahead of writes that never came (a start with nothing to register): it holds nothing, so
             // it is let expire rather than kept alive, and the first write is granted a new one.
             self.lease = nil
