@@ -39,30 +39,21 @@ enum ContainerListing {
     static func entryRuns(of bytes: [UInt8], parts: Int) -> [Range<Int>]? {
         var separators: [Int] = []
         var depth = 0
-        var inString = false
-        var escaped = false
+        var strings = JSONStringState()
         var start: Int?
         var end: Int?
         for (offset, byte) in bytes.enumerated() {
             if end != nil {
                 // Only whitespace may follow the array.
-                guard Self.isWhitespace(byte) else { return nil }
+                guard JSONStringState.isWhitespace(byte) else { return nil }
                 continue
             }
-            if inString {
-                if escaped {
-                    escaped = false
-                } else if byte == UInt8(ascii: "\\") {
-                    escaped = true
-                } else if byte == UInt8(ascii: "\"") {
-                    inString = false
-                }
+            if strings.consume(byte) {
+                // A string outside the array is no listing.
+                guard depth > 0 else { return nil }
                 continue
             }
             switch byte {
-            case UInt8(ascii: "\""):
-                guard depth > 0 else { return nil }
-                inString = true
             case UInt8(ascii: "["), UInt8(ascii: "{"):
                 if depth == 0 {
                     guard byte == UInt8(ascii: "[") else { return nil }
@@ -80,10 +71,10 @@ enum ContainerListing {
             case UInt8(ascii: ","):
                 if depth == 1 { separators.append(offset) }
             default:
-                guard depth > 0 || Self.isWhitespace(byte) else { return nil }
+                guard depth > 0 || JSONStringState.isWhitespace(byte) else { return nil }
             }
         }
-        guard let start, let end, !inString else { return nil }
+        guard let start, let end, !strings.inString else { return nil }
         // The separator nearest each share's end; each separator used once, in order.
         var cuts: [Int] = []
         var next = 0
@@ -104,10 +95,5 @@ enum ContainerListing {
         }
         runs.append(from..<end)
         return runs
-    }
-
-    private static func isWhitespace(_ byte: UInt8) -> Bool {
-        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r")
-            || byte == UInt8(ascii: "\t")
     }
 }

@@ -16,8 +16,7 @@ public struct JSONObjectSplitter: Sendable {
     public let maximumObjectSize: Int
     private var buffer: [UInt8] = []
     private var depth = 0
-    private var inString = false
-    private var escaped = false
+    private var strings = JSONStringState()
     private var oversized = false
 
     public init(maximumObjectSize: Int = 1 << 20) {
@@ -34,7 +33,7 @@ public struct JSONObjectSplitter: Sendable {
                     depth = 1
                     buffer = [byte]
                     oversized = false
-                case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"):
+                case _ where JSONStringState.isWhitespace(byte):
                     break
                 default:
                     garbage += 1
@@ -53,18 +52,8 @@ public struct JSONObjectSplitter: Sendable {
                     buffer.append(byte)
                 }
             }
-            if inString {
-                if escaped {
-                    escaped = false
-                } else if byte == UInt8(ascii: "\\") {
-                    escaped = true
-                } else if byte == UInt8(ascii: "\"") {
-                    inString = false
-                }
-                continue
-            }
+            if strings.consume(byte) { continue }
             switch byte {
-            case UInt8(ascii: "\""): inString = true
             case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
             case UInt8(ascii: "}"), UInt8(ascii: "]"):
                 depth -= 1
@@ -90,8 +79,7 @@ public struct JSONObjectSplitter: Sendable {
                 + String(decoding: buffer.prefix(120), as: UTF8.self)
         buffer = []
         depth = 0
-        inString = false
-        escaped = false
+        strings = JSONStringState()
         oversized = false
         return reason
     }
